@@ -1,0 +1,27 @@
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fuelpay.settings.local")
+
+app = Celery("fuelpay")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job lives here, each with the reason it exists.
+app.conf.beat_schedule = {
+    # Holds whose nozzle was never used must give the driver's money back on their own.
+    "wallet-release-expired-holds": {"task": "wallet.tasks.wallet_release_expired_holds_task", "schedule": 30.0},
+    # Tamper evidence: chain new journal entries in commit order without serialising postings.
+    "wallet-extend-hash-chain": {"task": "wallet.tasks.ledger_chain_extend_task", "schedule": 10.0},
+    # Contracts (合约加油) past their end date are closed and the remainder unfrozen.
+    "wallet-close-expired-contracts": {
+        "task": "wallet.tasks.wallet_contracts_close_expired_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Unpaid top-up orders stop counting against the daily limit after two hours.
+    "wallet-close-stale-top-ups": {"task": "wallet.tasks.wallet_top_up_orders_close_stale_task", "schedule": 600.0},
+    # Station price schedules take effect at a given time; due ones are pushed to the pumps.
+    "stations-push-due-prices": {"task": "stations.tasks.station_prices_push_due_task", "schedule": 60.0},
+}

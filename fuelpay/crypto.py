@@ -1,0 +1,33 @@
+"""Field encryption with rotatable keys (MultiFernet: newest key encrypts, all keys decrypt)."""
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _fernet() -> MultiFernet:
+    keys = settings.FIELD_ENCRYPTION_KEYS
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def encrypt_text(plain: str) -> str:
+    return _fernet().encrypt(plain.encode()).decode()
+
+
+def decrypt_text(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ImproperlyConfigured("Encrypted field cannot be read with the configured keys") from exc
+
+
+def rotate_token(token: str) -> str:
+    return _fernet().rotate(token.encode()).decode()
+
+
+def mask_tail(plain: str, *, visible: int = 4) -> str:
+    if len(plain) <= visible:
+        return "*" * len(plain)
+    return "*" * (len(plain) - visible) + plain[-visible:]

@@ -1,0 +1,135 @@
+"""Demo data for a fresh install, built only through the real services, so the journal it leaves is
+one the ledger verifier accepts. Idempotent: every step is keyed, a second run changes nothing."""
+
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from marketing.enums import Funder
+from marketing.models import ContractOffer, TopUpBonusRule
+from stations.enums import EnterpriseKind, FuelKind, StaffRoleKind, StationStatus
+from stations.models import Station
+from stations.services import (
+    dispenser_create,
+    enterprise_get_or_create,
+    fuel_grade_get_or_create,
+    nozzle_create,
+    staff_user_create,
+    station_apply,
+    station_bank_account_set,
+    station_price_schedule,
+    station_transition,
+)
+from wallet.enums import HoldStatus
+from wallet.providers import payment_provider_get
+from wallet.services.drivers import driver_register
+from wallet.services.holds import wallet_hold_capture, wallet_hold_place, wallet_payment_refund
+from wallet.services.top_up import wallet_top_up_notification_handle, wallet_top_up_order_create
+from wallet.services.transfers import wallet_transfer
+
+DEMO_PASSWORD = "fuelpay-demo"  # noqa: S105 - printed to the operator; demo accounts only
+GRADES = [("92", "92#汽油", FuelKind.GASOLINE), ("95", "95#汽油", FuelKind.GASOLINE),
+          ("98", "98#汽油", FuelKind.GASOLINE), ("0", "0#柴油", FuelKind.DIESEL)]
+# (list, station) prices in fen per litre: the station's own discount is 明折明扣.
+PRICES = {"92": (765, 735), "95": (815, 780), "98": (905, 870), "0": (735, 720)}
+STATIONS = [
+    ("demo-pudong", "浦东世纪大道加油站", "上海市浦东新区世纪大道100号", "31.235929", "121.506058", None, None),
+    ("demo-xuhui", "徐汇漕溪北路加油站", "上海市徐汇区漕溪北路88号", "31.191130", "121.437690", None, None),
+    ("demo-minhang", "闵行莘庄加油站", "上海市闵行区莘庄镇沪闵路6000号", "31.111350", "121.385210",
+     time(6, 0), time(23, 0)),
+]
+DRIVER_PHONES = ["13800000001", "13800000002", "13800000003"]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    stations: list[str]
+    staff: dict[str, str]
+    drivers: list[str]
+    password: str
+
+
+def _station_with_forecourt(enterprise, spec, grades) -> Station:
+    code, name, address, lat, lng, opens, closes = spec
+    station = Station.objects.filter(code=code).first()
+    if station is not None:
+        return station
+    station = station_apply(enterprise=enterprise, code=code, name=name, address=address,
+                            latitude=Decimal(lat), longitude=Decimal(lng), opens_at=opens, closes_at=closes)
+    station_bank_account_set(station=station, bank_name="中国工商银行上海分行", holder=name,
+                             account_number="6222020000" + str(1000 + station.pk))
+    nozzle_number = 1
+    for pump_number in (1, 2):
+        dispenser = dispenser_create(station=station, number=pump_number)
+        for logical, grade_code in enumerate(("92", "95"), start=1):
+            nozzle_create(dispenser=dispenser, number=nozzle_number, logical_number=logical, grade=grades[grade_code])
+            nozzle_number += 1
+    diesel_pump = dispenser_create(station=station, number=3)
+    nozzle_create(dispenser=diesel_pump, number=nozzle_number, logical_number=1, grade=grades["0"])
+    nozzle_create(dispenser=diesel_pump, number=nozzle_number + 1, logical_number=2, grade=grades["98"])
+    for grade_code, (list_price, price) in PRICES.items():
+        station_price_schedule(station=station, grade=grades[grade_code], list_price_fen_per_litre=list_price,
+                               price_fen_per_litre=price)
+    for status in (StationStatus.UNDER_REVIEW, StationStatus.APPROVED, StationStatus.ACTIVE):
+        station_transition(station=station, to_status=status, note="demo onboarding")
+    return station
+
+
+def _top_up(driver, amount_fen: int, key: str) -> None:
+    order = wallet_top_up_order_create(driver=driver, amount_fen=amount_fen, idempotency_key=key)
+    notification = payment_provider_get().payment_notification(out_trade_no=order.out_trade_no,
+                                                                amount_fen=order.amount_fen)
+    wallet_top_up_notification_handle(params=notification)
+
+
+def _paid_fill(driver, station, amount_fen: int, key: str):
+    hold = wallet_hold_place(driver_id=driver.pk, station_id=station.pk, amount_fen=amount_fen + 5_000,
+                             reference=f"DEMO-{key}", idempotency_key=f"demo-{key}")
+    if hold.status == HoldStatus.HELD:
+        hold = wallet_hold_capture(hold_id=hold.pk, amount_fen=amount_fen)
+    return hold
+
+
+def demo_data_seed() -> DemoSummary:
+    with transaction.atomic():
+        enterprise = enterprise_get_or_create(name="示范石化连锁", kind=EnterpriseKind.CHAIN)
+        grades = {code: fuel_grade_get_or_create(code=code, name=name, kind=kind) for code, name, kind in GRADES}
+        stations = [_station_with_forecourt(enterprise, spec, grades) for spec in STATIONS]
+        if not TopUpBonusRule.objects.exists():
+            TopUpBonusRule.objects.create(name="充2000送100", min_amount_fen=200_000, bonus_fen=10_000,
+                                          funder=Funder.PLATFORM)
+            TopUpBonusRule.objects.create(name="充1000送40", min_amount_fen=100_000, bonus_fen=4_000,
+                                          funder=Funder.PLATFORM)
+        if not ContractOffer.objects.exists():
+            ContractOffer.objects.create(station=stations[0], committed_fen=100_000, days=30,
+                                         reward_bonus_fen=3_000, funder=Funder.STATION)
+        user_model = get_user_model()
+        if not user_model.objects.filter(username="admin").exists():
+            user_model.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD)
+        staff = {
+            "ent_admin": (StaffRoleKind.ENTERPRISE_ADMIN, {"enterprise": enterprise}),
+            "manager": (StaffRoleKind.STATION_MANAGER, {"station": stations[0]}),
+            "cashier": (StaffRoleKind.CASHIER, {"station": stations[0]}),
+            "finance": (StaffRoleKind.FINANCE, {"enterprise": enterprise}),
+        }
+        for username, (role, scope) in staff.items():
+            staff_user_create(username=username, password=DEMO_PASSWORD, role=role, **scope)
+        drivers = [driver_register(phone=phone) for phone in DRIVER_PHONES]
+    # Money moves through the wallet's own durable transactions, each keyed for idempotency.
+    _top_up(drivers[0], 200_000, "demo-topup-1")
+    _top_up(drivers[1], 100_000, "demo-topup-1")
+    _top_up(drivers[2], 50_000, "demo-topup-1")
+    wallet_transfer(from_driver=drivers[0], to_driver=drivers[2], amount_fen=10_000, idempotency_key="demo-transfer")
+    _paid_fill(drivers[0], stations[0], 30_000, "fill-1")
+    refunded = _paid_fill(drivers[1], stations[1], 25_050, "fill-2")
+    _paid_fill(drivers[2], stations[0], 18_888, "fill-3")
+    if refunded.refunded_fen == 0:
+        wallet_payment_refund(hold_id=refunded.pk, amount_fen=5_000, idempotency_key="demo-refund")
+    return DemoSummary(
+        stations=[s.code for s in stations],
+        staff={"admin": "platform admin"} | {name: role for name, (role, _) in staff.items()},
+        drivers=DRIVER_PHONES, password=DEMO_PASSWORD,
+    )

@@ -1,0 +1,169 @@
+"""Everything is defined here; local/test/production only override. Defaults are the embedded ones."""
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
+
+from fuelpay.env import BASE_DIR, VAR_DIR, env_bool, env_int, env_list, env_str
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "stations",
+    "wallet",
+    "marketing",
+    "settlement",
+    "pumpgateway",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "fuelpay.urls"
+WSGI_APPLICATION = "fuelpay.wsgi.application"
+ASGI_APPLICATION = "fuelpay.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fuelpay.sqlite3'}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web, worker and pump bridge processes read while one writes; a generous busy
+    # timeout turns writer contention into waiting instead of "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    # A wallet row held longer than this is contention, reported as WalletBusy (retryable).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=3000"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+CURRENCY_SYMBOL = "¥"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+
+LOGIN_URL = "/admin/login/"
+
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "fuelpay.exceptions.api_exception_handler",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+
+# Field encryption (bank accounts, plates): comma-separated Fernet keys, newest first. Rotating:
+# prepend a new key, run `manage.py rotate_field_encryption`, then drop the old key.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+
+# --- Celery ---------------------------------------------------------------------------------
+# Embedded default: kombu's filesystem transport, a real broker a real worker consumes, with no
+# server. Production and CI point CELERY_BROKER_URL at Redis.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(VAR_DIR / "broker" / "queue"),
+        "data_folder_out": str(VAR_DIR / "broker" / "queue"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
+        "polling_interval": 0.05,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {"visibility_timeout": 3600}
+)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = (
+    Queue("default", Exchange("default"), routing_key="default"),
+    Queue("pumps", Exchange("pumps"), routing_key="pumps"),
+)
+CELERY_TASK_ROUTES = {"pumpgateway.tasks.pump_*": {"queue": "pumps", "routing_key": "pumps"}}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Ledger / wallet rules --------------------------------------------------------------------
+# Hot system accounts are split into this many bucket rows so concurrent postings do not queue
+# on one row lock; balances are summed on read.
+LEDGER_HOT_ACCOUNT_BUCKETS = env_int("LEDGER_HOT_ACCOUNT_BUCKETS", 16)
+# Limits for a registered (实名) single-purpose prepaid wallet, in fen.
+WALLET_MAX_TOP_UP_FEN = env_int("WALLET_MAX_TOP_UP_FEN", 500_000)
+WALLET_DAILY_TOP_UP_LIMIT_FEN = env_int("WALLET_DAILY_TOP_UP_LIMIT_FEN", 500_000)
+WALLET_MAX_BALANCE_FEN = env_int("WALLET_MAX_BALANCE_FEN", 500_000)
+WALLET_MIN_TOP_UP_FEN = env_int("WALLET_MIN_TOP_UP_FEN", 100)
+WALLET_TOP_UP_TIERS_FEN = [20_000, 50_000, 100_000, 200_000]
+WALLET_TRANSFER_MAX_FEN = env_int("WALLET_TRANSFER_MAX_FEN", 100_000)
+WALLET_HOLD_TTL_SECONDS = env_int("WALLET_HOLD_TTL_SECONDS", 900)
+PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 30)
+
+# Payment provider: the local simulator (WeChat Pay / Alipay style signed async notifications).
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "simulator")
+PAYMENT_SIMULATOR_SECRET = env_str("PAYMENT_SIMULATOR_SECRET", "")
+
+# --- Pump gateway -------------------------------------------------------------------------
+PUMP_REPLY_TIMEOUT_SECONDS = float(env_str("PUMP_REPLY_TIMEOUT_SECONDS", "0.05"))
+PUMP_MAX_RETRIES = env_int("PUMP_MAX_RETRIES", 3)
+PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS = env_int("PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS", 120)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,15 @@
+"""Tests: fast hashing, eager Celery unless a test starts a real worker, DATABASE_URL from CI."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+# A fixed test key so encrypted fixtures are reproducible; never used outside tests.
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTEyMzQ=")
+os.environ.setdefault("PAYMENT_SIMULATOR_SECRET", "test-simulator-secret")
+
+from fuelpay.settings.base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+LANGUAGE_CODE = "zh-hans"

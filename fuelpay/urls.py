@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from fuelpay.views import healthz
+from stations import urls as station_urls
+from wallet import urls as wallet_urls
+
+admin.site.site_header = "fuelpay 加油支付管理后台"
+admin.site.site_title = "fuelpay"
+
+api_urlpatterns = station_urls.api_urlpatterns + wallet_urls.api_urlpatterns
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_urlpatterns)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(station_urls.urlpatterns + station_urls.driver_urlpatterns)),
+    path("", include(wallet_urls.urlpatterns)),
+    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+]

@@ -1,0 +1,41 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EnterpriseKind(models.TextChoices):
+    CHAIN = "chain", _("Chain")
+    INDEPENDENT = "independent", _("Independent operator")
+    ALLIANCE_MEMBER = "alliance_member", _("Alliance member")
+
+
+class StationStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    UNDER_REVIEW = "under_review", _("Documents under review")
+    APPROVED = "approved", _("Approved")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class FuelKind(models.TextChoices):
+    GASOLINE = "gasoline", _("Gasoline")
+    DIESEL = "diesel", _("Diesel")
+
+
+class StaffRoleKind(models.TextChoices):
+    PLATFORM_ADMIN = "platform_admin", _("Platform admin")
+    ENTERPRISE_ADMIN = "enterprise_admin", _("Enterprise admin")
+    STATION_MANAGER = "station_manager", _("Station manager")
+    CASHIER = "cashier", _("Cashier / attendant")
+    FINANCE = "finance", _("Finance")
+
+
+class StationErrorCode(models.TextChoices):
+    TRANSITION_NOT_ALLOWED = "station_transition_not_allowed"
+    NOT_READY_TO_ACTIVATE = "station_not_ready_to_activate"
+    NOT_ACTIVE = "station_not_active"
+    INVALID_BANK_ACCOUNT = "station_invalid_bank_account"
+    INVALID_PRICE = "station_invalid_price"
+    NO_PRICE = "station_no_price"
+    NOZZLE_NOT_FOUND = "station_nozzle_not_found"
+    ROLE_NOT_ALLOWED = "station_role_not_allowed"

@@ -1,0 +1,156 @@
+import math
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from stations.enums import StaffRoleKind, StationStatus
+from stations.exceptions import NoPriceInEffect, NozzleNotFound
+from stations.models import Dispenser, GradePrice, Nozzle, StaffRole, Station
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def staff_role_get(*, user) -> StaffRole | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.staff_role
+    except StaffRole.DoesNotExist:
+        return None
+
+
+def user_is_platform_admin(*, user) -> bool:
+    role = staff_role_get(user=user)
+    return bool(user.is_superuser or (role and role.role == StaffRoleKind.PLATFORM_ADMIN))
+
+
+def station_qs_visible_to(*, user) -> QuerySet[Station]:
+    """Every station queryset behind a staff view or API starts here: out-of-scope rows don't exist."""
+    stations = Station.objects.select_related("enterprise")
+    if user_is_platform_admin(user=user):
+        return stations.all()
+    role = staff_role_get(user=user)
+    if role is None:
+        return stations.none()
+    if role.role in (StaffRoleKind.ENTERPRISE_ADMIN, StaffRoleKind.FINANCE):
+        return stations.filter(enterprise_id=role.enterprise_id)
+    return stations.filter(pk=role.station_id)
+
+
+def staff_can_manage_station_setup(*, user) -> bool:
+    """Cashiers only see transactions; finance only settlement data."""
+    if user_is_platform_admin(user=user):
+        return True
+    role = staff_role_get(user=user)
+    return bool(role and role.role in (StaffRoleKind.ENTERPRISE_ADMIN, StaffRoleKind.STATION_MANAGER))
+
+
+def station_is_open(*, station: Station, at: datetime | None = None) -> bool:
+    if station.opens_at is None or station.closes_at is None:
+        return True
+    now: time = timezone.localtime(at or timezone.now()).time()
+    if station.opens_at <= station.closes_at:
+        return station.opens_at <= now < station.closes_at
+    return now >= station.opens_at or now < station.closes_at
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = math.radians(lat2 - lat1), math.radians(lng2 - lng1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+@dataclass(frozen=True)
+class NearbyStation:
+    station: Station
+    distance_km: float
+    is_open: bool
+
+
+def station_list_nearby(
+    *, latitude: float, longitude: float, radius_km: float = 20.0, grade_code: str | None = None,
+    open_now: bool = False, limit: int = 20,
+) -> list[NearbyStation]:
+    """Active stations by distance. A bounding box narrows in SQL; the exact distance is computed here."""
+    lat_delta = radius_km / 111.0
+    lng_delta = radius_km / max(111.0 * math.cos(math.radians(latitude)), 1e-6)
+    stations = Station.objects.filter(
+        status=StationStatus.ACTIVE,
+        latitude__range=(latitude - lat_delta, latitude + lat_delta),
+        longitude__range=(longitude - lng_delta, longitude + lng_delta),
+    )
+    if grade_code:
+        stations = stations.filter(nozzles__grade__code=grade_code).distinct()
+    results = []
+    for station in stations:
+        distance = distance_km(latitude, longitude, float(station.latitude), float(station.longitude))
+        is_open = station_is_open(station=station)
+        if distance <= radius_km and (is_open or not open_now):
+            results.append(NearbyStation(station=station, distance_km=round(distance, 3), is_open=is_open))
+    results.sort(key=lambda item: item.distance_km)
+    return results[:limit]
+
+
+@dataclass(frozen=True)
+class PriceInEffect:
+    grade_code: str
+    grade_name: str
+    list_price_fen_per_litre: int
+    price_fen_per_litre: int
+    effective_from: datetime
+
+    @property
+    def discount_fen_per_litre(self) -> int:
+        """明折明扣: the station's own per-litre discount against the list price."""
+        return self.list_price_fen_per_litre - self.price_fen_per_litre
+
+
+def _as_price(price: GradePrice) -> PriceInEffect:
+    return PriceInEffect(
+        grade_code=price.grade.code, grade_name=price.grade.name,
+        list_price_fen_per_litre=price.list_price_fen_per_litre,
+        price_fen_per_litre=price.price_fen_per_litre, effective_from=price.effective_from,
+    )
+
+
+def station_price_get(*, station_id: int, grade_id: int, at: datetime | None = None) -> PriceInEffect:
+    price = (
+        GradePrice.objects.select_related("grade")
+        .filter(station_id=station_id, grade_id=grade_id, effective_from__lte=at or timezone.now())
+        .order_by("-effective_from", "-pk")
+        .first()
+    )
+    if price is None:
+        raise NoPriceInEffect()
+    return _as_price(price)
+
+
+def station_prices_in_effect(*, station: Station, at: datetime | None = None) -> list[PriceInEffect]:
+    grade_ids = Nozzle.objects.filter(station=station).values_list("grade_id", flat=True).distinct()
+    prices = []
+    for grade_id in sorted(set(grade_ids)):
+        try:
+            prices.append(station_price_get(station_id=station.pk, grade_id=grade_id, at=at))
+        except NoPriceInEffect:
+            continue
+    return prices
+
+
+def station_price_history(*, station: Station) -> QuerySet[GradePrice]:
+    return GradePrice.objects.filter(station=station).select_related("grade").order_by("-effective_from", "-pk")
+
+
+def nozzle_get_by_number(*, station_code: str, nozzle_number: int) -> Nozzle:
+    try:
+        return Nozzle.objects.select_related("station", "grade", "dispenser").get(
+            station__code=station_code, number=nozzle_number
+        )
+    except Nozzle.DoesNotExist as exc:
+        raise NozzleNotFound() from exc
+
+
+def dispenser_list_for_station(*, station: Station) -> QuerySet[Dispenser]:
+    return Dispenser.objects.filter(station=station).prefetch_related("nozzles__grade")

@@ -1,0 +1,75 @@
+"""Payment provider adapters. The simulator behaves like WeChat Pay (v2, HMAC-SHA256 sign_type):
+create an order, the driver pays on the provider's cashier page, the provider sends an asynchronous
+signed notification (possibly more than once, possibly late), and we verify it before crediting.
+
+A real provider adapter implements the same four calls against the provider's API.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+RESULT_SUCCESS = "SUCCESS"
+RESULT_FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class ProviderNotification:
+    out_trade_no: str
+    transaction_id: str
+    amount_fen: int
+    succeeded: bool
+
+
+class PaymentSimulator:
+    name = "simulator"
+
+    def __init__(self, secret: str):
+        self._secret = secret.encode()
+
+    def sign(self, params: dict) -> str:
+        canonical = "&".join(f"{key}={params[key]}" for key in sorted(params) if key != "sign" and params[key] != "")
+        return hmac.new(self._secret, f"{canonical}&key=".encode() + self._secret, hashlib.sha256).hexdigest().upper()
+
+    def verify_notification(self, params: dict) -> ProviderNotification | None:
+        """The parsed notification if its signature and fields are valid, else None."""
+        signature = str(params.get("sign", ""))
+        if not signature or not hmac.compare_digest(signature, self.sign(params)):
+            return None
+        try:
+            return ProviderNotification(
+                out_trade_no=str(params["out_trade_no"]), transaction_id=str(params["transaction_id"]),
+                amount_fen=int(params["total_fee"]), succeeded=params["result_code"] == RESULT_SUCCESS,
+            )
+        except (KeyError, ValueError, TypeError):
+            return None
+
+    def cashier_url(self, out_trade_no: str) -> str:
+        return reverse("payment-simulator-cashier", kwargs={"out_trade_no": out_trade_no})
+
+    def payment_notification(self, *, out_trade_no: str, amount_fen: int, succeeded: bool = True) -> dict:
+        """What the provider POSTs to our notify URL after the driver pays (or the payment fails)."""
+        params = {
+            "out_trade_no": out_trade_no,
+            # Stable per order, as the real provider's transaction id is across re-sent notifications.
+            "transaction_id": "SIM" + hashlib.sha256(out_trade_no.encode()).hexdigest()[:24],
+            "total_fee": str(amount_fen),
+            "result_code": RESULT_SUCCESS if succeeded else RESULT_FAIL,
+            "time_end": timezone.localtime().strftime("%Y%m%d%H%M%S"),
+            "nonce_str": secrets.token_hex(16),
+        }
+        params["sign"] = self.sign(params)
+        return params
+
+    def refund(self, *, reference: str, amount_fen: int) -> str:
+        """The simulator accepts every refund at once and returns the provider's refund id."""
+        return "SIMREFUND" + hashlib.sha256(f"{reference}:{amount_fen}".encode()).hexdigest()[:20]
+
+
+def payment_provider_get() -> PaymentSimulator:
+    return PaymentSimulator(settings.PAYMENT_SIMULATOR_SECRET)

@@ -1,0 +1,106 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet, Sum
+
+from wallet.enums import AccountKind, ContractStatus, HoldStatus
+from wallet.models import Account, Contract, Hold, JournalLine
+
+
+@dataclass(frozen=True)
+class WalletBalance:
+    principal_fen: int  # posted 本金
+    bonus_fen: int  # posted 赠送金
+    contract_fen: int  # posted funds frozen for specific stations (合约)
+    held_fen: int  # reserved from principal and bonus by open pump authorizations
+    contract_held_fen: int  # reserved from contract funds
+
+    @property
+    def available_fen(self) -> int:
+        """Spendable at any station right now (contract funds are usable only at their station)."""
+        return self.principal_fen + self.bonus_fen - self.held_fen
+
+    @property
+    def frozen_fen(self) -> int:
+        return self.held_fen + self.contract_fen
+
+
+def wallet_balance_get(*, driver_id: int) -> WalletBalance:
+    """Read from the running counters: never a SUM over the journal."""
+    totals = {kind: [0, 0] for kind in (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS,
+                                        AccountKind.DRIVER_CONTRACT)}
+    for account in Account.objects.filter(driver_id=driver_id).only(
+        "kind", "credits_posted", "debits_posted", "debits_pending"
+    ):
+        totals[account.kind][0] += account.credits_posted - account.debits_posted
+        totals[account.kind][1] += account.debits_pending
+    principal, bonus, contract = (totals[k] for k in (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS,
+                                                       AccountKind.DRIVER_CONTRACT))
+    return WalletBalance(principal_fen=principal[0], bonus_fen=bonus[0], contract_fen=contract[0],
+                         held_fen=principal[1] + bonus[1], contract_held_fen=contract[1])
+
+
+def account_balance_at(*, account_id: int, at: datetime) -> int:
+    """Posted balance of one account at a past moment, from the balance-after of its last line."""
+    line = (
+        JournalLine.objects.filter(account_id=account_id, entry__created_at__lte=at)
+        .order_by("-entry__created_at", "-entry_id").first()
+    )
+    return line.balance_after_fen if line else 0
+
+
+def system_account_balance_fen(*, kind: str, station_id: int | None = None) -> int:
+    """A hot account's balance is the sum of its bucket rows."""
+    accounts = Account.objects.filter(kind=kind, station_id=station_id)
+    totals = accounts.aggregate(debits=Sum("debits_posted"), credits=Sum("credits_posted"))
+    debits, credits = totals["debits"] or 0, totals["credits"] or 0
+    if kind in (AccountKind.PLATFORM_ESCROW, AccountKind.PROVIDER_CLEARING) or kind.startswith("promotion_expense"):
+        return debits - credits
+    return credits - debits
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    entry_id: int
+    created_at: datetime
+    operation: str
+    operation_label: str
+    account_kind: str
+    amount_fen: int  # signed: + money in, - money out
+    balance_after_fen: int
+    station_name: str
+    reference: str
+    is_pending: bool
+
+
+def wallet_history_list(*, driver_id: int, limit: int = 50) -> list[HistoryItem]:
+    lines = (
+        JournalLine.objects.filter(account__driver_id=driver_id)
+        .select_related("entry", "entry__station", "account")
+        .order_by("-entry__created_at", "-entry_id", "pk")[:limit]
+    )
+    items = []
+    for line in lines:
+        sign = 1 if line.side == "C" else -1
+        if line.phase == "void":
+            sign = -sign
+        items.append(HistoryItem(
+            entry_id=line.entry_id, created_at=line.entry.created_at, operation=line.entry.operation,
+            operation_label=line.entry.get_operation_display(), account_kind=line.account.kind,
+            amount_fen=sign * line.amount_fen, balance_after_fen=line.balance_after_fen,
+            station_name=line.entry.station.name if line.entry.station else "", reference=line.entry.reference,
+            is_pending=line.phase != "posted",
+        ))
+    return items
+
+
+def hold_list_expired(*, now: datetime) -> list[int]:
+    return list(Hold.objects.filter(status=HoldStatus.HELD, expires_at__lte=now).values_list("pk", flat=True))
+
+
+def contract_list_due(*, now: datetime) -> list[int]:
+    return list(Contract.objects.filter(status=ContractStatus.ACTIVE, ends_at__lte=now).values_list("pk", flat=True))
+
+
+def contract_list_for_driver(*, driver_id: int) -> QuerySet[Contract]:
+    return Contract.objects.filter(driver_id=driver_id).select_related("station", "account").order_by("-starts_at")

@@ -1,0 +1,209 @@
+"""The posting engine: one balanced, idempotent journal entry per money movement, in one transaction.
+
+Counters are updated by single guarded UPDATE statements (no read-modify-write), in account pk order,
+so a driver's wallet can never be overdrawn even under READ COMMITTED with many writers; the
+account table's CHECK constraint is the last line of defence.
+"""
+
+import functools
+import hashlib
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from wallet.enums import ACCOUNT_TYPE_OF_KIND, AccountKind, AccountType, Phase, Side
+from wallet.exceptions import IdempotencyConflict, InsufficientFunds, UnbalancedPosting, WalletBusy
+from wallet.models import Account, Driver, JournalEntry, JournalLine
+
+MAX_TRANSACTION_ATTEMPTS = 5
+# PostgreSQL: serialization failure and deadlock are retried; lock_timeout means "busy".
+RETRYABLE_PGCODES = {"40001", "40P01"}
+BUSY_PGCODES = {"55P03"}
+
+HOT_ACCOUNT_KINDS = (AccountKind.PLATFORM_ESCROW, AccountKind.PLATFORM_FEE_INCOME, AccountKind.STATION_RECEIVABLE)
+
+_account_id_cache: dict[str, int] = {}
+
+
+@dataclass(frozen=True)
+class Leg:
+    account_id: int
+    side: str
+    amount_fen: int
+    phase: str = Phase.POSTED
+
+
+@dataclass(frozen=True)
+class Posting:
+    entry_id: int
+    created: bool  # False: a replay of an earlier identical request; nothing moved this time
+    balances_after: dict[int, int]
+
+
+def ledger_transaction(func):
+    """Outermost-service decorator: a durable transaction, retried on deadlock/serialization failure.
+
+    Retrying is safe because every posting inside carries its idempotency key.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
+            try:
+                with transaction.atomic(durable=True):
+                    return func(*args, **kwargs)
+            except OperationalError as error:
+                pgcode = getattr(error.__cause__, "pgcode", None)
+                if pgcode in RETRYABLE_PGCODES and attempt < MAX_TRANSACTION_ATTEMPTS:
+                    continue
+                if pgcode in BUSY_PGCODES | RETRYABLE_PGCODES or "database is locked" in str(error):
+                    raise WalletBusy() from error
+                raise
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def _remember_account_id(code: str, account_id: int) -> None:
+    # Cached only once the row is committed, so a rolled-back creation is never remembered.
+    transaction.on_commit(lambda: _account_id_cache.__setitem__(code, account_id))
+
+
+def account_id_cache_clear() -> None:
+    _account_id_cache.clear()
+
+
+def _account_id_get_or_create(*, code: str, kind: str, station_id: int | None = None, bucket: int = 0,
+                              driver_id: int | None = None) -> int:
+    cached = _account_id_cache.get(code)
+    if cached is not None:
+        return cached
+    account, _ = Account.objects.get_or_create(
+        code=code,
+        defaults={
+            "kind": kind, "type": ACCOUNT_TYPE_OF_KIND[kind], "station_id": station_id, "bucket": bucket,
+            "driver_id": driver_id, "may_go_negative": driver_id is None,
+        },
+    )
+    _remember_account_id(code, account.pk)
+    return account.pk
+
+
+def system_account_id(*, kind: str, station_id: int | None = None) -> int:
+    """A system account; hot kinds resolve to a random bucket row to spread row-lock contention."""
+    bucket = random.randrange(settings.LEDGER_HOT_ACCOUNT_BUCKETS) if kind in HOT_ACCOUNT_KINDS else 0
+    owner = f":station:{station_id}" if station_id is not None else ""
+    return _account_id_get_or_create(
+        code=f"{kind}{owner}#{bucket:02d}", kind=kind, station_id=station_id, bucket=bucket
+    )
+
+
+def driver_account_id(*, driver_id: int, kind: str) -> int:
+    return _account_id_get_or_create(code=f"driver:{driver_id}:{kind}", kind=kind, driver_id=driver_id)
+
+
+def driver_accounts_create(*, driver: Driver) -> None:
+    for kind in (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS):
+        driver_account_id(driver_id=driver.pk, kind=kind)
+
+
+def _check_balanced(legs: list[Leg]) -> None:
+    if len(legs) < 2:
+        raise UnbalancedPosting(extra={"reason": "a posting needs at least two lines"})
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for leg in legs:
+        if type(leg.amount_fen) is not int or leg.amount_fen <= 0:
+            raise UnbalancedPosting(extra={"reason": "amounts are positive integer fen"})
+        totals[(leg.phase, leg.side)] += leg.amount_fen
+    for phase in Phase.values:
+        if totals[(phase, Side.DEBIT)] != totals[(phase, Side.CREDIT)]:
+            raise UnbalancedPosting(extra={"reason": f"{phase} debits != credits"})
+
+
+def _request_hash(operation, idempotency_key, legs, driver_id, station_id, reference, resolves_entry_id) -> str:
+    canonical = json.dumps(
+        [operation, idempotency_key, sorted((l.account_id, l.side, l.phase, l.amount_fen) for l in legs),
+         driver_id, station_id, reference, resolves_entry_id],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _counter_deltas(legs: list[Leg]) -> dict[int, list[int]]:
+    """Per account: [debits_posted, credits_posted, debits_pending, credits_pending] deltas."""
+    deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for leg in legs:
+        column = 0 if leg.side == Side.DEBIT else 1
+        if leg.phase == Phase.POSTED:
+            deltas[leg.account_id][column] += leg.amount_fen
+        elif leg.phase == Phase.PENDING:
+            deltas[leg.account_id][column + 2] += leg.amount_fen
+        else:
+            deltas[leg.account_id][column + 2] -= leg.amount_fen
+    return deltas
+
+
+_ENTRY_INSERT = f"""
+    INSERT INTO {JournalEntry._meta.db_table}
+        (operation, idempotency_key, request_hash, driver_id, station_id, reference, resolves_entry_id, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (operation, idempotency_key) DO NOTHING
+    RETURNING id
+"""
+# One statement per account: add the deltas only if the account may go negative or stays covered.
+_ACCOUNT_UPDATE = f"""
+    UPDATE {Account._meta.db_table}
+    SET debits_posted = debits_posted + %s, credits_posted = credits_posted + %s,
+        debits_pending = debits_pending + %s, credits_pending = credits_pending + %s
+    WHERE id = %s
+      AND (may_go_negative OR credits_posted + %s - debits_posted - %s - debits_pending - %s >= 0)
+    RETURNING type, debits_posted, credits_posted
+"""
+
+
+def ledger_post(
+    *, operation: str, idempotency_key: str, legs: list[Leg], driver_id: int | None = None,
+    station_id: int | None = None, reference: str = "", resolves_entry_id: int | None = None,
+) -> Posting:
+    """Write one balanced entry and move the counters. Composable: must run inside a transaction."""
+    assert connection.in_atomic_block, "ledger_post must run inside the caller's transaction"
+    _check_balanced(legs)
+    request_hash = _request_hash(operation, idempotency_key, legs, driver_id, station_id, reference,
+                                 resolves_entry_id)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_ENTRY_INSERT, [operation, idempotency_key, request_hash, driver_id, station_id,
+                                       reference, resolves_entry_id, now])
+        row = cursor.fetchone()
+        if row is None:
+            existing = JournalEntry.objects.values_list("pk", "request_hash").get(
+                operation=operation, idempotency_key=idempotency_key
+            )
+            if existing[1] != request_hash:
+                raise IdempotencyConflict(extra={"operation": operation, "idempotency_key": idempotency_key})
+            return Posting(entry_id=existing[0], created=False, balances_after={})
+        entry_id = row[0]
+        balances: dict[int, int] = {}
+        for account_id, (d_posted, c_posted, d_pending, c_pending) in sorted(_counter_deltas(legs).items()):
+            cursor.execute(_ACCOUNT_UPDATE, [d_posted, c_posted, d_pending, c_pending, account_id,
+                                             c_posted, d_posted, d_pending])
+            updated = cursor.fetchone()
+            if updated is None:
+                raise InsufficientFunds(extra={"account_id": account_id})
+            account_type, debits_posted, credits_posted = updated
+            debit_normal = account_type in (AccountType.ASSET, AccountType.EXPENSE)
+            balances[account_id] = debits_posted - credits_posted if debit_normal else credits_posted - debits_posted
+    try:
+        JournalLine.objects.bulk_create([
+            JournalLine(entry_id=entry_id, account_id=leg.account_id, side=leg.side, phase=leg.phase,
+                        amount_fen=leg.amount_fen, balance_after_fen=balances[leg.account_id])
+            for leg in legs
+        ])
+    except IntegrityError as error:  # only a programming error (unknown account) gets here
+        raise UnbalancedPosting(extra={"reason": str(error)}) from error
+    return Posting(entry_id=entry_id, created=True, balances_after=balances)

@@ -1,0 +1,141 @@
+"""Top-up (储值) through a payment provider: order → driver pays → signed notification → credit once."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from marketing.enums import Funder
+from marketing.selectors import top_up_bonus_offer_get
+from wallet.enums import AccountKind, Operation, Side, TopUpStatus
+from wallet.exceptions import (
+    IdempotencyConflict,
+    InvalidAmount,
+    InvalidSignature,
+    LimitExceeded,
+    NotificationMismatch,
+    PaymentOrderNotFound,
+)
+from wallet.locks import driver_accounts_select_for_update
+from wallet.models import Driver, TopUpOrder
+from wallet.providers import payment_provider_get
+from wallet.selectors import wallet_balance_get
+from wallet.tasks import wallet_provider_refund_task
+from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id
+
+PROMOTION_EXPENSE_KIND = {
+    Funder.PLATFORM: AccountKind.PROMOTION_EXPENSE_PLATFORM,
+    Funder.STATION: AccountKind.PROMOTION_EXPENSE_STATION,
+}
+
+
+def _new_out_trade_no() -> str:
+    return "T" + timezone.localtime().strftime("%Y%m%d%H%M%S") + secrets.token_hex(6).upper()
+
+
+def _check_top_up_limits(*, driver: Driver, amount_fen: int, bonus_fen: int) -> None:
+    if type(amount_fen) is not int or not (
+        settings.WALLET_MIN_TOP_UP_FEN <= amount_fen <= settings.WALLET_MAX_TOP_UP_FEN
+    ):
+        raise InvalidAmount(extra={"min_fen": settings.WALLET_MIN_TOP_UP_FEN,
+                                   "max_fen": settings.WALLET_MAX_TOP_UP_FEN})
+    day_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    today = TopUpOrder.objects.filter(
+        driver=driver, created_at__gte=day_start, status__in=[TopUpStatus.CREATED, TopUpStatus.CREDITED]
+    ).aggregate(total=Sum("amount_fen"))["total"] or 0
+    if today + amount_fen > settings.WALLET_DAILY_TOP_UP_LIMIT_FEN:
+        raise LimitExceeded(extra={"limit": "daily_top_up", "limit_fen": settings.WALLET_DAILY_TOP_UP_LIMIT_FEN,
+                                   "used_fen": today})
+    balance = wallet_balance_get(driver_id=driver.pk)
+    if balance.principal_fen + balance.bonus_fen + amount_fen + bonus_fen > settings.WALLET_MAX_BALANCE_FEN:
+        raise LimitExceeded(extra={"limit": "max_balance", "limit_fen": settings.WALLET_MAX_BALANCE_FEN})
+
+
+@ledger_transaction
+def wallet_top_up_order_create(*, driver: Driver, amount_fen: int, idempotency_key: str) -> TopUpOrder:
+    driver_accounts_select_for_update(driver_ids=[driver.pk])  # serialises limit checks per driver
+    existing = TopUpOrder.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.amount_fen != amount_fen:
+            raise IdempotencyConflict()
+        return existing
+    if type(amount_fen) is not int:
+        raise InvalidAmount()
+    offer = top_up_bonus_offer_get(amount_fen=amount_fen)
+    _check_top_up_limits(driver=driver, amount_fen=amount_fen, bonus_fen=offer.bonus_fen if offer else 0)
+    try:
+        with transaction.atomic():
+            return TopUpOrder.objects.create(
+                driver=driver, out_trade_no=_new_out_trade_no(), idempotency_key=idempotency_key,
+                amount_fen=amount_fen, bonus_fen=offer.bonus_fen if offer else 0,
+                bonus_funder=offer.funder if offer else "",
+                bonus_station_id=offer.funding_station_id if offer else None,
+                provider=payment_provider_get().name,
+            )
+    except IntegrityError as error:
+        raise IdempotencyConflict() from error
+
+
+def _credit_legs(order: TopUpOrder) -> list[Leg]:
+    principal = driver_account_id(driver_id=order.driver_id, kind=AccountKind.DRIVER_PRINCIPAL)
+    legs = [
+        Leg(system_account_id(kind=AccountKind.PLATFORM_ESCROW), Side.DEBIT, order.amount_fen),
+        Leg(principal, Side.CREDIT, order.amount_fen),
+    ]
+    if order.bonus_fen:
+        expense = system_account_id(kind=PROMOTION_EXPENSE_KIND[order.bonus_funder],
+                                    station_id=order.bonus_station_id)
+        bonus = driver_account_id(driver_id=order.driver_id, kind=AccountKind.DRIVER_BONUS)
+        legs += [Leg(expense, Side.DEBIT, order.bonus_fen), Leg(bonus, Side.CREDIT, order.bonus_fen)]
+    return legs
+
+
+@ledger_transaction
+def wallet_top_up_notification_handle(*, params: dict) -> TopUpOrder:
+    """Verify a provider notification and credit the order exactly once.
+
+    Duplicates return the order unchanged; a success after the order was closed locally is still
+    credited (the driver's money arrived); a credit that would break the balance cap is refunded.
+    """
+    notification = payment_provider_get().verify_notification(params)
+    if notification is None:
+        raise InvalidSignature()
+    order = TopUpOrder.objects.select_for_update().filter(out_trade_no=notification.out_trade_no).first()
+    if order is None:
+        raise PaymentOrderNotFound()
+    if notification.amount_fen != order.amount_fen:
+        raise NotificationMismatch(extra={"expected_fen": order.amount_fen, "notified_fen": notification.amount_fen})
+    if order.status in (TopUpStatus.CREDITED, TopUpStatus.REFUNDED_OVER_LIMIT):
+        return order
+    if not notification.succeeded:
+        order.status = TopUpStatus.CLOSED
+        order.save(update_fields=["status"])
+        return order
+    order.provider_transaction_id = notification.transaction_id
+    order.paid_at = timezone.now()
+    driver_accounts_select_for_update(driver_ids=[order.driver_id])
+    balance = wallet_balance_get(driver_id=order.driver_id)
+    if balance.principal_fen + balance.bonus_fen + order.amount_fen + order.bonus_fen > settings.WALLET_MAX_BALANCE_FEN:
+        transaction.on_commit(lambda: wallet_provider_refund_task.delay(order.out_trade_no, order.amount_fen))
+        order.status = TopUpStatus.REFUNDED_OVER_LIMIT
+        order.save(update_fields=["status", "provider_transaction_id", "paid_at"])
+        return order
+    posting = ledger_post(
+        operation=Operation.TOP_UP, idempotency_key=order.out_trade_no, legs=_credit_legs(order),
+        driver_id=order.driver_id, reference=order.out_trade_no,
+    )
+    order.status = TopUpStatus.CREDITED
+    order.credit_entry_id = posting.entry_id
+    order.save(update_fields=["status", "provider_transaction_id", "paid_at", "credit_entry"])
+    return order
+
+
+@transaction.atomic
+def wallet_top_up_orders_close_stale(*, older_than: timedelta = timedelta(hours=2)) -> int:
+    """Unpaid orders stop counting against the daily limit; a late payment is still credited."""
+    return TopUpOrder.objects.filter(
+        status=TopUpStatus.CREATED, created_at__lt=timezone.now() - older_than
+    ).update(status=TopUpStatus.CLOSED)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from wallet import apis, views
+
+api_urlpatterns = [
+    path("wallet/", apis.WalletBalanceApi.as_view(), name="wallet-balance"),
+    path("wallet/history/", apis.WalletHistoryApi.as_view(), name="wallet-history"),
+    path("wallet/top-ups/", apis.WalletTopUpApi.as_view(), name="wallet-top-up"),
+    path("wallet/transfers/", apis.WalletTransferApi.as_view(), name="wallet-transfer"),
+    path("wallet/withdrawals/", apis.WalletWithdrawApi.as_view(), name="wallet-withdraw"),
+    path("wallet/contracts/", apis.WalletContractOpenApi.as_view(), name="wallet-contract-open"),
+    path("payments/simulator/notify/", apis.PaymentNotifyApi.as_view(), name="payment-notify"),
+]
+
+urlpatterns = [
+    path("sim/pay/<str:out_trade_no>/", views.payment_simulator_cashier, name="payment-simulator-cashier"),
+]
