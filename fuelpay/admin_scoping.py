@@ -23,8 +23,10 @@ class StationScopedAdmin(admin.ModelAdmin):
         return queryset.filter(**{f"{self.station_path}__in": self._station_ids(request)})
 
     def _may_see(self, request) -> bool:
-        return request.user.is_active and request.user.is_staff and (
-            not self.visible_to_setup_staff_only or staff_can_manage_station_setup(user=request.user)
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and (not self.visible_to_setup_staff_only or staff_can_manage_station_setup(user=request.user))
         )
 
     def has_module_permission(self, request):

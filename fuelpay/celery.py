@@ -3,11 +3,15 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from pumpgateway.bootstep import PUMP_LINE_OPTION, PumpBridgeStep
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fuelpay.settings.local")
 
 app = Celery("fuelpay")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.user_options["worker"].add(PUMP_LINE_OPTION)
+app.steps["worker"].add(PumpBridgeStep)
 
 # Every periodic job lives here, each with the reason it exists.
 app.conf.beat_schedule = {
@@ -23,5 +27,5 @@ app.conf.beat_schedule = {
     # Unpaid top-up orders stop counting against the daily limit after two hours.
     "wallet-close-stale-top-ups": {"task": "wallet.tasks.wallet_top_up_orders_close_stale_task", "schedule": 600.0},
     # Station price schedules take effect at a given time; due ones are pushed to the pumps.
-    "stations-push-due-prices": {"task": "stations.tasks.station_prices_push_due_task", "schedule": 60.0},
+    "pumps-push-due-prices": {"task": "pumpgateway.tasks.prices_push_due_task", "schedule": 30.0},
 }

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from marketing.enums import Funder
 from marketing.models import ContractOffer, TopUpBonusRule
+from pumpgateway.services import pump_binding_set, serial_line_configure
 from stations.enums import EnterpriseKind, FuelKind, StaffRoleKind, StationStatus
 from stations.models import Station
 from stations.services import (
@@ -31,17 +32,31 @@ from wallet.services.top_up import wallet_top_up_notification_handle, wallet_top
 from wallet.services.transfers import wallet_transfer
 
 DEMO_PASSWORD = "fuelpay-demo"  # noqa: S105 - printed to the operator; demo accounts only
-GRADES = [("92", "92#汽油", FuelKind.GASOLINE), ("95", "95#汽油", FuelKind.GASOLINE),
-          ("98", "98#汽油", FuelKind.GASOLINE), ("0", "0#柴油", FuelKind.DIESEL)]
+GRADES = [
+    ("92", "92#汽油", FuelKind.GASOLINE),
+    ("95", "95#汽油", FuelKind.GASOLINE),
+    ("98", "98#汽油", FuelKind.GASOLINE),
+    ("0", "0#柴油", FuelKind.DIESEL),
+]
 # (list, station) prices in fen per litre: the station's own discount is 明折明扣.
 PRICES = {"92": (765, 735), "95": (815, 780), "98": (905, 870), "0": (735, 720)}
 STATIONS = [
     ("demo-pudong", "浦东世纪大道加油站", "上海市浦东新区世纪大道100号", "31.235929", "121.506058", None, None),
     ("demo-xuhui", "徐汇漕溪北路加油站", "上海市徐汇区漕溪北路88号", "31.191130", "121.437690", None, None),
-    ("demo-minhang", "闵行莘庄加油站", "上海市闵行区莘庄镇沪闵路6000号", "31.111350", "121.385210",
-     time(6, 0), time(23, 0)),
+    (
+        "demo-minhang",
+        "闵行莘庄加油站",
+        "上海市闵行区莘庄镇沪闵路6000号",
+        "31.111350",
+        "121.385210",
+        time(6, 0),
+        time(23, 0),
+    ),
 ]
 DRIVER_PHONES = ["13800000001", "13800000002", "13800000003"]
+DEMO_LINE = "demo-pudong-line"
+# Where the forecourt simulator listens by default; `run_platform` points the line at it.
+DEMO_LINE_URL = "socket://127.0.0.1:4001"
 
 
 @dataclass(frozen=True)
@@ -57,10 +72,22 @@ def _station_with_forecourt(enterprise, spec, grades) -> Station:
     station = Station.objects.filter(code=code).first()
     if station is not None:
         return station
-    station = station_apply(enterprise=enterprise, code=code, name=name, address=address,
-                            latitude=Decimal(lat), longitude=Decimal(lng), opens_at=opens, closes_at=closes)
-    station_bank_account_set(station=station, bank_name="中国工商银行上海分行", holder=name,
-                             account_number="6222020000" + str(1000 + station.pk))
+    station = station_apply(
+        enterprise=enterprise,
+        code=code,
+        name=name,
+        address=address,
+        latitude=Decimal(lat),
+        longitude=Decimal(lng),
+        opens_at=opens,
+        closes_at=closes,
+    )
+    station_bank_account_set(
+        station=station,
+        bank_name="中国工商银行上海分行",
+        holder=name,
+        account_number="6222020000" + str(1000 + station.pk),
+    )
     nozzle_number = 1
     for pump_number in (1, 2):
         dispenser = dispenser_create(station=station, number=pump_number)
@@ -71,8 +98,9 @@ def _station_with_forecourt(enterprise, spec, grades) -> Station:
     nozzle_create(dispenser=diesel_pump, number=nozzle_number, logical_number=1, grade=grades["0"])
     nozzle_create(dispenser=diesel_pump, number=nozzle_number + 1, logical_number=2, grade=grades["98"])
     for grade_code, (list_price, price) in PRICES.items():
-        station_price_schedule(station=station, grade=grades[grade_code], list_price_fen_per_litre=list_price,
-                               price_fen_per_litre=price)
+        station_price_schedule(
+            station=station, grade=grades[grade_code], list_price_fen_per_litre=list_price, price_fen_per_litre=price
+        )
     for status in (StationStatus.UNDER_REVIEW, StationStatus.APPROVED, StationStatus.ACTIVE):
         station_transition(station=station, to_status=status, note="demo onboarding")
     return station
@@ -80,14 +108,20 @@ def _station_with_forecourt(enterprise, spec, grades) -> Station:
 
 def _top_up(driver, amount_fen: int, key: str) -> None:
     order = wallet_top_up_order_create(driver=driver, amount_fen=amount_fen, idempotency_key=key)
-    notification = payment_provider_get().payment_notification(out_trade_no=order.out_trade_no,
-                                                                amount_fen=order.amount_fen)
+    notification = payment_provider_get().payment_notification(
+        out_trade_no=order.out_trade_no, amount_fen=order.amount_fen
+    )
     wallet_top_up_notification_handle(params=notification)
 
 
 def _paid_fill(driver, station, amount_fen: int, key: str):
-    hold = wallet_hold_place(driver_id=driver.pk, station_id=station.pk, amount_fen=amount_fen + 5_000,
-                             reference=f"DEMO-{key}", idempotency_key=f"demo-{key}")
+    hold = wallet_hold_place(
+        driver_id=driver.pk,
+        station_id=station.pk,
+        amount_fen=amount_fen + 5_000,
+        reference=f"DEMO-{key}",
+        idempotency_key=f"demo-{key}",
+    )
     if hold.status == HoldStatus.HELD:
         hold = wallet_hold_capture(hold_id=hold.pk, amount_fen=amount_fen)
     return hold
@@ -99,13 +133,16 @@ def demo_data_seed() -> DemoSummary:
         grades = {code: fuel_grade_get_or_create(code=code, name=name, kind=kind) for code, name, kind in GRADES}
         stations = [_station_with_forecourt(enterprise, spec, grades) for spec in STATIONS]
         if not TopUpBonusRule.objects.exists():
-            TopUpBonusRule.objects.create(name="充2000送100", min_amount_fen=200_000, bonus_fen=10_000,
-                                          funder=Funder.PLATFORM)
-            TopUpBonusRule.objects.create(name="充1000送40", min_amount_fen=100_000, bonus_fen=4_000,
-                                          funder=Funder.PLATFORM)
+            TopUpBonusRule.objects.create(
+                name="充2000送100", min_amount_fen=200_000, bonus_fen=10_000, funder=Funder.PLATFORM
+            )
+            TopUpBonusRule.objects.create(
+                name="充1000送40", min_amount_fen=100_000, bonus_fen=4_000, funder=Funder.PLATFORM
+            )
         if not ContractOffer.objects.exists():
-            ContractOffer.objects.create(station=stations[0], committed_fen=100_000, days=30,
-                                         reward_bonus_fen=3_000, funder=Funder.STATION)
+            ContractOffer.objects.create(
+                station=stations[0], committed_fen=100_000, days=30, reward_bonus_fen=3_000, funder=Funder.STATION
+            )
         user_model = get_user_model()
         if not user_model.objects.filter(username="admin").exists():
             user_model.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD)
@@ -118,6 +155,9 @@ def demo_data_seed() -> DemoSummary:
         for username, (role, scope) in staff.items():
             staff_user_create(username=username, password=DEMO_PASSWORD, role=role, **scope)
         drivers = [driver_register(phone=phone) for phone in DRIVER_PHONES]
+        serial_line_configure(code=DEMO_LINE, station=stations[0], url=DEMO_LINE_URL)
+        for pump_number in (1, 2, 3):
+            pump_binding_set(line_code=DEMO_LINE, dispenser_number=pump_number, dart_address=0x4F + pump_number)
     # Money moves through the wallet's own durable transactions, each keyed for idempotency.
     _top_up(drivers[0], 200_000, "demo-topup-1")
     _top_up(drivers[1], 100_000, "demo-topup-1")
@@ -131,5 +171,6 @@ def demo_data_seed() -> DemoSummary:
     return DemoSummary(
         stations=[s.code for s in stations],
         staff={"admin": "platform admin"} | {name: role for name, (role, _) in staff.items()},
-        drivers=DRIVER_PHONES, password=DEMO_PASSWORD,
+        drivers=DRIVER_PHONES,
+        password=DEMO_PASSWORD,
     )

@@ -30,9 +30,7 @@ def split_proportionally_fen(*, total_fen: int, weights: list[int]) -> list[int]
     if weight_sum == 0:
         return [0 for _ in weights]
     floors = [total_fen * weight // weight_sum for weight in weights]
-    remainders = sorted(
-        range(len(weights)), key=lambda i: (total_fen * weights[i]) % weight_sum, reverse=True
-    )
+    remainders = sorted(range(len(weights)), key=lambda i: (total_fen * weights[i]) % weight_sum, reverse=True)
     for index in remainders[: total_fen - sum(floors)]:
         floors[index] += 1
     return floors

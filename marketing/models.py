@@ -23,8 +23,9 @@ class TopUpBonusRule(models.Model):
         verbose_name = _("top-up bonus rule")
         verbose_name_plural = _("top-up bonus rules")
         constraints = [
-            models.CheckConstraint(name="bonus_rule_amounts_positive",
-                                   condition=Q(min_amount_fen__gt=0, bonus_fen__gt=0)),
+            models.CheckConstraint(
+                name="bonus_rule_amounts_positive", condition=Q(min_amount_fen__gt=0, bonus_fen__gt=0)
+            ),
             models.CheckConstraint(
                 name="station_funded_rule_names_station",
                 condition=Q(funder=Funder.PLATFORM) | Q(funding_station__isnull=False),
@@ -49,6 +50,7 @@ class ContractOffer(models.Model):
         verbose_name = _("contract offer")
         verbose_name_plural = _("contract offers")
         constraints = [
-            models.CheckConstraint(name="contract_offer_positive",
-                                   condition=Q(committed_fen__gt=0, days__gt=0, reward_bonus_fen__gte=0)),
+            models.CheckConstraint(
+                name="contract_offer_positive", condition=Q(committed_fen__gt=0, days__gt=0, reward_bonus_fen__gte=0)
+            ),
         ]

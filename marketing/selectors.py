@@ -35,13 +35,20 @@ def top_up_bonus_offer_get(*, amount_fen: int) -> BonusOffer | None:
     )
     if rule is None:
         return None
-    return BonusOffer(bonus_fen=rule.bonus_fen, funder=rule.funder, funding_station_id=rule.funding_station_id,
-                      rule_name=rule.name)
+    return BonusOffer(
+        bonus_fen=rule.bonus_fen, funder=rule.funder, funding_station_id=rule.funding_station_id, rule_name=rule.name
+    )
 
 
 def contract_terms_get(*, offer_id: int) -> ContractTerms | None:
     offer = ContractOffer.objects.filter(pk=offer_id, is_active=True).first()
     if offer is None:
         return None
-    return ContractTerms(offer_id=offer.pk, station_id=offer.station_id, committed_fen=offer.committed_fen,
-                         days=offer.days, reward_bonus_fen=offer.reward_bonus_fen, funder=offer.funder)
+    return ContractTerms(
+        offer_id=offer.pk,
+        station_id=offer.station_id,
+        committed_fen=offer.committed_fen,
+        days=offer.days,
+        reward_bonus_fen=offer.reward_bonus_fen,
+        funder=offer.funder,
+    )

@@ -20,14 +20,25 @@ from stations.services import station_bank_account_set, station_price_schedule, 
 
 class StationForm(forms.ModelForm):
     new_bank_account_number = forms.CharField(
-        label=_("new settlement account number"), required=False,
+        label=_("new settlement account number"),
+        required=False,
         help_text=_("Stored encrypted; only the last four digits are ever shown."),
     )
 
     class Meta:
         model = Station
-        fields = ["enterprise", "code", "name", "address", "latitude", "longitude", "opens_at", "closes_at",
-                  "bank_name", "bank_account_holder"]
+        fields = [
+            "enterprise",
+            "code",
+            "name",
+            "address",
+            "latitude",
+            "longitude",
+            "opens_at",
+            "closes_at",
+            "bank_name",
+            "bank_account_holder",
+        ]
 
 
 class NozzleInline(admin.TabularInline):
@@ -51,8 +62,12 @@ def _transition_action(to_status: str, label):
     def action(modeladmin, request, queryset):
         for station in queryset:
             run_service_for_admin(
-                request, station_transition, f"{station}: {StationStatus(to_status).label}",
-                station=station, to_status=to_status, actor=request.user,
+                request,
+                station_transition,
+                f"{station}: {StationStatus(to_status).label}",
+                station=station,
+                to_status=to_status,
+                actor=request.user,
             )
 
     action.__name__ = f"move_to_{to_status}"
@@ -86,8 +101,13 @@ class StationAdmin(StationScopedAdmin):
         number = form.cleaned_data.get("new_bank_account_number")
         if number:
             run_service_for_admin(
-                request, station_bank_account_set, _("Settlement account updated."), station=obj,
-                bank_name=obj.bank_name, holder=obj.bank_account_holder, account_number=number,
+                request,
+                station_bank_account_set,
+                _("Settlement account updated."),
+                station=obj,
+                bank_name=obj.bank_name,
+                holder=obj.bank_account_holder,
+                account_number=number,
             )
 
 
@@ -114,8 +134,14 @@ class NozzleAdmin(StationScopedAdmin):
 
 @admin.register(GradePrice)
 class GradePriceAdmin(StationScopedAdmin):
-    list_display = ["station", "grade", "list_price_fen_per_litre", "price_fen_per_litre", "effective_from",
-                    "created_by"]
+    list_display = [
+        "station",
+        "grade",
+        "list_price_fen_per_litre",
+        "price_fen_per_litre",
+        "effective_from",
+        "created_by",
+    ]
     list_filter = ["grade"]
     fields = ["station", "grade", "list_price_fen_per_litre", "price_fen_per_litre", "effective_from"]
 
@@ -124,8 +150,12 @@ class GradePriceAdmin(StationScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         price = station_price_schedule(
-            station=obj.station, grade=obj.grade, list_price_fen_per_litre=obj.list_price_fen_per_litre,
-            price_fen_per_litre=obj.price_fen_per_litre, effective_from=obj.effective_from, actor=request.user,
+            station=obj.station,
+            grade=obj.grade,
+            list_price_fen_per_litre=obj.list_price_fen_per_litre,
+            price_fen_per_litre=obj.price_fen_per_litre,
+            effective_from=obj.effective_from,
+            actor=request.user,
         )
         obj.pk = price.pk
 

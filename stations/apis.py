@@ -73,8 +73,11 @@ class StationPriceScheduleApi(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         price = station_price_schedule(
-            station=station, grade=data["grade_code"], list_price_fen_per_litre=data["list_price_fen_per_litre"],
-            price_fen_per_litre=data["price_fen_per_litre"], effective_from=data.get("effective_from"),
+            station=station,
+            grade=data["grade_code"],
+            list_price_fen_per_litre=data["list_price_fen_per_litre"],
+            price_fen_per_litre=data["price_fen_per_litre"],
+            effective_from=data.get("effective_from"),
             actor=request.user,
         )
         return Response({"id": price.pk, "effective_from": price.effective_from}, status=201)
@@ -95,14 +98,22 @@ class StationNearbyApi(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         nearby = station_list_nearby(
-            latitude=data["lat"], longitude=data["lng"], radius_km=data["radius_km"],
-            grade_code=data.get("grade"), open_now=data["open_now"],
+            latitude=data["lat"],
+            longitude=data["lng"],
+            radius_km=data["radius_km"],
+            grade_code=data.get("grade"),
+            open_now=data["open_now"],
         )
-        return Response([
-            {
-                "code": item.station.code, "name": item.station.name, "address": item.station.address,
-                "distance_km": item.distance_km, "is_open": item.is_open,
-                "prices": PriceOutputSerializer(station_prices_in_effect(station=item.station), many=True).data,
-            }
-            for item in nearby
-        ])
+        return Response(
+            [
+                {
+                    "code": item.station.code,
+                    "name": item.station.name,
+                    "address": item.station.address,
+                    "distance_km": item.distance_km,
+                    "is_open": item.is_open,
+                    "prices": PriceOutputSerializer(station_prices_in_effect(station=item.station), many=True).data,
+                }
+                for item in nearby
+            ]
+        )

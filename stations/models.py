@@ -31,9 +31,7 @@ class Station(models.Model):
     # Both empty means open around the clock; closes_at < opens_at means open past midnight.
     opens_at = models.TimeField(_("opens at"), null=True, blank=True)
     closes_at = models.TimeField(_("closes at"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=StationStatus.choices, default=StationStatus.APPLIED
-    )
+    status = models.CharField(_("status"), max_length=20, choices=StationStatus.choices, default=StationStatus.APPLIED)
     bank_name = models.CharField(_("settlement bank"), max_length=120, blank=True)
     bank_account_holder = models.CharField(_("account holder"), max_length=120, blank=True)
     bank_account_number_encrypted = models.TextField(blank=True, editable=False)
@@ -137,7 +135,8 @@ class GradePrice(models.Model):
         indexes = [models.Index(fields=["station", "grade", "-effective_from"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(price_fen_per_litre__gt=0) & Q(price_fen_per_litre__lte=models.F("list_price_fen_per_litre")),
+                condition=Q(price_fen_per_litre__gt=0)
+                & Q(price_fen_per_litre__lte=models.F("list_price_fen_per_litre")),
                 name="price_positive_and_not_above_list",
             ),
         ]
@@ -159,10 +158,16 @@ class StaffRole(models.Model):
                 name="staff_role_scope_matches_role",
                 condition=(
                     Q(role=StaffRoleKind.PLATFORM_ADMIN, enterprise__isnull=True, station__isnull=True)
-                    | Q(role__in=[StaffRoleKind.ENTERPRISE_ADMIN, StaffRoleKind.FINANCE],
-                        enterprise__isnull=False, station__isnull=True)
-                    | Q(role__in=[StaffRoleKind.STATION_MANAGER, StaffRoleKind.CASHIER],
-                        enterprise__isnull=True, station__isnull=False)
+                    | Q(
+                        role__in=[StaffRoleKind.ENTERPRISE_ADMIN, StaffRoleKind.FINANCE],
+                        enterprise__isnull=False,
+                        station__isnull=True,
+                    )
+                    | Q(
+                        role__in=[StaffRoleKind.STATION_MANAGER, StaffRoleKind.CASHIER],
+                        enterprise__isnull=True,
+                        station__isnull=False,
+                    )
                 ),
             )
         ]

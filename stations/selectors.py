@@ -71,8 +71,13 @@ class NearbyStation:
 
 
 def station_list_nearby(
-    *, latitude: float, longitude: float, radius_km: float = 20.0, grade_code: str | None = None,
-    open_now: bool = False, limit: int = 20,
+    *,
+    latitude: float,
+    longitude: float,
+    radius_km: float = 20.0,
+    grade_code: str | None = None,
+    open_now: bool = False,
+    limit: int = 20,
 ) -> list[NearbyStation]:
     """Active stations by distance. A bounding box narrows in SQL; the exact distance is computed here."""
     lat_delta = radius_km / 111.0
@@ -110,9 +115,11 @@ class PriceInEffect:
 
 def _as_price(price: GradePrice) -> PriceInEffect:
     return PriceInEffect(
-        grade_code=price.grade.code, grade_name=price.grade.name,
+        grade_code=price.grade.code,
+        grade_name=price.grade.name,
         list_price_fen_per_litre=price.list_price_fen_per_litre,
-        price_fen_per_litre=price.price_fen_per_litre, effective_from=price.effective_from,
+        price_fen_per_litre=price.price_fen_per_litre,
+        effective_from=price.effective_from,
     )
 
 

@@ -55,12 +55,27 @@ def fuel_grade_get_or_create(*, code: str, name: str, kind: str = FuelKind.GASOL
 
 @transaction.atomic
 def station_apply(
-    *, enterprise: Enterprise, code: str, name: str, address: str, latitude, longitude,
-    opens_at: time | None = None, closes_at: time | None = None, actor=None,
+    *,
+    enterprise: Enterprise,
+    code: str,
+    name: str,
+    address: str,
+    latitude,
+    longitude,
+    opens_at: time | None = None,
+    closes_at: time | None = None,
+    actor=None,
 ) -> Station:
     station = Station.objects.create(
-        enterprise=enterprise, code=code, name=name, address=address, latitude=latitude,
-        longitude=longitude, opens_at=opens_at, closes_at=closes_at, status=S.APPLIED,
+        enterprise=enterprise,
+        code=code,
+        name=name,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        status=S.APPLIED,
     )
     StationStatusChange.objects.create(station=station, from_status="", to_status=S.APPLIED, actor=actor)
     return station
@@ -90,8 +105,11 @@ def station_transition(*, station: Station, to_status: str, actor=None, note: st
     station = Station.objects.select_for_update().get(pk=station.pk)
     if to_status not in ALLOWED_TRANSITIONS[station.status]:
         raise StationTransitionNotAllowed(
-            extra={"from_status": station.status, "to_status": to_status,
-                   "allowed": sorted(ALLOWED_TRANSITIONS[station.status])}
+            extra={
+                "from_status": station.status,
+                "to_status": to_status,
+                "allowed": sorted(ALLOWED_TRANSITIONS[station.status]),
+            }
         )
     _check_actor_may_transition(actor=actor, station=station, to_status=to_status)
     if to_status == S.ACTIVE and not _station_ready_to_activate(station):
@@ -112,8 +130,9 @@ def station_bank_account_set(*, station: Station, bank_name: str, holder: str, a
     station.bank_account_holder = holder.strip()
     station.bank_account_number_encrypted = encrypt_text(digits)
     station.bank_account_number_last4 = digits[-4:]
-    station.save(update_fields=["bank_name", "bank_account_holder", "bank_account_number_encrypted",
-                                "bank_account_number_last4"])
+    station.save(
+        update_fields=["bank_name", "bank_account_holder", "bank_account_number_encrypted", "bank_account_number_last4"]
+    )
     return station
 
 
@@ -139,22 +158,35 @@ def nozzle_create(*, dispenser: Dispenser, number: int, logical_number: int, gra
 
 
 def station_price_schedule(
-    *, station: Station, grade: FuelGrade, list_price_fen_per_litre: int, price_fen_per_litre: int,
-    effective_from: datetime | None = None, actor=None,
+    *,
+    station: Station,
+    grade: FuelGrade,
+    list_price_fen_per_litre: int,
+    price_fen_per_litre: int,
+    effective_from: datetime | None = None,
+    actor=None,
 ) -> GradePrice:
     """Add a price that takes effect at effective_from (now by default); history is never rewritten."""
     if not (0 < price_fen_per_litre <= list_price_fen_per_litre <= 10_000_00):
-        raise InvalidPrice(extra={"list_price_fen_per_litre": list_price_fen_per_litre,
-                                  "price_fen_per_litre": price_fen_per_litre})
+        raise InvalidPrice(
+            extra={"list_price_fen_per_litre": list_price_fen_per_litre, "price_fen_per_litre": price_fen_per_litre}
+        )
     return GradePrice.objects.create(
-        station=station, grade=grade, list_price_fen_per_litre=list_price_fen_per_litre,
-        price_fen_per_litre=price_fen_per_litre, effective_from=effective_from or timezone.now(),
+        station=station,
+        grade=grade,
+        list_price_fen_per_litre=list_price_fen_per_litre,
+        price_fen_per_litre=price_fen_per_litre,
+        effective_from=effective_from or timezone.now(),
         created_by=actor,
     )
 
 
 def staff_user_create(
-    *, username: str, password: str, role: str, enterprise: Enterprise | None = None,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    enterprise: Enterprise | None = None,
     station: Station | None = None,
 ):
     user_model = get_user_model()
@@ -162,7 +194,5 @@ def staff_user_create(
     if created:
         user.set_password(password)
         user.save(update_fields=["password"])
-    StaffRole.objects.update_or_create(
-        user=user, defaults={"role": role, "enterprise": enterprise, "station": station}
-    )
+    StaffRole.objects.update_or_create(user=user, defaults={"role": role, "enterprise": enterprise, "station": station})
     return user

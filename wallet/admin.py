@@ -24,8 +24,7 @@ class PaymentAdmin(ReadOnlyMixin, StationScopedAdmin):
     """Station payments: cashiers, managers and finance see their own stations' only, phones masked."""
 
     visible_to_setup_staff_only = False
-    list_display = ["reference", "station", "masked_driver", "amount", "captured", "refunded", "status",
-                    "created_at"]
+    list_display = ["reference", "station", "masked_driver", "amount", "captured", "refunded", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["reference"]
     exclude = ["driver"]

@@ -65,10 +65,16 @@ class WalletTopUpApi(DriverApi):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         order = wallet_top_up_order_create(driver=request.user.driver, **payload.validated_data)
-        return Response({
-            "out_trade_no": order.out_trade_no, "amount_fen": order.amount_fen, "bonus_fen": order.bonus_fen,
-            "status": order.status, "pay_url": payment_provider_get().cashier_url(order.out_trade_no),
-        }, status=201)
+        return Response(
+            {
+                "out_trade_no": order.out_trade_no,
+                "amount_fen": order.amount_fen,
+                "bonus_fen": order.bonus_fen,
+                "status": order.status,
+                "pay_url": payment_provider_get().cashier_url(order.out_trade_no),
+            },
+            status=201,
+        )
 
 
 class PaymentNotifyApi(APIView):
@@ -93,8 +99,12 @@ class WalletTransferApi(DriverApi):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         recipient = get_object_or_404(Driver, phone=data["to_phone"])
-        entry_id = wallet_transfer(from_driver=request.user.driver, to_driver=recipient,
-                                   amount_fen=data["amount_fen"], idempotency_key=data["idempotency_key"])
+        entry_id = wallet_transfer(
+            from_driver=request.user.driver,
+            to_driver=recipient,
+            amount_fen=data["amount_fen"],
+            idempotency_key=data["idempotency_key"],
+        )
         return Response({"entry_id": entry_id}, status=201)
 
 
@@ -103,9 +113,15 @@ class WalletWithdrawApi(DriverApi):
         payload = IdempotentInput(data=request.data)
         payload.is_valid(raise_exception=True)
         withdrawal = wallet_withdraw(driver=request.user.driver, **payload.validated_data)
-        return Response({"id": withdrawal.pk, "principal_fen": withdrawal.principal_fen,
-                         "forfeited_bonus_fen": withdrawal.forfeited_bonus_fen, "status": withdrawal.status},
-                        status=201)
+        return Response(
+            {
+                "id": withdrawal.pk,
+                "principal_fen": withdrawal.principal_fen,
+                "forfeited_bonus_fen": withdrawal.forfeited_bonus_fen,
+                "status": withdrawal.status,
+            },
+            status=201,
+        )
 
 
 class WalletContractOpenApi(DriverApi):
@@ -116,5 +132,12 @@ class WalletContractOpenApi(DriverApi):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         contract = wallet_contract_open(driver=request.user.driver, **payload.validated_data)
-        return Response({"id": contract.pk, "committed_fen": contract.committed_fen,
-                         "ends_at": contract.ends_at, "status": contract.status}, status=201)
+        return Response(
+            {
+                "id": contract.pk,
+                "committed_fen": contract.committed_fen,
+                "ends_at": contract.ends_at,
+                "status": contract.status,
+            },
+            status=201,
+        )

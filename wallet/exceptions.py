@@ -86,3 +86,21 @@ class UnbalancedPosting(FuelpayError):
     code = Code.UNBALANCED_POSTING
     http_status = status.HTTP_500_INTERNAL_SERVER_ERROR
     default_message = _("Internal ledger error.")
+
+
+class FillAlreadyPaid(FuelpayError):
+    code = "order_fill_already_paid"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This fill has already been paid.")
+
+
+class FillNotPayable(FuelpayError):
+    code = "order_fill_not_payable"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This fill cannot be paid here (too old, prepaid, or at another station).")
+
+
+class OrderNotCancellable(FuelpayError):
+    code = "order_not_cancellable"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("Fuelling has started; the order will be settled when the nozzle is hung up.")

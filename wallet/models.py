@@ -10,6 +10,9 @@ from wallet.enums import (
     ContractStatus,
     HoldStatus,
     Operation,
+    OrderLineKind,
+    OrderMode,
+    OrderStatus,
     Phase,
     Side,
     TopUpStatus,
@@ -54,13 +57,11 @@ class Account(models.Model):
             # The database itself refuses an overdrawn wallet, whatever the Python code does.
             models.CheckConstraint(
                 name="account_available_not_negative",
-                condition=Q(may_go_negative=True)
-                | Q(credits_posted__gte=F("debits_posted") + F("debits_pending")),
+                condition=Q(may_go_negative=True) | Q(credits_posted__gte=F("debits_posted") + F("debits_pending")),
             ),
             models.CheckConstraint(
                 name="account_counters_not_negative",
-                condition=Q(debits_posted__gte=0, credits_posted__gte=0, debits_pending__gte=0,
-                            credits_pending__gte=0),
+                condition=Q(debits_posted__gte=0, credits_posted__gte=0, debits_pending__gte=0, credits_pending__gte=0),
             ),
         ]
         indexes = [models.Index(fields=["driver", "kind"])]
@@ -94,9 +95,7 @@ class JournalEntry(models.Model):
     class Meta:
         verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")
-        constraints = [
-            models.UniqueConstraint(fields=["operation", "idempotency_key"], name="uniq_entry_idempotency")
-        ]
+        constraints = [models.UniqueConstraint(fields=["operation", "idempotency_key"], name="uniq_entry_idempotency")]
 
 
 class JournalLine(models.Model):
@@ -150,8 +149,13 @@ class Hold(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="hold_amounts_consistent",
-                condition=Q(amount_fen__gt=0, captured_fen__gte=0, captured_fen__lte=F("amount_fen"),
-                            refunded_fen__gte=0, refunded_fen__lte=F("captured_fen")),
+                condition=Q(
+                    amount_fen__gt=0,
+                    captured_fen__gte=0,
+                    captured_fen__lte=F("amount_fen"),
+                    refunded_fen__gte=0,
+                    refunded_fen__lte=F("captured_fen"),
+                ),
             )
         ]
         indexes = [models.Index(fields=["status", "expires_at"])]
@@ -168,8 +172,7 @@ class TopUpOrder(models.Model):
     status = models.CharField(max_length=24, choices=TopUpStatus.choices, default=TopUpStatus.CREATED)
     provider = models.CharField(max_length=24)
     provider_transaction_id = models.CharField(max_length=64, blank=True)
-    credit_entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+    credit_entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
 
@@ -208,3 +211,57 @@ class Contract(models.Model):
             models.UniqueConstraint(fields=["driver", "idempotency_key"], name="uniq_contract_idempotency"),
         ]
         indexes = [models.Index(fields=["status", "ends_at"])]
+
+
+class FuelOrder(models.Model):
+    """A sale at a nozzle: prepaid (hold → pump → capture) or postpaid (fill first, then pay).
+
+    Receipt lines (fuel, each discount with who funds it, non-fuel items) are OrderLine rows, so the
+    promotion engine adds lines rather than changing this model.
+    """
+
+    order_no = models.CharField(max_length=32, unique=True)
+    mode = models.CharField(max_length=10, choices=OrderMode.choices)
+    status = models.CharField(max_length=12, choices=OrderStatus.choices)
+    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="orders")
+    station = models.ForeignKey("stations.Station", on_delete=models.PROTECT, related_name="+")
+    nozzle = models.ForeignKey("stations.Nozzle", on_delete=models.PROTECT, related_name="+")
+    grade_name = models.CharField(max_length=40)
+    list_price_fen_per_litre = models.BigIntegerField()
+    price_fen_per_litre = models.BigIntegerField()
+    requested_amount_fen = models.BigIntegerField(null=True, blank=True)
+    hold = models.OneToOneField(Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="order")
+    authorization = models.OneToOneField(
+        "pumpgateway.PumpAuthorization", null=True, blank=True, on_delete=models.PROTECT, related_name="order"
+    )
+    fill = models.ForeignKey("pumpgateway.Fill", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    volume_ml = models.BigIntegerField(default=0)
+    fuel_amount_fen = models.BigIntegerField(default=0)  # at list price
+    discount_fen = models.BigIntegerField(default=0)
+    paid_fen = models.BigIntegerField(default=0)
+    dynamic_code = models.CharField(max_length=6)
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_message = models.CharField(max_length=200, blank=True)
+    wrong_fill_reported = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["driver", "idempotency_key"], name="uniq_order_idempotency"),
+            # A fill is paid exactly once: only one live (not failed/cancelled) order may point at it.
+            models.UniqueConstraint(fields=["fill"], condition=Q(status="paid"), name="uniq_paid_fill"),
+        ]
+        indexes = [models.Index(fields=["station", "status"])]
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(FuelOrder, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=10, choices=OrderLineKind.choices)
+    label = models.CharField(max_length=80)
+    amount_fen = models.BigIntegerField()  # discounts are negative
+    funder = models.CharField(max_length=12, choices=Funder.choices, blank=True)
+
+    class Meta:
+        ordering = ["pk"]

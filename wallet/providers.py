@@ -43,8 +43,10 @@ class PaymentSimulator:
             return None
         try:
             return ProviderNotification(
-                out_trade_no=str(params["out_trade_no"]), transaction_id=str(params["transaction_id"]),
-                amount_fen=int(params["total_fee"]), succeeded=params["result_code"] == RESULT_SUCCESS,
+                out_trade_no=str(params["out_trade_no"]),
+                transaction_id=str(params["transaction_id"]),
+                amount_fen=int(params["total_fee"]),
+                succeeded=params["result_code"] == RESULT_SUCCESS,
             )
         except (KeyError, ValueError, TypeError):
             return None

@@ -27,24 +27,32 @@ class WalletBalance:
 
 def wallet_balance_get(*, driver_id: int) -> WalletBalance:
     """Read from the running counters: never a SUM over the journal."""
-    totals = {kind: [0, 0] for kind in (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS,
-                                        AccountKind.DRIVER_CONTRACT)}
+    totals = {
+        kind: [0, 0] for kind in (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS, AccountKind.DRIVER_CONTRACT)
+    }
     for account in Account.objects.filter(driver_id=driver_id).only(
         "kind", "credits_posted", "debits_posted", "debits_pending"
     ):
         totals[account.kind][0] += account.credits_posted - account.debits_posted
         totals[account.kind][1] += account.debits_pending
-    principal, bonus, contract = (totals[k] for k in (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS,
-                                                       AccountKind.DRIVER_CONTRACT))
-    return WalletBalance(principal_fen=principal[0], bonus_fen=bonus[0], contract_fen=contract[0],
-                         held_fen=principal[1] + bonus[1], contract_held_fen=contract[1])
+    principal, bonus, contract = (
+        totals[k] for k in (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS, AccountKind.DRIVER_CONTRACT)
+    )
+    return WalletBalance(
+        principal_fen=principal[0],
+        bonus_fen=bonus[0],
+        contract_fen=contract[0],
+        held_fen=principal[1] + bonus[1],
+        contract_held_fen=contract[1],
+    )
 
 
 def account_balance_at(*, account_id: int, at: datetime) -> int:
     """Posted balance of one account at a past moment, from the balance-after of its last line."""
     line = (
         JournalLine.objects.filter(account_id=account_id, entry__created_at__lte=at)
-        .order_by("-entry__created_at", "-entry_id").first()
+        .order_by("-entry__created_at", "-entry_id")
+        .first()
     )
     return line.balance_after_fen if line else 0
 
@@ -84,13 +92,20 @@ def wallet_history_list(*, driver_id: int, limit: int = 50) -> list[HistoryItem]
         sign = 1 if line.side == "C" else -1
         if line.phase == "void":
             sign = -sign
-        items.append(HistoryItem(
-            entry_id=line.entry_id, created_at=line.entry.created_at, operation=line.entry.operation,
-            operation_label=line.entry.get_operation_display(), account_kind=line.account.kind,
-            amount_fen=sign * line.amount_fen, balance_after_fen=line.balance_after_fen,
-            station_name=line.entry.station.name if line.entry.station else "", reference=line.entry.reference,
-            is_pending=line.phase != "posted",
-        ))
+        items.append(
+            HistoryItem(
+                entry_id=line.entry_id,
+                created_at=line.entry.created_at,
+                operation=line.entry.operation,
+                operation_label=line.entry.get_operation_display(),
+                account_kind=line.account.kind,
+                amount_fen=sign * line.amount_fen,
+                balance_after_fen=line.balance_after_fen,
+                station_name=line.entry.station.name if line.entry.station else "",
+                reference=line.entry.reference,
+                is_pending=line.phase != "posted",
+            )
+        )
     return items
 
 

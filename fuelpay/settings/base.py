@@ -55,6 +55,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            "libraries": {"money": "fuelpay.templatetags.money"},
         },
     },
 ]
@@ -156,8 +157,6 @@ PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "simulator")
 PAYMENT_SIMULATOR_SECRET = env_str("PAYMENT_SIMULATOR_SECRET", "")
 
 # --- Pump gateway -------------------------------------------------------------------------
-PUMP_REPLY_TIMEOUT_SECONDS = float(env_str("PUMP_REPLY_TIMEOUT_SECONDS", "0.05"))
-PUMP_MAX_RETRIES = env_int("PUMP_MAX_RETRIES", 3)
 PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS = env_int("PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS", 120)
 
 LOGGING = {
@@ -167,3 +166,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Pay at the pump ---------------------------------------------------------------------------
+# "Fill up" authorizes up to this amount (or the balance, if lower); the rest is released at capture.
+ORDER_FILL_UP_CAP_FEN = env_int("ORDER_FILL_UP_CAP_FEN", 50_000)
+ORDER_MIN_AMOUNT_FEN = env_int("ORDER_MIN_AMOUNT_FEN", 1_000)
+ORDER_MAX_AMOUNT_FEN = env_int("ORDER_MAX_AMOUNT_FEN", 200_000)
+ORDER_AMOUNT_PRESETS_FEN = [10_000, 20_000, 30_000, 50_000]
+# Long enough for the slowest fill; the pump side releases earlier when the nozzle is never lifted.
+ORDER_HOLD_TTL_SECONDS = env_int("ORDER_HOLD_TTL_SECONDS", 3600)
+# Postpaid: how far back a driver may look for their fill.
+POSTPAID_WINDOW_MINUTES = env_int("POSTPAID_WINDOW_MINUTES", 15)

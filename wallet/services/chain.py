@@ -17,13 +17,21 @@ GENESIS_HASH = "0" * 64
 def entry_content_hash(entry: JournalEntry, lines: list[JournalLine]) -> str:
     canonical = json.dumps(
         {
-            "id": entry.pk, "operation": entry.operation, "key": entry.idempotency_key,
-            "request_hash": entry.request_hash, "driver": entry.driver_id, "station": entry.station_id,
-            "reference": entry.reference, "resolves": entry.resolves_entry_id,
+            "id": entry.pk,
+            "operation": entry.operation,
+            "key": entry.idempotency_key,
+            "request_hash": entry.request_hash,
+            "driver": entry.driver_id,
+            "station": entry.station_id,
+            "reference": entry.reference,
+            "resolves": entry.resolves_entry_id,
             "created_at": entry.created_at.isoformat(),
-            "lines": sorted((l.account_id, l.side, l.phase, l.amount_fen, l.balance_after_fen) for l in lines),
+            "lines": sorted(
+                (line.account_id, line.side, line.phase, line.amount_fen, line.balance_after_fen) for line in lines
+            ),
         },
-        separators=(",", ":"), sort_keys=True,
+        separators=(",", ":"),
+        sort_keys=True,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -84,26 +92,41 @@ def ledger_verify(*, progress=None) -> LedgerReport:
     report.entries_checked = JournalEntry.objects.count()
     for phase in Phase.values:
         unbalanced = (
-            JournalLine.objects.filter(phase=phase).values("entry_id")
+            JournalLine.objects.filter(phase=phase)
+            .values("entry_id")
             .annotate(debits=Sum(_signed(Side.DEBIT)), credits=Sum(_signed(Side.CREDIT)))
-            .exclude(debits=F("credits")).order_by("entry_id").first()
+            .exclude(debits=F("credits"))
+            .order_by("entry_id")
+            .first()
         )
         if unbalanced:
             report.problems.append(f"entry {unbalanced['entry_id']} does not balance ({phase})")
-    totals = Account.objects.aggregate(dp=Sum("debits_posted"), cp=Sum("credits_posted"),
-                                       dpe=Sum("debits_pending"), cpe=Sum("credits_pending"))
+    totals = Account.objects.aggregate(
+        dp=Sum("debits_posted"), cp=Sum("credits_posted"), dpe=Sum("debits_pending"), cpe=Sum("credits_pending")
+    )
     if (totals["dp"] or 0) != (totals["cp"] or 0) or (totals["dpe"] or 0) != (totals["cpe"] or 0):
         report.problems.append(f"accounts do not sum to zero: {totals}")
     if progress:
         progress("entries balance, accounts sum to zero")
     journal = {
-        row["account_id"]: row for row in JournalLine.objects.values("account_id").annotate(
+        row["account_id"]: row
+        for row in JournalLine.objects.values("account_id").annotate(
             dp=Sum(Case(When(side=Side.DEBIT, phase=Phase.POSTED, then=F("amount_fen")), default=0)),
             cp=Sum(Case(When(side=Side.CREDIT, phase=Phase.POSTED, then=F("amount_fen")), default=0)),
-            dpe=Sum(Case(When(side=Side.DEBIT, phase=Phase.PENDING, then=F("amount_fen")),
-                         When(side=Side.DEBIT, phase=Phase.VOID, then=-F("amount_fen")), default=0)),
-            cpe=Sum(Case(When(side=Side.CREDIT, phase=Phase.PENDING, then=F("amount_fen")),
-                         When(side=Side.CREDIT, phase=Phase.VOID, then=-F("amount_fen")), default=0)),
+            dpe=Sum(
+                Case(
+                    When(side=Side.DEBIT, phase=Phase.PENDING, then=F("amount_fen")),
+                    When(side=Side.DEBIT, phase=Phase.VOID, then=-F("amount_fen")),
+                    default=0,
+                )
+            ),
+            cpe=Sum(
+                Case(
+                    When(side=Side.CREDIT, phase=Phase.PENDING, then=F("amount_fen")),
+                    When(side=Side.CREDIT, phase=Phase.VOID, then=-F("amount_fen")),
+                    default=0,
+                )
+            ),
         )
     }
     for account in Account.objects.order_by("pk").iterator():
@@ -111,8 +134,10 @@ def ledger_verify(*, progress=None) -> LedgerReport:
         row = journal.get(account.pk, {"dp": 0, "cp": 0, "dpe": 0, "cpe": 0})
         cached = (account.debits_posted, account.credits_posted, account.debits_pending, account.credits_pending)
         if cached != (row["dp"], row["cp"], row["dpe"], row["cpe"]):
-            report.problems.append(f"account {account.code}: cached counters {cached} != journal "
-                                   f"{(row['dp'], row['cp'], row['dpe'], row['cpe'])}")
+            report.problems.append(
+                f"account {account.code}: cached counters {cached} != journal "
+                f"{(row['dp'], row['cp'], row['dpe'], row['cpe'])}"
+            )
         if not account.may_go_negative and account.available_fen < 0:
             report.problems.append(f"account {account.code} is negative: {account.available_fen}")
     if progress:

@@ -31,13 +31,22 @@ def wallet_contract_open(*, driver: Driver, offer_id: int, idempotency_key: str)
     try:
         with transaction.atomic():
             account = Account.objects.create(
-                code=f"driver:{driver.pk}:contract:{hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]}", kind=AccountKind.DRIVER_CONTRACT,
-                type="liability", driver=driver, station_id=terms.station_id,
+                code=f"driver:{driver.pk}:contract:{hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]}",
+                kind=AccountKind.DRIVER_CONTRACT,
+                type="liability",
+                driver=driver,
+                station_id=terms.station_id,
             )
             contract = Contract.objects.create(
-                driver=driver, station_id=terms.station_id, account=account, committed_fen=terms.committed_fen,
-                reward_bonus_fen=terms.reward_bonus_fen, reward_funder=terms.funder, starts_at=now,
-                ends_at=now + timedelta(days=terms.days), idempotency_key=idempotency_key,
+                driver=driver,
+                station_id=terms.station_id,
+                account=account,
+                committed_fen=terms.committed_fen,
+                reward_bonus_fen=terms.reward_bonus_fen,
+                reward_funder=terms.funder,
+                starts_at=now,
+                ends_at=now + timedelta(days=terms.days),
+                idempotency_key=idempotency_key,
             )
     except IntegrityError as error:
         raise IdempotencyConflict() from error
@@ -45,8 +54,14 @@ def wallet_contract_open(*, driver: Driver, offer_id: int, idempotency_key: str)
         Leg(driver_account_id(driver_id=driver.pk, kind=AccountKind.DRIVER_PRINCIPAL), Side.DEBIT, terms.committed_fen),
         Leg(account.pk, Side.CREDIT, terms.committed_fen),
     ]
-    ledger_post(operation=Operation.CONTRACT_OPEN, idempotency_key=f"contract:{contract.pk}", legs=legs,
-                driver_id=driver.pk, station_id=terms.station_id, reference=f"contract:{contract.pk}")
+    ledger_post(
+        operation=Operation.CONTRACT_OPEN,
+        idempotency_key=f"contract:{contract.pk}",
+        legs=legs,
+        driver_id=driver.pk,
+        station_id=terms.station_id,
+        reference=f"contract:{contract.pk}",
+    )
     return contract
 
 
@@ -73,12 +88,22 @@ def wallet_contract_close(*, contract_id: int, now=None) -> Contract:
             expense = system_account_id(
                 kind=PROMOTION_EXPENSE_KIND[contract.reward_funder],
                 station_id=contract.station_id if contract.reward_funder == "station" else None,
+                spread_key=f"contract:{contract.pk}",
             )
             bonus = driver_account_id(driver_id=contract.driver_id, kind=AccountKind.DRIVER_BONUS)
-            legs = [Leg(expense, Side.DEBIT, contract.reward_bonus_fen), Leg(bonus, Side.CREDIT, contract.reward_bonus_fen)]
+            legs = [
+                Leg(expense, Side.DEBIT, contract.reward_bonus_fen),
+                Leg(bonus, Side.CREDIT, contract.reward_bonus_fen),
+            ]
     if legs:
-        ledger_post(operation=Operation.CONTRACT_CLOSE, idempotency_key=f"contract:{contract.pk}", legs=legs,
-                    driver_id=contract.driver_id, station_id=contract.station_id, reference=f"contract:{contract.pk}")
+        ledger_post(
+            operation=Operation.CONTRACT_CLOSE,
+            idempotency_key=f"contract:{contract.pk}",
+            legs=legs,
+            driver_id=contract.driver_id,
+            station_id=contract.station_id,
+            reference=f"contract:{contract.pk}",
+        )
     contract.save(update_fields=["status"])
     return contract
 

@@ -31,8 +31,9 @@ SPENDING_PRIORITY = {AccountKind.DRIVER_CONTRACT: 0, AccountKind.DRIVER_BONUS: 1
 
 def _spendable_accounts(*, locked: list[Account], driver_id: int, station_id: int) -> list[Account]:
     usable_contract_accounts = dict(
-        Contract.objects.filter(driver_id=driver_id, station_id=station_id, status=ContractStatus.ACTIVE)
-        .values_list("account_id", "ends_at")
+        Contract.objects.filter(driver_id=driver_id, station_id=station_id, status=ContractStatus.ACTIVE).values_list(
+            "account_id", "ends_at"
+        )
     )
     usable = [a for a in locked if a.kind != AccountKind.DRIVER_CONTRACT or a.pk in usable_contract_accounts]
     return sorted(usable, key=lambda a: (SPENDING_PRIORITY[a.kind], usable_contract_accounts.get(a.pk), a.pk))
@@ -48,18 +49,24 @@ def _replayed_hold(*, idempotency_key: str, station_id: int, amount_fen: int, re
     return hold
 
 
-@ledger_transaction
-def wallet_hold_place(
-    *, driver_id: int, station_id: int, amount_fen: int, reference: str, idempotency_key: str,
+def hold_place(
+    *,
+    driver_id: int,
+    station_id: int,
+    amount_fen: int,
+    reference: str,
+    idempotency_key: str,
     ttl_seconds: int | None = None,
 ) -> Hold:
-    """Reserve amount_fen for a nozzle authorization. It counts against the balance at once."""
+    """Reserve amount_fen for a nozzle authorization. It counts against the balance at once.
+    Composable: runs inside the caller's transaction (wallet_hold_place is the entry point)."""
     if type(amount_fen) is not int or amount_fen <= 0:
         raise InvalidAmount()
     # Lock first, then look for a replay: a concurrent duplicate waits here and then sees the original.
     locked = driver_accounts_select_for_update(driver_ids=[driver_id])
-    replay = _replayed_hold(idempotency_key=idempotency_key, station_id=station_id, amount_fen=amount_fen,
-                            reference=reference)
+    replay = _replayed_hold(
+        idempotency_key=idempotency_key, station_id=station_id, amount_fen=amount_fen, reference=reference
+    )
     if replay is not None:
         return replay
     remaining, legs = amount_fen, []
@@ -70,14 +77,26 @@ def wallet_hold_place(
             remaining -= take
     if remaining > 0:
         raise InsufficientFunds(extra={"requested_fen": amount_fen, "available_fen": amount_fen - remaining})
-    receivable = system_account_id(kind=AccountKind.STATION_RECEIVABLE, station_id=station_id)
+    receivable = system_account_id(
+        kind=AccountKind.STATION_RECEIVABLE, station_id=station_id, spread_key=idempotency_key
+    )
     legs.append(Leg(receivable, Side.CREDIT, amount_fen, Phase.PENDING))
-    posting = ledger_post(operation=Operation.HOLD, idempotency_key=idempotency_key, legs=legs,
-                          driver_id=driver_id, station_id=station_id, reference=reference)
+    posting = ledger_post(
+        operation=Operation.HOLD,
+        idempotency_key=idempotency_key,
+        legs=legs,
+        driver_id=driver_id,
+        station_id=station_id,
+        reference=reference,
+    )
     ttl = settings.WALLET_HOLD_TTL_SECONDS if ttl_seconds is None else ttl_seconds
     return Hold.objects.create(
-        driver_id=driver_id, station_id=station_id, reference=reference, amount_fen=amount_fen,
-        expires_at=timezone.now() + timedelta(seconds=ttl), pending_entry_id=posting.entry_id,
+        driver_id=driver_id,
+        station_id=station_id,
+        reference=reference,
+        amount_fen=amount_fen,
+        expires_at=timezone.now() + timedelta(seconds=ttl),
+        pending_entry_id=posting.entry_id,
     )
 
 
@@ -92,9 +111,8 @@ def _void_legs(hold: Hold) -> tuple[list[Leg], list[tuple[Account, int]]]:
     return void, reserved
 
 
-@ledger_transaction
-def wallet_hold_capture(*, hold_id: int, amount_fen: int) -> Hold:
-    """Collect the actual fill amount (≤ the hold) and release the rest, in one posting."""
+def hold_capture(*, hold_id: int, amount_fen: int) -> Hold:
+    """Collect the actual fill amount (≤ the hold) and release the rest, in one posting. Composable."""
     if type(amount_fen) is not int or amount_fen < 0:
         raise InvalidAmount()
     hold = hold_select_for_update(hold_id=hold_id)
@@ -116,33 +134,60 @@ def wallet_hold_capture(*, hold_id: int, amount_fen: int) -> Hold:
             legs.append(Leg(account.pk, Side.DEBIT, take))
             remaining -= take
     fee_fen = basis_points_of_fen(amount_fen=amount_fen, basis_points=settings.PLATFORM_FEE_BPS)
-    legs.append(Leg(system_account_id(kind=AccountKind.STATION_RECEIVABLE, station_id=hold.station_id),
-                    Side.CREDIT, amount_fen - fee_fen))
+    spread = f"hold:{hold.pk}"
+    legs.append(
+        Leg(
+            system_account_id(kind=AccountKind.STATION_RECEIVABLE, station_id=hold.station_id, spread_key=spread),
+            Side.CREDIT,
+            amount_fen - fee_fen,
+        )
+    )
     if fee_fen:
-        legs.append(Leg(system_account_id(kind=AccountKind.PLATFORM_FEE_INCOME), Side.CREDIT, fee_fen))
+        legs.append(
+            Leg(system_account_id(kind=AccountKind.PLATFORM_FEE_INCOME, spread_key=spread), Side.CREDIT, fee_fen)
+        )
     posting = ledger_post(
-        operation=Operation.CAPTURE, idempotency_key=f"hold:{hold.pk}", legs=legs, driver_id=hold.driver_id,
-        station_id=hold.station_id, reference=hold.reference, resolves_entry_id=hold.pending_entry_id,
+        operation=Operation.CAPTURE,
+        idempotency_key=f"hold:{hold.pk}",
+        legs=legs,
+        driver_id=hold.driver_id,
+        station_id=hold.station_id,
+        reference=hold.reference,
+        resolves_entry_id=hold.pending_entry_id,
     )
     hold.status, hold.captured_fen, hold.resolution_entry_id = HoldStatus.CAPTURED, amount_fen, posting.entry_id
     hold.save(update_fields=["status", "captured_fen", "resolution_entry"])
     return hold
 
 
+@ledger_transaction
+def wallet_hold_place(**kwargs) -> Hold:
+    return hold_place(**kwargs)
+
+
+@ledger_transaction
+def wallet_hold_capture(*, hold_id: int, amount_fen: int) -> Hold:
+    return hold_capture(hold_id=hold_id, amount_fen=amount_fen)
+
+
 def _release(hold: Hold, status: str) -> Hold:
     legs, _ = _void_legs(hold)
     posting = ledger_post(
-        operation=Operation.RELEASE, idempotency_key=f"hold:{hold.pk}", legs=legs, driver_id=hold.driver_id,
-        station_id=hold.station_id, reference=hold.reference, resolves_entry_id=hold.pending_entry_id,
+        operation=Operation.RELEASE,
+        idempotency_key=f"hold:{hold.pk}",
+        legs=legs,
+        driver_id=hold.driver_id,
+        station_id=hold.station_id,
+        reference=hold.reference,
+        resolves_entry_id=hold.pending_entry_id,
     )
     hold.status, hold.resolution_entry_id = status, posting.entry_id
     hold.save(update_fields=["status", "resolution_entry"])
     return hold
 
 
-@ledger_transaction
-def wallet_hold_release(*, hold_id: int, expired: bool = False) -> Hold:
-    """Give the whole reservation back (cancelled, never lifted, or past its expiry). Idempotent."""
+def hold_release(*, hold_id: int, expired: bool = False) -> Hold:
+    """Give the whole reservation back (cancelled, never lifted, or past its expiry). Idempotent, composable."""
     hold = hold_select_for_update(hold_id=hold_id)
     if hold.status in (HoldStatus.RELEASED, HoldStatus.EXPIRED):
         return hold
@@ -153,11 +198,19 @@ def wallet_hold_release(*, hold_id: int, expired: bool = False) -> Hold:
     return _release(hold, HoldStatus.EXPIRED if expired else HoldStatus.RELEASED)
 
 
-def _refund_split(hold: Hold, amount_fen: int) -> list[Leg]:
-    captured = list(JournalLine.objects.filter(entry_id=hold.resolution_entry_id, phase=Phase.POSTED)
-                    .select_related("account"))
+@ledger_transaction
+def wallet_hold_release(*, hold_id: int, expired: bool = False) -> Hold:
+    return hold_release(hold_id=hold_id, expired=expired)
+
+
+def _refund_split(hold: Hold, amount_fen: int, spread_key: str) -> list[Leg]:
+    captured = list(
+        JournalLine.objects.filter(entry_id=hold.resolution_entry_id, phase=Phase.POSTED).select_related("account")
+    )
     earlier_refunds = JournalLine.objects.filter(
-        entry__operation=Operation.REFUND, entry__resolves_entry_id=hold.resolution_entry_id, side=Side.CREDIT,
+        entry__operation=Operation.REFUND,
+        entry__resolves_entry_id=hold.resolution_entry_id,
+        side=Side.CREDIT,
         account__kind=AccountKind.DRIVER_BONUS,
     ).values_list("amount_fen", flat=True)
     paid_by_bonus = sum(line.amount_fen for line in captured if line.account.kind == AccountKind.DRIVER_BONUS)
@@ -166,12 +219,21 @@ def _refund_split(hold: Hold, amount_fen: int) -> list[Leg]:
     to_bonus = amount_fen - to_principal
     fee_total = sum(line.amount_fen for line in captured if line.account.kind == AccountKind.PLATFORM_FEE_INCOME)
     # Cumulative floor keeps every partial refund's fee share monotone and exact at the full refund.
-    fee_back = (fee_total * (hold.refunded_fen + amount_fen) // hold.captured_fen
-                - fee_total * hold.refunded_fen // hold.captured_fen)
-    legs = [Leg(system_account_id(kind=AccountKind.STATION_RECEIVABLE, station_id=hold.station_id),
-                Side.DEBIT, amount_fen - fee_back)]
+    fee_back = (
+        fee_total * (hold.refunded_fen + amount_fen) // hold.captured_fen
+        - fee_total * hold.refunded_fen // hold.captured_fen
+    )
+    legs = [
+        Leg(
+            system_account_id(kind=AccountKind.STATION_RECEIVABLE, station_id=hold.station_id, spread_key=spread_key),
+            Side.DEBIT,
+            amount_fen - fee_back,
+        )
+    ]
     if fee_back:
-        legs.append(Leg(system_account_id(kind=AccountKind.PLATFORM_FEE_INCOME), Side.DEBIT, fee_back))
+        legs.append(
+            Leg(system_account_id(kind=AccountKind.PLATFORM_FEE_INCOME, spread_key=spread_key), Side.DEBIT, fee_back)
+        )
     for kind, amount in ((AccountKind.DRIVER_PRINCIPAL, to_principal), (AccountKind.DRIVER_BONUS, to_bonus)):
         if amount:
             legs.append(Leg(driver_account_id(driver_id=hold.driver_id, kind=kind), Side.CREDIT, amount))
@@ -186,7 +248,9 @@ def wallet_payment_refund(*, hold_id: int, amount_fen: int, idempotency_key: str
     hold = hold_select_for_update(hold_id=hold_id)
     previous = JournalEntry.objects.filter(operation=Operation.REFUND, idempotency_key=idempotency_key).first()
     if previous is not None:
-        credited = sum(JournalLine.objects.filter(entry=previous, side=Side.CREDIT).values_list("amount_fen", flat=True))
+        credited = sum(
+            JournalLine.objects.filter(entry=previous, side=Side.CREDIT).values_list("amount_fen", flat=True)
+        )
         if previous.resolves_entry_id != hold.resolution_entry_id or credited != amount_fen:
             raise IdempotencyConflict()
         return hold
@@ -195,8 +259,12 @@ def wallet_payment_refund(*, hold_id: int, amount_fen: int, idempotency_key: str
     if amount_fen > hold.captured_fen - hold.refunded_fen:
         raise RefundExceedsPayment(extra={"refundable_fen": hold.captured_fen - hold.refunded_fen})
     ledger_post(
-        operation=Operation.REFUND, idempotency_key=idempotency_key, legs=_refund_split(hold, amount_fen),
-        driver_id=hold.driver_id, station_id=hold.station_id, reference=hold.reference,
+        operation=Operation.REFUND,
+        idempotency_key=idempotency_key,
+        legs=_refund_split(hold, amount_fen, idempotency_key),
+        driver_id=hold.driver_id,
+        station_id=hold.station_id,
+        reference=hold.reference,
         resolves_entry_id=hold.resolution_entry_id,
     )
     Hold.objects.filter(pk=hold.pk).update(refunded_fen=F("refunded_fen") + amount_fen)

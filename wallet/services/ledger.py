@@ -8,7 +8,7 @@ account table's CHECK constraint is the last line of defence.
 import functools
 import hashlib
 import json
-import random
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -78,25 +78,32 @@ def account_id_cache_clear() -> None:
     _account_id_cache.clear()
 
 
-def _account_id_get_or_create(*, code: str, kind: str, station_id: int | None = None, bucket: int = 0,
-                              driver_id: int | None = None) -> int:
+def _account_id_get_or_create(
+    *, code: str, kind: str, station_id: int | None = None, bucket: int = 0, driver_id: int | None = None
+) -> int:
     cached = _account_id_cache.get(code)
     if cached is not None:
         return cached
     account, _ = Account.objects.get_or_create(
         code=code,
         defaults={
-            "kind": kind, "type": ACCOUNT_TYPE_OF_KIND[kind], "station_id": station_id, "bucket": bucket,
-            "driver_id": driver_id, "may_go_negative": driver_id is None,
+            "kind": kind,
+            "type": ACCOUNT_TYPE_OF_KIND[kind],
+            "station_id": station_id,
+            "bucket": bucket,
+            "driver_id": driver_id,
+            "may_go_negative": driver_id is None,
         },
     )
     _remember_account_id(code, account.pk)
     return account.pk
 
 
-def system_account_id(*, kind: str, station_id: int | None = None) -> int:
-    """A system account; hot kinds resolve to a random bucket row to spread row-lock contention."""
-    bucket = random.randrange(settings.LEDGER_HOT_ACCOUNT_BUCKETS) if kind in HOT_ACCOUNT_KINDS else 0
+def system_account_id(*, kind: str, spread_key: str, station_id: int | None = None) -> int:
+    """A system account. Hot kinds resolve to one of several bucket rows, chosen by the posting's own
+    key: concurrent postings spread over the rows, and a replay lands on the same row (same payload)."""
+    buckets = settings.LEDGER_HOT_ACCOUNT_BUCKETS if kind in HOT_ACCOUNT_KINDS else 1
+    bucket = zlib.crc32(spread_key.encode()) % buckets
     owner = f":station:{station_id}" if station_id is not None else ""
     return _account_id_get_or_create(
         code=f"{kind}{owner}#{bucket:02d}", kind=kind, station_id=station_id, bucket=bucket
@@ -127,8 +134,15 @@ def _check_balanced(legs: list[Leg]) -> None:
 
 def _request_hash(operation, idempotency_key, legs, driver_id, station_id, reference, resolves_entry_id) -> str:
     canonical = json.dumps(
-        [operation, idempotency_key, sorted((l.account_id, l.side, l.phase, l.amount_fen) for l in legs),
-         driver_id, station_id, reference, resolves_entry_id],
+        [
+            operation,
+            idempotency_key,
+            sorted((leg.account_id, leg.side, leg.phase, leg.amount_fen) for leg in legs),
+            driver_id,
+            station_id,
+            reference,
+            resolves_entry_id,
+        ],
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -148,13 +162,14 @@ def _counter_deltas(legs: list[Leg]) -> dict[int, list[int]]:
     return deltas
 
 
+# Table names come from model meta; every value is a bound parameter.
 _ENTRY_INSERT = f"""
     INSERT INTO {JournalEntry._meta.db_table}
         (operation, idempotency_key, request_hash, driver_id, station_id, reference, resolves_entry_id, created_at)
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (operation, idempotency_key) DO NOTHING
     RETURNING id
-"""
+"""  # noqa: S608
 # One statement per account: add the deltas only if the account may go negative or stays covered.
 _ACCOUNT_UPDATE = f"""
     UPDATE {Account._meta.db_table}
@@ -163,22 +178,29 @@ _ACCOUNT_UPDATE = f"""
     WHERE id = %s
       AND (may_go_negative OR credits_posted + %s - debits_posted - %s - debits_pending - %s >= 0)
     RETURNING type, debits_posted, credits_posted
-"""
+"""  # noqa: S608
 
 
 def ledger_post(
-    *, operation: str, idempotency_key: str, legs: list[Leg], driver_id: int | None = None,
-    station_id: int | None = None, reference: str = "", resolves_entry_id: int | None = None,
+    *,
+    operation: str,
+    idempotency_key: str,
+    legs: list[Leg],
+    driver_id: int | None = None,
+    station_id: int | None = None,
+    reference: str = "",
+    resolves_entry_id: int | None = None,
 ) -> Posting:
     """Write one balanced entry and move the counters. Composable: must run inside a transaction."""
     assert connection.in_atomic_block, "ledger_post must run inside the caller's transaction"
     _check_balanced(legs)
-    request_hash = _request_hash(operation, idempotency_key, legs, driver_id, station_id, reference,
-                                 resolves_entry_id)
+    request_hash = _request_hash(operation, idempotency_key, legs, driver_id, station_id, reference, resolves_entry_id)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(_ENTRY_INSERT, [operation, idempotency_key, request_hash, driver_id, station_id,
-                                       reference, resolves_entry_id, now])
+        cursor.execute(
+            _ENTRY_INSERT,
+            [operation, idempotency_key, request_hash, driver_id, station_id, reference, resolves_entry_id, now],
+        )
         row = cursor.fetchone()
         if row is None:
             existing = JournalEntry.objects.values_list("pk", "request_hash").get(
@@ -190,8 +212,9 @@ def ledger_post(
         entry_id = row[0]
         balances: dict[int, int] = {}
         for account_id, (d_posted, c_posted, d_pending, c_pending) in sorted(_counter_deltas(legs).items()):
-            cursor.execute(_ACCOUNT_UPDATE, [d_posted, c_posted, d_pending, c_pending, account_id,
-                                             c_posted, d_posted, d_pending])
+            cursor.execute(
+                _ACCOUNT_UPDATE, [d_posted, c_posted, d_pending, c_pending, account_id, c_posted, d_posted, d_pending]
+            )
             updated = cursor.fetchone()
             if updated is None:
                 raise InsufficientFunds(extra={"account_id": account_id})
@@ -199,11 +222,19 @@ def ledger_post(
             debit_normal = account_type in (AccountType.ASSET, AccountType.EXPENSE)
             balances[account_id] = debits_posted - credits_posted if debit_normal else credits_posted - debits_posted
     try:
-        JournalLine.objects.bulk_create([
-            JournalLine(entry_id=entry_id, account_id=leg.account_id, side=leg.side, phase=leg.phase,
-                        amount_fen=leg.amount_fen, balance_after_fen=balances[leg.account_id])
-            for leg in legs
-        ])
+        JournalLine.objects.bulk_create(
+            [
+                JournalLine(
+                    entry_id=entry_id,
+                    account_id=leg.account_id,
+                    side=leg.side,
+                    phase=leg.phase,
+                    amount_fen=leg.amount_fen,
+                    balance_after_fen=balances[leg.account_id],
+                )
+                for leg in legs
+            ]
+        )
     except IntegrityError as error:  # only a programming error (unknown account) gets here
         raise UnbalancedPosting(extra={"reason": str(error)}) from error
     return Posting(entry_id=entry_id, created=True, balances_after=balances)

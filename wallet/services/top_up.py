@@ -23,8 +23,8 @@ from wallet.locks import driver_accounts_select_for_update
 from wallet.models import Driver, TopUpOrder
 from wallet.providers import payment_provider_get
 from wallet.selectors import wallet_balance_get
-from wallet.tasks import wallet_provider_refund_task
 from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id
+from wallet.tasks import wallet_provider_refund_task
 
 PROMOTION_EXPENSE_KIND = {
     Funder.PLATFORM: AccountKind.PROMOTION_EXPENSE_PLATFORM,
@@ -40,15 +40,20 @@ def _check_top_up_limits(*, driver: Driver, amount_fen: int, bonus_fen: int) -> 
     if type(amount_fen) is not int or not (
         settings.WALLET_MIN_TOP_UP_FEN <= amount_fen <= settings.WALLET_MAX_TOP_UP_FEN
     ):
-        raise InvalidAmount(extra={"min_fen": settings.WALLET_MIN_TOP_UP_FEN,
-                                   "max_fen": settings.WALLET_MAX_TOP_UP_FEN})
+        raise InvalidAmount(
+            extra={"min_fen": settings.WALLET_MIN_TOP_UP_FEN, "max_fen": settings.WALLET_MAX_TOP_UP_FEN}
+        )
     day_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    today = TopUpOrder.objects.filter(
-        driver=driver, created_at__gte=day_start, status__in=[TopUpStatus.CREATED, TopUpStatus.CREDITED]
-    ).aggregate(total=Sum("amount_fen"))["total"] or 0
+    today = (
+        TopUpOrder.objects.filter(
+            driver=driver, created_at__gte=day_start, status__in=[TopUpStatus.CREATED, TopUpStatus.CREDITED]
+        ).aggregate(total=Sum("amount_fen"))["total"]
+        or 0
+    )
     if today + amount_fen > settings.WALLET_DAILY_TOP_UP_LIMIT_FEN:
-        raise LimitExceeded(extra={"limit": "daily_top_up", "limit_fen": settings.WALLET_DAILY_TOP_UP_LIMIT_FEN,
-                                   "used_fen": today})
+        raise LimitExceeded(
+            extra={"limit": "daily_top_up", "limit_fen": settings.WALLET_DAILY_TOP_UP_LIMIT_FEN, "used_fen": today}
+        )
     balance = wallet_balance_get(driver_id=driver.pk)
     if balance.principal_fen + balance.bonus_fen + amount_fen + bonus_fen > settings.WALLET_MAX_BALANCE_FEN:
         raise LimitExceeded(extra={"limit": "max_balance", "limit_fen": settings.WALLET_MAX_BALANCE_FEN})
@@ -69,8 +74,11 @@ def wallet_top_up_order_create(*, driver: Driver, amount_fen: int, idempotency_k
     try:
         with transaction.atomic():
             return TopUpOrder.objects.create(
-                driver=driver, out_trade_no=_new_out_trade_no(), idempotency_key=idempotency_key,
-                amount_fen=amount_fen, bonus_fen=offer.bonus_fen if offer else 0,
+                driver=driver,
+                out_trade_no=_new_out_trade_no(),
+                idempotency_key=idempotency_key,
+                amount_fen=amount_fen,
+                bonus_fen=offer.bonus_fen if offer else 0,
                 bonus_funder=offer.funder if offer else "",
                 bonus_station_id=offer.funding_station_id if offer else None,
                 provider=payment_provider_get().name,
@@ -82,12 +90,19 @@ def wallet_top_up_order_create(*, driver: Driver, amount_fen: int, idempotency_k
 def _credit_legs(order: TopUpOrder) -> list[Leg]:
     principal = driver_account_id(driver_id=order.driver_id, kind=AccountKind.DRIVER_PRINCIPAL)
     legs = [
-        Leg(system_account_id(kind=AccountKind.PLATFORM_ESCROW), Side.DEBIT, order.amount_fen),
+        Leg(
+            system_account_id(kind=AccountKind.PLATFORM_ESCROW, spread_key=order.out_trade_no),
+            Side.DEBIT,
+            order.amount_fen,
+        ),
         Leg(principal, Side.CREDIT, order.amount_fen),
     ]
     if order.bonus_fen:
-        expense = system_account_id(kind=PROMOTION_EXPENSE_KIND[order.bonus_funder],
-                                    station_id=order.bonus_station_id)
+        expense = system_account_id(
+            kind=PROMOTION_EXPENSE_KIND[order.bonus_funder],
+            spread_key=order.out_trade_no,
+            station_id=order.bonus_station_id,
+        )
         bonus = driver_account_id(driver_id=order.driver_id, kind=AccountKind.DRIVER_BONUS)
         legs += [Leg(expense, Side.DEBIT, order.bonus_fen), Leg(bonus, Side.CREDIT, order.bonus_fen)]
     return legs
@@ -124,8 +139,11 @@ def wallet_top_up_notification_handle(*, params: dict) -> TopUpOrder:
         order.save(update_fields=["status", "provider_transaction_id", "paid_at"])
         return order
     posting = ledger_post(
-        operation=Operation.TOP_UP, idempotency_key=order.out_trade_no, legs=_credit_legs(order),
-        driver_id=order.driver_id, reference=order.out_trade_no,
+        operation=Operation.TOP_UP,
+        idempotency_key=order.out_trade_no,
+        legs=_credit_legs(order),
+        driver_id=order.driver_id,
+        reference=order.out_trade_no,
     )
     order.status = TopUpStatus.CREDITED
     order.credit_entry_id = posting.entry_id
@@ -136,6 +154,6 @@ def wallet_top_up_notification_handle(*, params: dict) -> TopUpOrder:
 @transaction.atomic
 def wallet_top_up_orders_close_stale(*, older_than: timedelta = timedelta(hours=2)) -> int:
     """Unpaid orders stop counting against the daily limit; a late payment is still credited."""
-    return TopUpOrder.objects.filter(
-        status=TopUpStatus.CREATED, created_at__lt=timezone.now() - older_than
-    ).update(status=TopUpStatus.CLOSED)
+    return TopUpOrder.objects.filter(status=TopUpStatus.CREATED, created_at__lt=timezone.now() - older_than).update(
+        status=TopUpStatus.CLOSED
+    )

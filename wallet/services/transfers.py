@@ -9,8 +9,8 @@ from wallet.locks import driver_accounts_select_for_update
 from wallet.models import Driver, JournalEntry, Withdrawal
 from wallet.providers import payment_provider_get
 from wallet.selectors import wallet_balance_get
-from wallet.tasks import wallet_withdrawal_pay_out_task
 from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id
+from wallet.tasks import wallet_withdrawal_pay_out_task
 
 
 @ledger_transaction
@@ -24,14 +24,22 @@ def wallet_transfer(*, from_driver: Driver, to_driver: Driver, amount_fen: int, 
     key = f"{from_driver.pk}:{idempotency_key}"
     recipient = wallet_balance_get(driver_id=to_driver.pk)
     already_done = JournalEntry.objects.filter(operation=Operation.TRANSFER, idempotency_key=key).exists()
-    if not already_done and recipient.principal_fen + recipient.bonus_fen + amount_fen > settings.WALLET_MAX_BALANCE_FEN:
+    if (
+        not already_done
+        and recipient.principal_fen + recipient.bonus_fen + amount_fen > settings.WALLET_MAX_BALANCE_FEN
+    ):
         raise LimitExceeded(extra={"limit": "recipient_max_balance"})
     legs = [
         Leg(driver_account_id(driver_id=from_driver.pk, kind=AccountKind.DRIVER_PRINCIPAL), Side.DEBIT, amount_fen),
         Leg(driver_account_id(driver_id=to_driver.pk, kind=AccountKind.DRIVER_PRINCIPAL), Side.CREDIT, amount_fen),
     ]
-    return ledger_post(operation=Operation.TRANSFER, idempotency_key=key, legs=legs,
-                       driver_id=from_driver.pk, reference=f"to:{to_driver.pk}").entry_id
+    return ledger_post(
+        operation=Operation.TRANSFER,
+        idempotency_key=key,
+        legs=legs,
+        driver_id=from_driver.pk,
+        reference=f"to:{to_driver.pk}",
+    ).entry_id
 
 
 @ledger_transaction
@@ -51,18 +59,27 @@ def wallet_withdraw(*, driver: Driver, idempotency_key: str) -> Withdrawal:
     if balance.principal_fen <= 0:
         raise InvalidAmount(extra={"reason": "nothing to withdraw"})
     legs = [
-        Leg(driver_account_id(driver_id=driver.pk, kind=AccountKind.DRIVER_PRINCIPAL), Side.DEBIT,
-            balance.principal_fen),
-        Leg(system_account_id(kind=AccountKind.REFUNDS_PAYABLE), Side.CREDIT, balance.principal_fen),
+        Leg(
+            driver_account_id(driver_id=driver.pk, kind=AccountKind.DRIVER_PRINCIPAL), Side.DEBIT, balance.principal_fen
+        ),
+        Leg(system_account_id(kind=AccountKind.REFUNDS_PAYABLE, spread_key=key), Side.CREDIT, balance.principal_fen),
     ]
     if balance.bonus_fen:
         legs += [
             Leg(driver_account_id(driver_id=driver.pk, kind=AccountKind.DRIVER_BONUS), Side.DEBIT, balance.bonus_fen),
-            Leg(system_account_id(kind=AccountKind.PROMOTION_EXPENSE_PLATFORM), Side.CREDIT, balance.bonus_fen),
+            Leg(
+                system_account_id(kind=AccountKind.PROMOTION_EXPENSE_PLATFORM, spread_key=key),
+                Side.CREDIT,
+                balance.bonus_fen,
+            ),
         ]
     posting = ledger_post(operation=Operation.WITHDRAWAL, idempotency_key=key, legs=legs, driver_id=driver.pk)
-    withdrawal = Withdrawal.objects.create(driver=driver, principal_fen=balance.principal_fen,
-                                           forfeited_bonus_fen=balance.bonus_fen, entry_id=posting.entry_id)
+    withdrawal = Withdrawal.objects.create(
+        driver=driver,
+        principal_fen=balance.principal_fen,
+        forfeited_bonus_fen=balance.bonus_fen,
+        entry_id=posting.entry_id,
+    )
     transaction.on_commit(lambda: wallet_withdrawal_pay_out_task.delay(withdrawal.pk))
     return withdrawal
 
@@ -83,12 +100,12 @@ def _withdrawal_mark_paid(*, withdrawal_id: int) -> Withdrawal:
     withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
     if withdrawal.status == WithdrawalStatus.PAID:
         return withdrawal
+    key = f"withdrawal:{withdrawal.pk}"
     legs = [
-        Leg(system_account_id(kind=AccountKind.REFUNDS_PAYABLE), Side.DEBIT, withdrawal.principal_fen),
-        Leg(system_account_id(kind=AccountKind.PLATFORM_ESCROW), Side.CREDIT, withdrawal.principal_fen),
+        Leg(system_account_id(kind=AccountKind.REFUNDS_PAYABLE, spread_key=key), Side.DEBIT, withdrawal.principal_fen),
+        Leg(system_account_id(kind=AccountKind.PLATFORM_ESCROW, spread_key=key), Side.CREDIT, withdrawal.principal_fen),
     ]
-    ledger_post(operation=Operation.WITHDRAWAL_PAID, idempotency_key=f"withdrawal:{withdrawal.pk}", legs=legs,
-                driver_id=withdrawal.driver_id)
+    ledger_post(operation=Operation.WITHDRAWAL_PAID, idempotency_key=key, legs=legs, driver_id=withdrawal.driver_id)
     withdrawal.status = WithdrawalStatus.PAID
     withdrawal.save(update_fields=["status"])
     return withdrawal

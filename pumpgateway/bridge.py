@@ -1,0 +1,303 @@
+"""The DART master: polls every pump on one serial line, sends commands, and turns replies into
+events for a store (the Django side, see pumpgateway/services.py). No Django here.
+
+Per pump, after a fill completes the master (1) hands the final DC2 to the store and waits until it
+is stored, (2) reads the nozzle's totals, (3) only then RESETs the pump: a fill is never lost.
+"""
+
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pumpgateway.dart.frames import Control, Frame, FrameError, FrameParser, encode_control, encode_data, next_block
+from pumpgateway.dart.transactions import (
+    CD1,
+    CD101,
+    DC1,
+    DC2,
+    DC3,
+    DC5,
+    DC7,
+    DC101,
+    Command,
+    PumpStatus,
+    Transaction,
+    TransactionError,
+    decode_transactions,
+    encode_transactions,
+)
+
+logger = logging.getLogger(__name__)
+COMPLETED_STATUSES = (PumpStatus.FILLING_COMPLETED, PumpStatus.MAX_REACHED)
+TOTALS_RETRY_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class OutboundCommand:
+    """A block to send to one pump. command_id ties it to a stored command (None: the master's own)."""
+
+    address: int
+    transactions: tuple[Transaction, ...]
+    command_id: int | None = None
+    only_in_reset: bool = False  # AUTHORIZE: refused unless the pump is in RESET
+    wait_for_reset: bool = False  # price updates: held back until the pump is in RESET
+
+
+class BridgeStore(Protocol):
+    def pending_commands(self) -> list[OutboundCommand]: ...
+    def command_is_pending(self, command_id: int) -> bool: ...
+    def command_result(self, command_id: int, *, delivered: bool, error: str = "") -> None: ...
+    def pump_online(self, address: int, online: bool) -> None: ...
+    def pump_status(self, address: int, status: int, nozzle: int, lifted: bool) -> None: ...
+    def nozzle_price(self, address: int, nozzle: int, price: int) -> None: ...
+    def filling_progress(self, address: int, nozzle: int, volume: int, amount: int) -> None: ...
+    def fill_completed(self, address: int, nozzle: int, volume: int, amount: int, price: int) -> None: ...
+    def totals(self, address: int, nozzle: int, total_volume: int, total_amount: int) -> None: ...
+    def parameters(self, address: int, decimals: tuple[int, int, int] | None) -> None: ...
+    def alarm(self, address: int, code: int) -> None: ...
+    def bad_frame(self, address: int | None, reason: str) -> None: ...
+
+
+@dataclass
+class PumpLink:
+    address: int
+    tx_block: int = 0
+    rx_block: int | None = None
+    online: bool | None = None
+    failures: int = 0
+    status: int | None = None
+    nozzle: int = 0
+    lifted: bool = False
+    price: int = 0
+    last_dc2: DC2 | None = None
+    dc2_since_completion: bool = False
+    fill_stored: bool = False
+    totals_read: bool = False
+    totals_requested_at: float = 0.0
+    own_queue: deque = field(default_factory=deque)
+
+
+class DartMaster:
+    def __init__(
+        self,
+        port,
+        nozzles_by_address: dict[int, list[int]],
+        store: BridgeStore,
+        *,
+        reply_timeout: float = 0.05,
+        max_retries: int = 3,
+    ):
+        self.port = port
+        self.nozzles_by_address = nozzles_by_address
+        addresses = sorted(nozzles_by_address)
+        self.store = store
+        self.reply_timeout = reply_timeout
+        self.max_retries = max_retries
+        self.pumps = {address: PumpLink(address) for address in addresses}
+        self.commands: dict[int, deque[OutboundCommand]] = {address: deque() for address in addresses}
+        self.parser = FrameParser()
+        self.bytes_sent = 0
+
+    def enqueue(self, command: OutboundCommand) -> None:
+        if command.address in self.commands and command not in self.commands[command.address]:
+            self.commands[command.address].append(command)
+
+    # --- the loop ---------------------------------------------------------------------------
+    def cycle(self) -> None:
+        for command in self.store.pending_commands():
+            self.enqueue(command)
+        for pump in self.pumps.values():
+            self._service(pump)
+
+    def _service(self, pump: PumpLink) -> None:
+        self._advance_completion(pump)
+        if pump.own_queue:
+            if self._send_data(pump, pump.own_queue[0]):
+                pump.own_queue.popleft()
+            return
+        command = self._next_command(pump)
+        if command is None:
+            self._poll(pump)
+            return
+        if command.only_in_reset and pump.status != PumpStatus.RESET:
+            self.store.command_result(command.command_id, delivered=False, error=f"pump busy (status {pump.status})")
+            return
+        delivered = self._send_data(pump, command)
+        if command.command_id is not None:
+            self.store.command_result(
+                command.command_id, delivered=delivered, error="" if delivered else "pump did not acknowledge"
+            )
+
+    def _next_command(self, pump: PumpLink) -> OutboundCommand | None:
+        """The first queued command that may go now; stale ones (cancelled meanwhile) are dropped."""
+        queue = self.commands[pump.address]
+        if not pump.online:
+            return None
+        for _ in range(len(queue)):
+            command = queue.popleft()
+            if command.command_id is not None and not self.store.command_is_pending(command.command_id):
+                continue
+            if command.wait_for_reset and pump.status != PumpStatus.RESET:
+                queue.append(command)
+                continue
+            return command
+        return None
+
+    def _write(self, data: bytes) -> None:
+        self.port.write(data)
+        self.bytes_sent += len(data)
+
+    def _read_frame(self, address: int) -> Frame | None:
+        """The next valid frame from this address within the reply window; bad frames are counted."""
+        deadline = time.monotonic() + self.reply_timeout
+        while time.monotonic() < deadline:
+            chunk = self.port.read(max(1, getattr(self.port, "in_waiting", 0) or 1))
+            if not chunk:
+                continue
+            for item in self.parser.feed(chunk):
+                if isinstance(item, FrameError):
+                    self.store.bad_frame(address, str(item))
+                    continue
+                if item.address == address:
+                    return item
+        return None
+
+    def _exchange(self, pump: PumpLink, request: bytes) -> Frame | None:
+        self.parser.reset()
+        self.port.reset_input_buffer()
+        self._write(request)
+        return self._read_frame(pump.address)
+
+    def _mark(self, pump: PumpLink, answered: bool) -> None:
+        if answered:
+            pump.failures = 0
+            if pump.online is not True:
+                pump.online = True
+                self.store.pump_online(pump.address, True)
+                if pump.status is None:
+                    self.resynchronise_one(pump)
+            return
+        pump.failures += 1
+        if pump.failures >= self.max_retries and pump.online is not False:
+            pump.online = False
+            pump.rx_block = None  # a pump that comes back restarts its block numbers
+            self.store.pump_online(pump.address, False)
+
+    def resynchronise_one(self, pump: PumpLink) -> None:
+        """First answer after a (re)start: status, filling info and parameters, so a fill that completed
+        while nobody was listening is recovered before anything else happens."""
+        pump.own_queue.append(
+            OutboundCommand(
+                pump.address,
+                (
+                    CD1(Command.RETURN_STATUS),
+                    CD1(Command.RETURN_FILLING_INFO),
+                    CD1(Command.RETURN_PARAMETERS),
+                ),
+            )
+        )
+        # Totalizer baselines, so the first fill's delta can be checked too.
+        nozzles = self.nozzles_by_address.get(pump.address) or []
+        if nozzles:
+            pump.own_queue.append(OutboundCommand(pump.address, tuple(CD101(n) for n in nozzles)))
+
+    def _send_data(self, pump: PumpLink, command: OutboundCommand) -> bool:
+        """Send one DATA block; resend with the same block number on timeout, bad frame or NAK."""
+        frame = encode_data(pump.address, pump.tx_block, encode_transactions(list(command.transactions)))
+        for _ in range(self.max_retries):
+            reply = self._exchange(pump, frame)
+            if reply is not None and reply.kind in (Control.ACK, Control.ACK_POLL) and reply.block == pump.tx_block:
+                self._mark(pump, True)
+                pump.tx_block = next_block(pump.tx_block)
+                return True
+            if reply is not None and reply.kind == Control.DATA:
+                self._mark(pump, True)  # the pump talks instead of ACKing: take its block, resend ours
+                self._accept_block(pump, reply)
+        self._mark(pump, False)
+        return False
+
+    def _poll(self, pump: PumpLink) -> None:
+        reply = self._exchange(pump, encode_control(pump.address, Control.POLL))
+        self._mark(pump, reply is not None)
+        if reply is not None and reply.kind == Control.DATA:
+            self._accept_block(pump, reply)
+
+    def _accept_block(self, pump: PumpLink, frame: Frame) -> None:
+        self._write(encode_control(pump.address, Control.ACK | frame.block))
+        if frame.block == pump.rx_block:
+            return  # our ACK was lost and the pump sent the block again: ACKed, not re-applied
+        try:
+            transactions = decode_transactions(frame.data, from_pump=True)
+        except TransactionError as error:
+            self.store.bad_frame(pump.address, str(error))
+            return
+        pump.rx_block = frame.block
+        self._apply(pump, transactions)
+
+    # --- application layer -----------------------------------------------------------------
+    def _apply(self, pump: PumpLink, transactions: list[Transaction]) -> None:
+        status_seen = None
+        for transaction in transactions:
+            match transaction:
+                case DC2():
+                    pump.last_dc2 = transaction
+                    if pump.status in COMPLETED_STATUSES:
+                        pump.dc2_since_completion = True
+                    elif pump.status in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
+                        self.store.filling_progress(pump.address, pump.nozzle, transaction.volume, transaction.amount)
+                case DC3():
+                    if transaction.nozzle:
+                        pump.nozzle = transaction.nozzle
+                        pump.price = transaction.price
+                        self.store.nozzle_price(pump.address, transaction.nozzle, transaction.price)
+                    pump.lifted = transaction.lifted
+                case DC1():
+                    status_seen = transaction.status
+                    self._status(pump, transaction.status, dc2_in_block=any(isinstance(t, DC2) for t in transactions))
+                case DC101():
+                    self.store.totals(
+                        pump.address, transaction.nozzle, transaction.total_volume, transaction.total_amount_1
+                    )
+                    if pump.status in COMPLETED_STATUSES and pump.fill_stored and transaction.nozzle == pump.nozzle:
+                        pump.totals_read = True
+                        pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RESET),)))
+                case DC5():
+                    self.store.alarm(pump.address, transaction.alarm)
+                case DC7():
+                    self.store.parameters(pump.address, transaction.decimals)
+        if status_seen is None and pump.status is not None:
+            self.store.pump_status(pump.address, pump.status, pump.nozzle, pump.lifted)
+        self._advance_completion(pump)
+
+    def _status(self, pump: PumpLink, status: int, *, dc2_in_block: bool) -> None:
+        entering_completion = status in COMPLETED_STATUSES and pump.status not in COMPLETED_STATUSES
+        pump.status = status
+        if entering_completion:
+            pump.dc2_since_completion = dc2_in_block
+            pump.fill_stored = pump.totals_read = False
+        if status not in COMPLETED_STATUSES:
+            pump.fill_stored = pump.totals_read = False
+        self.store.pump_status(pump.address, status, pump.nozzle, pump.lifted)
+
+    def _advance_completion(self, pump: PumpLink) -> None:
+        if pump.status not in COMPLETED_STATUSES or pump.totals_read:
+            return
+        if pump.fill_stored:
+            if not pump.own_queue and time.monotonic() - pump.totals_requested_at > TOTALS_RETRY_SECONDS:
+                self._request_totals(pump)
+            return
+        if not pump.dc2_since_completion or pump.last_dc2 is None:
+            if not pump.own_queue:
+                pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RETURN_FILLING_INFO),)))
+            return
+        dc2 = pump.last_dc2
+        # The store commits the fill before returning; only then do we move on towards RESET.
+        self.store.fill_completed(pump.address, pump.nozzle, dc2.volume, dc2.amount, pump.price)
+        pump.fill_stored = True
+        self._request_totals(pump)
+
+    def _request_totals(self, pump: PumpLink) -> None:
+        pump.totals_requested_at = time.monotonic()
+        pump.own_queue.append(OutboundCommand(pump.address, (CD101(pump.nozzle or 1),)))

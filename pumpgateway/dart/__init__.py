@@ -1,0 +1,1 @@
+"""Wayne DART pump protocol: pure functions and data, no Django, no I/O."""

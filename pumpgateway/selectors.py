@@ -1,0 +1,137 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from pumpgateway.enums import OPEN_AUTHORIZATION_STATUSES, AuthorizationSource, NozzleLiveState
+from pumpgateway.models import Fill, NozzleState, PumpAuthorization, PumpBinding, PumpCommand, SerialLine
+
+
+@dataclass(frozen=True)
+class NozzleLive:
+    nozzle_id: int
+    state: str
+    volume_ml: int
+    amount_fen: int
+    price_fen_per_litre: int | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuthorizationView:
+    id: int
+    nozzle_id: int
+    status: str
+    reason: str
+    source: str
+    external_reference: str
+    fill_id: int | None
+    fill_volume_ml: int | None
+    fill_amount_fen: int | None
+    fill_price_fen_per_litre: int | None
+    requested_at: datetime
+    authorised_at: datetime | None
+
+
+def nozzle_live_get(*, nozzle_id: int) -> NozzleLive:
+    state = NozzleState.objects.filter(nozzle_id=nozzle_id).first()
+    if state is None:
+        return NozzleLive(nozzle_id, NozzleLiveState.OFFLINE, 0, 0, None, None)
+    return NozzleLive(
+        nozzle_id, state.state, state.volume_ml, state.amount_fen, state.price_fen_per_litre, state.updated_at
+    )
+
+
+def nozzle_live_list_for_station(*, station_id: int) -> dict[int, NozzleLive]:
+    states = NozzleState.objects.filter(nozzle__station_id=station_id)
+    return {
+        s.nozzle_id: NozzleLive(s.nozzle_id, s.state, s.volume_ml, s.amount_fen, s.price_fen_per_litre, s.updated_at)
+        for s in states
+    }
+
+
+def authorization_get(*, authorization_id: int) -> AuthorizationView:
+    auth = PumpAuthorization.objects.select_related("fill").get(pk=authorization_id)
+    fill = getattr(auth, "fill", None)
+    return AuthorizationView(
+        id=auth.pk,
+        nozzle_id=auth.nozzle_id,
+        status=auth.status,
+        reason=auth.reason,
+        source=auth.source,
+        external_reference=auth.external_reference,
+        fill_id=fill.pk if fill else None,
+        fill_volume_ml=fill.volume_ml if fill else None,
+        fill_amount_fen=fill.amount_fen if fill else None,
+        fill_price_fen_per_litre=fill.price_fen_per_litre if fill else None,
+        requested_at=auth.requested_at,
+        authorised_at=auth.authorised_at,
+    )
+
+
+def authorization_open_for_pump(*, pump: PumpBinding) -> PumpAuthorization | None:
+    return (
+        PumpAuthorization.objects.filter(pump=pump, status__in=OPEN_AUTHORIZATION_STATUSES)
+        .order_by("-sequence")
+        .first()
+    )
+
+
+def line_list_enabled() -> QuerySet[SerialLine]:
+    return SerialLine.objects.filter(is_enabled=True).order_by("code")
+
+
+def line_pending_commands(*, line: SerialLine) -> QuerySet[PumpCommand]:
+    return (
+        PumpCommand.objects.filter(pump__line=line, status="pending")
+        .select_related("pump", "authorization", "authorization__nozzle")
+        .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class FillRecord:
+    id: int
+    nozzle_id: int
+    nozzle_number: int
+    grade_name: str
+    source: str
+    volume_ml: int
+    amount_fen: int
+    price_fen_per_litre: int
+    completed_at: datetime
+
+
+def _fill_record(fill: Fill) -> FillRecord:
+    return FillRecord(
+        id=fill.pk,
+        nozzle_id=fill.nozzle_id,
+        nozzle_number=fill.nozzle.number,
+        grade_name=fill.nozzle.grade.name,
+        source=fill.authorization.source,
+        volume_ml=fill.volume_ml,
+        amount_fen=fill.amount_fen,
+        price_fen_per_litre=fill.price_fen_per_litre,
+        completed_at=fill.completed_at,
+    )
+
+
+def fill_get(*, fill_id: int) -> FillRecord | None:
+    fill = Fill.objects.select_related("authorization", "nozzle", "nozzle__grade").filter(pk=fill_id).first()
+    return _fill_record(fill) if fill else None
+
+
+def postpaid_fill_list(*, station_id: int, since: datetime, exclude_fill_ids: set[int]) -> list[FillRecord]:
+    """Attendant-authorized fills at a station since a moment, newest first, minus those already paid."""
+    fills = (
+        Fill.objects.filter(
+            nozzle__station_id=station_id,
+            completed_at__gte=since,
+            amount_fen__gt=0,
+            authorization__source=AuthorizationSource.ATTENDANT,
+        )
+        .exclude(pk__in=exclude_fill_ids)
+        .select_related("authorization", "nozzle", "nozzle__grade")
+        .order_by("-completed_at")
+    )
+    return [_fill_record(fill) for fill in fills]

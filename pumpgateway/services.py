@@ -1,0 +1,536 @@
+"""Pump gateway services: what other apps ask of the pumps, and the bridge's store (every DB write the
+DART master's events cause). The bridge calls the store from its own thread, one short transaction
+per event, never holding a row lock across serial I/O."""
+
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from pumpgateway.bridge import OutboundCommand
+from pumpgateway.dart.transactions import CD1, CD2, CD3, CD4, CD5, Command, PumpStatus
+from pumpgateway.enums import (
+    OPEN_AUTHORIZATION_STATUSES,
+    AuthorizationSource,
+    AuthorizationStatus,
+    CommandKind,
+    CommandStatus,
+    NozzleLiveState,
+    TotalsCheck,
+)
+from pumpgateway.enums import (
+    AuthorizationEndReason as Reason,
+)
+from pumpgateway.exceptions import (
+    AuthorizationNotCancellable,
+    InvalidLineConfiguration,
+    InvalidPreset,
+    NozzleBusy,
+    PumpNotConfigured,
+    PumpOffline,
+)
+from pumpgateway.models import Fill, NozzleState, PumpAuthorization, PumpBinding, PumpCommand, SerialLine
+from pumpgateway.selectors import authorization_open_for_pump, line_pending_commands
+from pumpgateway.tasks import pump_bridge_wake_task
+from pumpgateway.units import (
+    amount_fen_from_pump,
+    amount_pump_from_fen,
+    price_fen_from_pump,
+    price_pump_from_fen,
+    volume_ml_from_pump,
+    volume_pump_from_ml,
+)
+from stations.exceptions import NoPriceInEffect
+from stations.models import Nozzle
+from stations.selectors import station_price_get
+from wallet.tasks import order_pump_update_task
+
+logger = logging.getLogger(__name__)
+# A pump that got AUTHORIZE but still reports RESET after this long did not accept it.
+AUTHORIZE_CONFIRM_SECONDS = 3
+# A request the bridge has not picked up in this long is stale (bridge down): the driver is told.
+REQUEST_STALE_SECONDS = 30
+BUSY_STATES = (
+    NozzleLiveState.AUTHORISED,
+    NozzleLiveState.FUELLING,
+    NozzleLiveState.SUSPENDED,
+    NozzleLiveState.COMPLETE,
+)
+
+
+def _wake_bridge(line: SerialLine) -> None:
+    transaction.on_commit(lambda: pump_bridge_wake_task.apply_async(args=[line.code], queue=line.queue))
+
+
+def _notify_order_side(authorization: PumpAuthorization) -> None:
+    if authorization.source != AuthorizationSource.UNATTRIBUTED:
+        transaction.on_commit(lambda: order_pump_update_task.delay(authorization.pk))
+
+
+def _close(authorization: PumpAuthorization, status: str, reason: str = "") -> None:
+    authorization.status, authorization.reason, authorization.closed_at = status, reason[:120], timezone.now()
+    authorization.save(update_fields=["status", "reason", "closed_at"])
+    _notify_order_side(authorization)
+
+
+def _binding_for_nozzle(nozzle: Nozzle) -> PumpBinding:
+    try:
+        return PumpBinding.objects.select_for_update().select_related("line").get(dispenser_id=nozzle.dispenser_id)
+    except PumpBinding.DoesNotExist as error:
+        raise PumpNotConfigured() from error
+
+
+@transaction.atomic
+def pump_authorization_request(
+    *,
+    nozzle: Nozzle,
+    source: str,
+    preset_amount_fen: int | None = None,
+    preset_volume_ml: int | None = None,
+    external_reference: str = "",
+    requested_by=None,
+) -> PumpAuthorization:
+    """Queue an authorization for the bridge. Refused at once if the pump is offline or the nozzle busy."""
+    presets = [p for p in (preset_amount_fen, preset_volume_ml) if p is not None]
+    if len(presets) != 1 or type(presets[0]) is not int or presets[0] <= 0:
+        raise InvalidPreset()
+    binding = _binding_for_nozzle(nozzle)  # row lock: one open authorization per pump
+    if not binding.online or not binding.line.is_enabled:
+        raise PumpOffline()
+    live = NozzleState.objects.filter(nozzle=nozzle).values_list("state", flat=True).first()
+    if authorization_open_for_pump(pump=binding) is not None or live in BUSY_STATES:
+        raise NozzleBusy()
+    if live in (NozzleLiveState.OFFLINE, NozzleLiveState.CLOSED):
+        raise PumpOffline()
+    sequence = (PumpAuthorization.objects.filter(pump=binding).aggregate(m=Max("sequence"))["m"] or 0) + 1
+    authorization = PumpAuthorization.objects.create(
+        nozzle=nozzle,
+        pump=binding,
+        sequence=sequence,
+        source=source,
+        preset_amount_fen=preset_amount_fen,
+        preset_volume_ml=preset_volume_ml,
+        external_reference=external_reference,
+        requested_by=requested_by,
+    )
+    payload = {"nozzle": nozzle.logical_number}
+    if preset_amount_fen is not None:
+        payload["amount"] = amount_pump_from_fen(preset_amount_fen, binding.amount_decimals)
+    else:
+        payload["volume"] = volume_pump_from_ml(preset_volume_ml, binding.volume_decimals)
+    PumpCommand.objects.create(pump=binding, kind=CommandKind.AUTHORIZE, authorization=authorization, payload=payload)
+    _wake_bridge(binding.line)
+    return authorization
+
+
+@transaction.atomic
+def pump_authorization_cancel(*, authorization_id: int) -> PumpAuthorization:
+    """Driver or attendant cancels before fuelling: the pump is reset and the order side is told."""
+    authorization = PumpAuthorization.objects.select_for_update().select_related("pump__line").get(pk=authorization_id)
+    if authorization.status not in OPEN_AUTHORIZATION_STATUSES:
+        return authorization
+    if authorization.status == AuthorizationStatus.FUELLING:
+        raise AuthorizationNotCancellable()
+    PumpCommand.objects.filter(authorization=authorization, status=CommandStatus.PENDING).update(
+        status=CommandStatus.FAILED, error="cancelled"
+    )
+    if authorization.status != AuthorizationStatus.REQUESTED:
+        PumpCommand.objects.create(pump=authorization.pump, kind=CommandKind.RESET)
+        _wake_bridge(authorization.pump.line)
+    _close(authorization, AuthorizationStatus.CANCELLED, Reason.CANCELLED)
+    return authorization
+
+
+@transaction.atomic
+def pump_command_queue(*, nozzle: Nozzle, kind: str) -> PumpCommand:
+    """Attendant console: stop, suspend or resume the pump of a nozzle."""
+    binding = _binding_for_nozzle(nozzle)
+    if not binding.online:
+        raise PumpOffline()
+    command = PumpCommand.objects.create(pump=binding, kind=kind)
+    _wake_bridge(binding.line)
+    return command
+
+
+def pump_prices_sync() -> int:
+    """Queue CD5 for every pump whose nozzles' confirmed prices differ from the prices now in effect.
+    The bridge sends it when the pump is in RESET (queued until then)."""
+    queued = 0
+    for binding in PumpBinding.objects.select_related("line").prefetch_related("dispenser__nozzles__live"):
+        nozzles = sorted(binding.dispenser.nozzles.all(), key=lambda n: n.logical_number)
+        wanted, confirmed = [], []
+        for nozzle in nozzles:
+            try:
+                wanted.append(
+                    station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id).price_fen_per_litre
+                )
+            except NoPriceInEffect:  # a pump with an unpriced nozzle keeps its own prices
+                wanted = []
+                break
+            confirmed.append(getattr(getattr(nozzle, "live", None), "price_fen_per_litre", None))
+        if not wanted or wanted == confirmed:
+            continue
+        with transaction.atomic():
+            if PumpCommand.objects.filter(pump=binding, kind=CommandKind.PRICES, status=CommandStatus.PENDING).exists():
+                continue
+            PumpCommand.objects.create(
+                pump=binding,
+                kind=CommandKind.PRICES,
+                payload={"prices": [price_pump_from_fen(p, binding.price_decimals) for p in wanted]},
+            )
+            _wake_bridge(binding.line)
+        queued += 1
+    return queued
+
+
+def _transactions_for(command: PumpCommand) -> tuple:
+    payload = command.payload
+    match command.kind:
+        case CommandKind.AUTHORIZE:
+            preset = CD4(payload["amount"]) if "amount" in payload else CD3(payload["volume"])
+            return (CD2((payload["nozzle"],)), preset, CD1(Command.AUTHORIZE))
+        case CommandKind.PRICES:
+            return (CD5(tuple(payload["prices"])),)
+        case CommandKind.STOP:
+            return (CD1(Command.STOP),)
+        case CommandKind.SUSPEND:
+            return (CD1(Command.SUSPEND),)
+        case CommandKind.RESUME:
+            return (CD1(Command.RESUME),)
+    return (CD1(Command.RESET),)
+
+
+class DjangoBridgeStore:
+    """BridgeStore for one serial line. Writes only on change; every write is its own transaction."""
+
+    SCAN_INTERVAL_S = 0.5
+
+    def __init__(self, line: SerialLine):
+        self.line = line
+        self.bindings = {b.dart_address: b for b in PumpBinding.objects.filter(line=line).select_related("dispenser")}
+        self.nozzles = {
+            (b.dart_address, n.logical_number): n
+            for b in self.bindings.values()
+            for n in Nozzle.objects.filter(dispenser=b.dispenser)
+        }
+        self._written: dict = {}
+        self._woken = True
+        self._last_scan = 0.0
+        self._commands: dict[int, PumpCommand] = {}
+
+    # --- commands in ------------------------------------------------------------------------
+    def wake(self) -> None:
+        self._woken = True
+
+    def pending_commands(self) -> list[OutboundCommand]:
+        now = time.monotonic()
+        if not self._woken and now - self._last_scan < self.SCAN_INTERVAL_S:
+            return []
+        self._woken, self._last_scan = False, now
+        self._expire_authorizations()
+        outbound = []
+        for command in line_pending_commands(line=self.line):
+            if command.pump.dart_address not in self.bindings:
+                continue
+            self._commands[command.pk] = command
+            outbound.append(
+                OutboundCommand(
+                    command.pump.dart_address,
+                    _transactions_for(command),
+                    command.pk,
+                    only_in_reset=command.kind == CommandKind.AUTHORIZE,
+                    wait_for_reset=command.kind == CommandKind.PRICES,
+                )
+            )
+        return outbound
+
+    @transaction.atomic
+    def _expire_authorizations(self) -> None:
+        now = timezone.now()
+        stale = PumpAuthorization.objects.select_for_update().filter(
+            pump__line=self.line,
+            status=AuthorizationStatus.REQUESTED,
+            requested_at__lt=now - timedelta(seconds=REQUEST_STALE_SECONDS),
+        )
+        for authorization in stale:
+            PumpCommand.objects.filter(authorization=authorization, status=CommandStatus.PENDING).update(
+                status=CommandStatus.FAILED, error="stale"
+            )
+            _close(authorization, AuthorizationStatus.REFUSED, Reason.CONTROLLER_UNRESPONSIVE)
+        unconfirmed = PumpAuthorization.objects.select_for_update().filter(
+            pump__line=self.line,
+            status=AuthorizationStatus.SENT,
+            sent_at__lt=now - timedelta(seconds=AUTHORIZE_CONFIRM_SECONDS),
+        )
+        for authorization in unconfirmed:
+            PumpCommand.objects.create(pump=authorization.pump, kind=CommandKind.RESET)
+            _close(authorization, AuthorizationStatus.REFUSED, Reason.NOT_CONFIRMED)
+        not_lifted = PumpAuthorization.objects.select_for_update().filter(
+            pump__line=self.line, status=AuthorizationStatus.AUTHORISED, lift_deadline__lt=now
+        )
+        for authorization in not_lifted:
+            PumpCommand.objects.create(pump=authorization.pump, kind=CommandKind.RESET)
+            _close(authorization, AuthorizationStatus.CANCELLED, Reason.NOT_LIFTED)
+            self._woken = True
+
+    @transaction.atomic
+    def command_result(self, command_id: int, *, delivered: bool, error: str = "") -> None:
+        command = PumpCommand.objects.select_for_update().filter(pk=command_id, status=CommandStatus.PENDING).first()
+        if command is None:
+            return  # cancelled meanwhile
+        command.status = CommandStatus.DELIVERED if delivered else CommandStatus.FAILED
+        command.error, command.delivered_at = error[:120], timezone.now()
+        command.save(update_fields=["status", "error", "delivered_at"])
+        if command.kind != CommandKind.AUTHORIZE or command.authorization_id is None:
+            return
+        authorization = PumpAuthorization.objects.select_for_update().get(pk=command.authorization_id)
+        if authorization.status != AuthorizationStatus.REQUESTED:
+            return
+        if delivered:
+            authorization.status, authorization.sent_at = AuthorizationStatus.SENT, timezone.now()
+            authorization.save(update_fields=["status", "sent_at"])
+        else:
+            reason = Reason.PUMP_BUSY if error.startswith("pump busy") else Reason.PUMP_OFFLINE
+            _close(authorization, AuthorizationStatus.REFUSED, reason)
+
+    def command_is_pending(self, command_id: int) -> bool:
+        return PumpCommand.objects.filter(pk=command_id, status=CommandStatus.PENDING).exists()
+
+    # --- events out -------------------------------------------------------------------------
+    def _changed(self, key, value) -> bool:
+        if self._written.get(key) == value:
+            return False
+        self._written[key] = value
+        return True
+
+    def pump_online(self, address: int, online: bool) -> None:
+        binding = self.bindings[address]
+        with transaction.atomic():
+            PumpBinding.objects.filter(pk=binding.pk).update(online=online)
+            if online:
+                return
+            self._set_states(address, {n: NozzleLiveState.OFFLINE for (a, n) in self.nozzles if a == address})
+            for authorization in PumpAuthorization.objects.select_for_update().filter(
+                pump=binding,
+                status__in=[AuthorizationStatus.REQUESTED, AuthorizationStatus.SENT, AuthorizationStatus.AUTHORISED],
+            ):
+                PumpCommand.objects.filter(authorization=authorization, status=CommandStatus.PENDING).update(
+                    status=CommandStatus.FAILED, error="pump offline"
+                )
+                _close(authorization, AuthorizationStatus.CANCELLED, Reason.PUMP_OFFLINE)
+        self._written.pop(("status", address), None)
+
+    def _set_states(self, address: int, states: dict[int, str]) -> None:
+        for logical, state in states.items():
+            nozzle = self.nozzles.get((address, logical))
+            if nozzle is None or not self._changed(("nozzle", nozzle.pk), state):
+                continue
+            values = {"state": state}
+            if state in (NozzleLiveState.READY, NozzleLiveState.AUTHORISED, NozzleLiveState.CALLING):
+                values |= {"volume_ml": 0, "amount_fen": 0}
+            NozzleState.objects.update_or_create(nozzle=nozzle, defaults=values)
+
+    def pump_status(self, address: int, status: int, nozzle: int, lifted: bool) -> None:
+        if not self._changed(("status", address), (status, nozzle, lifted)):
+            return
+        binding = self.bindings[address]
+        with transaction.atomic():
+            PumpBinding.objects.filter(pk=binding.pk).update(status=status)
+            authorization = authorization_open_for_pump(pump=binding)
+            states = {n: NozzleLiveState.READY for (a, n) in self.nozzles if a == address}
+            if status == PumpStatus.RESET:
+                if lifted and nozzle in states:
+                    states[nozzle] = NozzleLiveState.CALLING
+                if authorization and (
+                    authorization.status == AuthorizationStatus.AUTHORISED
+                    or (
+                        authorization.status == AuthorizationStatus.SENT
+                        and authorization.sent_at
+                        and timezone.now() - authorization.sent_at > timedelta(seconds=AUTHORIZE_CONFIRM_SECONDS)
+                    )
+                ):
+                    _close(authorization, AuthorizationStatus.CANCELLED, Reason.RESET_AT_PUMP)
+            elif status == PumpStatus.AUTHORIZED:
+                if authorization and authorization.status in (AuthorizationStatus.SENT, AuthorizationStatus.REQUESTED):
+                    authorization.status, authorization.authorised_at = AuthorizationStatus.AUTHORISED, timezone.now()
+                    authorization.lift_deadline = authorization.authorised_at + timedelta(
+                        seconds=settings.PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS
+                    )
+                    authorization.save(update_fields=["status", "authorised_at", "lift_deadline"])
+                    states[authorization.nozzle.logical_number] = NozzleLiveState.AUTHORISED
+            elif status in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
+                states[nozzle] = NozzleLiveState.FUELLING if status == PumpStatus.FILLING else NozzleLiveState.SUSPENDED
+                if authorization and authorization.status != AuthorizationStatus.FUELLING:
+                    authorization.status = AuthorizationStatus.FUELLING
+                    authorization.save(update_fields=["status"])
+            elif status in (PumpStatus.FILLING_COMPLETED, PumpStatus.MAX_REACHED):
+                states[nozzle] = NozzleLiveState.COMPLETE
+            else:
+                states = dict.fromkeys(states, NozzleLiveState.CLOSED)
+            self._set_states(address, states)
+
+    def nozzle_price(self, address: int, nozzle: int, price: int) -> None:
+        target = self.nozzles.get((address, nozzle))
+        fen = price_fen_from_pump(price, self.bindings[address].price_decimals)
+        if target is not None and self._changed(("price", target.pk), fen):
+            NozzleState.objects.update_or_create(nozzle=target, defaults={"price_fen_per_litre": fen})
+
+    def filling_progress(self, address: int, nozzle: int, volume: int, amount: int) -> None:
+        target = self.nozzles.get((address, nozzle))
+        if target is None:
+            return
+        binding = self.bindings[address]
+        NozzleState.objects.filter(nozzle=target).update(
+            volume_ml=volume_ml_from_pump(volume, binding.volume_decimals),
+            amount_fen=amount_fen_from_pump(amount, binding.amount_decimals),
+        )
+
+    @transaction.atomic
+    def fill_completed(self, address: int, nozzle: int, volume: int, amount: int, price: int) -> None:
+        """Store the final DC2 durably (commit before returning). Re-delivery finds the same row."""
+        binding = PumpBinding.objects.select_for_update().get(pk=self.bindings[address].pk)
+        volume_ml = volume_ml_from_pump(volume, binding.volume_decimals)
+        amount_fen = amount_fen_from_pump(amount, binding.amount_decimals)
+        price_fen = price_fen_from_pump(price, binding.price_decimals)
+        authorization = authorization_open_for_pump(pump=binding)
+        if authorization is None:
+            last = PumpAuthorization.objects.filter(pump=binding).select_related("fill").order_by("-sequence").first()
+            fill = getattr(last, "fill", None) if last else None
+            if fill is not None and (fill.volume_ml, fill.amount_fen) == (volume_ml, amount_fen):
+                return  # already stored before a restart; the pump just has not been reset yet
+            if volume_ml == 0:
+                return  # nothing delivered and nobody waiting for it
+            authorization = PumpAuthorization.objects.create(
+                nozzle=self.nozzles.get((address, nozzle)) or next(iter(self.nozzles.values())),
+                pump=binding,
+                sequence=(last.sequence if last else 0) + 1,
+                source=AuthorizationSource.UNATTRIBUTED,
+                status=AuthorizationStatus.FUELLING,
+            )
+            logger.warning("fill without an open authorization", extra={"pump": str(binding)})
+        if Fill.objects.filter(authorization=authorization).exists():
+            return
+        Fill.objects.create(
+            authorization=authorization,
+            pump=binding,
+            nozzle=authorization.nozzle,
+            sequence=authorization.sequence,
+            volume_ml=volume_ml,
+            amount_fen=amount_fen,
+            price_fen_per_litre=price_fen,
+        )
+        NozzleState.objects.filter(nozzle=authorization.nozzle).update(volume_ml=volume_ml, amount_fen=amount_fen)
+        _close(authorization, AuthorizationStatus.COMPLETED)
+
+    @transaction.atomic
+    def totals(self, address: int, nozzle: int, total_volume: int, total_amount: int) -> None:
+        target = self.nozzles.get((address, nozzle))
+        if target is None:
+            return
+        after_ml = volume_ml_from_pump(total_volume, self.bindings[address].volume_decimals)
+        state, _ = NozzleState.objects.select_for_update().get_or_create(nozzle=target)
+        fill = (
+            Fill.objects.select_for_update()
+            .filter(nozzle=target, totals_check=TotalsCheck.PENDING)
+            .order_by("-sequence")
+            .first()
+        )
+        if fill is not None:
+            fill.totals_before_ml, fill.totals_after_ml = state.totalizer_ml, after_ml
+            if state.totalizer_ml is None:
+                fill.totals_check = TotalsCheck.NO_BASELINE
+            elif after_ml - state.totalizer_ml == fill.volume_ml:
+                fill.totals_check = TotalsCheck.MATCHED
+            else:
+                fill.totals_check = TotalsCheck.MISMATCH
+                logger.error(
+                    "totalizer mismatch",
+                    extra={"fill": fill.pk, "delta_ml": after_ml - state.totalizer_ml, "volume_ml": fill.volume_ml},
+                )
+            fill.save(update_fields=["totals_before_ml", "totals_after_ml", "totals_check"])
+        state.totalizer_ml = after_ml
+        state.save(update_fields=["totalizer_ml"])
+
+    def parameters(self, address: int, decimals: tuple[int, int, int] | None) -> None:
+        binding = self.bindings[address]
+        if decimals is None:
+            return
+        confirmed = decimals == (binding.volume_decimals, binding.amount_decimals, binding.price_decimals)
+        if not confirmed:
+            logger.error("pump decimals differ from configuration", extra={"pump": str(binding), "reported": decimals})
+        PumpBinding.objects.filter(pk=binding.pk).update(decimals_confirmed=confirmed)
+
+    def alarm(self, address: int, code: int) -> None:
+        logger.warning("pump alarm", extra={"pump": str(self.bindings[address]), "alarm": code})
+
+    def bad_frame(self, address: int | None, reason: str) -> None:
+        SerialLine.objects.filter(pk=self.line.pk).update(bad_frames=F("bad_frames") + 1)
+
+    def heartbeat(self) -> None:
+        SerialLine.objects.filter(pk=self.line.pk).update(last_seen_at=timezone.now())
+
+
+@transaction.atomic
+def serial_line_configure(
+    *,
+    code: str,
+    station=None,
+    url: str | None = None,
+    baudrate: int | None = None,
+    queue: str | None = None,
+    is_enabled: bool | None = None,
+) -> SerialLine:
+    line = SerialLine.objects.select_for_update().filter(code=code).first()
+    if line is None:
+        if station is None or not url:
+            raise InvalidLineConfiguration("A new line needs a station and a URL.")
+        line = SerialLine(code=code, station=station, url=url)
+    changes = {"url": url, "baudrate": baudrate, "queue": queue, "is_enabled": is_enabled}
+    for field_name, value in changes.items():
+        if value is not None:
+            setattr(line, field_name, value)
+    if line.baudrate not in (9600, 19200):
+        raise InvalidLineConfiguration("Baud rate must be 9600 or 19200.")
+    line.save()
+    return line
+
+
+@transaction.atomic
+def pump_binding_set(
+    *,
+    line_code: str,
+    dispenser_number: int,
+    dart_address: int,
+    volume_decimals: int = 2,
+    amount_decimals: int = 2,
+    price_decimals: int = 2,
+) -> PumpBinding:
+    line = SerialLine.objects.filter(code=line_code).first()
+    if line is None:
+        raise InvalidLineConfiguration(f"No serial line {line_code}.")
+    if not 0x50 <= dart_address <= 0x6F:
+        raise InvalidLineConfiguration("DART addresses are 0x50 to 0x6F.")
+    if not (volume_decimals <= 3 and amount_decimals <= 2 and price_decimals <= 2):
+        raise InvalidLineConfiguration("Decimals: volume ≤ 3, amount ≤ 2, price ≤ 2.")
+    dispenser = line.station.dispensers.filter(number=dispenser_number).first()
+    if dispenser is None:
+        raise InvalidLineConfiguration(f"No pump {dispenser_number} at {line.station.code}.")
+    if PumpBinding.objects.filter(line=line, dart_address=dart_address).exclude(dispenser=dispenser).exists():
+        raise InvalidLineConfiguration(f"Address 0x{dart_address:02X} is taken on {line_code}.")
+    binding, _ = PumpBinding.objects.update_or_create(
+        dispenser=dispenser,
+        defaults={
+            "line": line,
+            "dart_address": dart_address,
+            "volume_decimals": volume_decimals,
+            "amount_decimals": amount_decimals,
+            "price_decimals": price_decimals,
+        },
+    )
+    for nozzle in dispenser.nozzles.all():
+        NozzleState.objects.get_or_create(nozzle=nozzle)
+    return binding

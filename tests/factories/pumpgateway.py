@@ -1,0 +1,21 @@
+import factory
+
+from pumpgateway.models import PumpBinding, SerialLine
+
+
+class SerialLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SerialLine
+
+    code = factory.Sequence(lambda n: f"line-{n}")
+    station = factory.SubFactory("tests.factories.stations.StationFactory")
+    url = "loop://"
+
+
+class PumpBindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PumpBinding
+
+    dispenser = factory.SubFactory("tests.factories.stations.DispenserFactory")
+    line = factory.SubFactory(SerialLineFactory, station=factory.SelfAttribute("..dispenser.station"))
+    dart_address = 0x50

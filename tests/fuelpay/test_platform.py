@@ -1,0 +1,79 @@
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from fuelpay.celery import app as celery_app
+from fuelpay.money import amount_for_volume_fen, format_fen, split_proportionally_fen, yuan_to_fen
+from stations.models import Station
+from wallet.models import JournalEntry
+from wallet.services.chain import ledger_verify
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_and_broker_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+
+
+def test_healthz_is_503_when_the_broker_is_unreachable(client):
+    original = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        celery_app.conf.broker_url = original
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"].startswith("error")
+
+
+@pytest.mark.parametrize(
+    ("_case", "env"),
+    [
+        ("debug on", {"DEBUG": "true", "SECRET_KEY": "x" * 50}),
+        ("default secret", {"DEBUG": "false", "SECRET_KEY": ""}),
+    ],
+)
+def test_production_settings_refuse_insecure_start(_case, env):
+    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")} | env
+    environment["FIELD_ENCRYPTION_KEYS"] = "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTEyMzQ="
+    result = subprocess.run(
+        [sys.executable, "-c", "import fuelpay.settings.production"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_seed_demo_is_idempotent_and_leaves_a_verifiable_ledger():
+    call_command("seed_demo", stdout=io.StringIO())
+    counts = (Station.objects.count(), JournalEntry.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (Station.objects.count(), JournalEntry.objects.count()) == counts
+    assert Station.objects.filter(status="active").count() == 3
+    assert ledger_verify().ok
+
+
+def test_money_helpers_round_half_up_and_split_exactly():
+    assert amount_for_volume_fen(volume_ml=1500, price_fen_per_litre=735) == 1103  # 1102.5 → 1103
+    assert split_proportionally_fen(total_fen=100, weights=[1, 1, 1]) == [34, 33, 33]
+    assert yuan_to_fen("99.5") == 9950
+    assert format_fen(-123456) == "-¥1,234.56"
+    with pytest.raises(ValueError):
+        yuan_to_fen("1.234")
+
+
+@override_settings(LANGUAGE_CODE="zh-hans")
+def test_driver_station_page_renders_prices_in_chinese(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    page = client.get("/s/demo-pudong/").content.decode()
+    assert "浦东世纪大道加油站" in page and "¥7.35/L" in page
