@@ -1,7 +1,7 @@
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-
-from fuelpay.celery import app as celery_app
+from kombu import Connection
 
 
 def healthz(request):
@@ -14,7 +14,9 @@ def healthz(request):
     except Exception as error:  # noqa: BLE001 - any failure means unhealthy; the reason is reported
         checks["database"] = f"error: {error.__class__.__name__}"
     try:
-        with celery_app.connection_for_write() as broker:
+        with Connection(
+            settings.CELERY_BROKER_URL, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS, connect_timeout=2
+        ) as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
         checks["broker"] = "ok"
     except Exception as error:  # noqa: BLE001
