@@ -361,12 +361,14 @@ class DjangoBridgeStore:
                         seconds=settings.PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS
                     )
                     authorization.save(update_fields=["status", "authorised_at", "lift_deadline"])
+                    _notify_order_side(authorization)
                     states[authorization.nozzle.logical_number] = NozzleLiveState.AUTHORISED
             elif status in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
                 states[nozzle] = NozzleLiveState.FUELLING if status == PumpStatus.FILLING else NozzleLiveState.SUSPENDED
                 if authorization and authorization.status != AuthorizationStatus.FUELLING:
                     authorization.status = AuthorizationStatus.FUELLING
                     authorization.save(update_fields=["status"])
+                    _notify_order_side(authorization)
             elif status in (PumpStatus.FILLING_COMPLETED, PumpStatus.MAX_REACHED):
                 states[nozzle] = NozzleLiveState.COMPLETE
             else:

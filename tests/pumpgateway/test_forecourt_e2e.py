@@ -1,0 +1,144 @@
+"""Bridge + simulator over a real pty, through the same services the driver and attendant pages use."""
+
+import pytest
+
+from pumpgateway.enums import AuthorizationSource, CommandKind, NozzleLiveState, TotalsCheck
+from pumpgateway.exceptions import NozzleBusy
+from pumpgateway.models import Fill, NozzleState, PumpAuthorization
+from pumpgateway.services import pump_authorization_request, pump_command_queue
+from tests.factories.wallet import DriverFactory
+from tests.wallet.conftest import top_up
+from wallet.enums import OrderStatus
+from wallet.exceptions import FillAlreadyPaid
+from wallet.models import FuelOrder
+from wallet.selectors import wallet_balance_get
+from wallet.services.chain import ledger_verify
+from wallet.services.orders import order_postpaid_pay, order_prepaid_create
+
+from .conftest import wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _order_status(order, status):
+    return lambda: FuelOrder.objects.filter(pk=order.pk, status=status).exists()
+
+
+def _state(nozzle):
+    return NozzleState.objects.get(nozzle=nozzle).state
+
+
+@pytest.fixture
+def driver():
+    driver = DriverFactory()
+    top_up(driver, 100_000)
+    return driver
+
+
+def test_prepaid_fill_is_authorized_fuelled_stored_totalled_reset_and_captured(forecourt, driver):
+    nozzle, simulator = forecourt["nozzles"][0], forecourt["simulator"]
+    order = order_prepaid_create(driver=driver, nozzle=nozzle, amount_fen=20_000, idempotency_key="o1")
+    wait_for(_order_status(order, OrderStatus.AUTHORIZED), message="authorized")
+    assert _state(nozzle) == NozzleLiveState.AUTHORISED
+    simulator.control("/pumps/1/lift", {"nozzle": 1})
+    wait_for(lambda: NozzleState.objects.get(nozzle=nozzle).volume_ml > 0, message="running litres")
+    assert _state(nozzle) == NozzleLiveState.FUELLING
+    simulator.control("/pumps/1/hangup")
+    wait_for(_order_status(order, OrderStatus.PAID), message="paid")
+    order.refresh_from_db()
+    fill = Fill.objects.get(authorization_id=order.authorization_id)
+    assert (order.volume_ml, order.paid_fen) == (fill.volume_ml, fill.amount_fen)
+    assert wallet_balance_get(driver_id=driver.pk).principal_fen == 100_000 - fill.amount_fen
+    wait_for(lambda: Fill.objects.get(pk=fill.pk).totals_check == TotalsCheck.MATCHED, message="totals")
+    wait_for(lambda: _state(nozzle) == NozzleLiveState.READY, message="pump reset")
+    assert simulator.state()["pumps"]["1"]["status"] == 1
+    assert ledger_verify().ok
+
+
+def test_preset_reached_stops_the_pump_and_captures_the_preset(forecourt, driver):
+    nozzle, simulator = forecourt["nozzles"][0], forecourt["simulator"]
+    order = order_prepaid_create(driver=driver, nozzle=nozzle, amount_fen=1_000, idempotency_key="o1")
+    wait_for(_order_status(order, OrderStatus.AUTHORIZED))
+    simulator.control("/pumps/1/lift", {"nozzle": 1})
+    wait_for(_order_status(order, OrderStatus.PAID), message="paid on preset")
+    order.refresh_from_db()
+    assert order.paid_fen == 1_000 and order.volume_ml == 1_360
+    assert order.fuel_amount_fen == 1_040 and order.discount_fen == 40  # 1.36 L at list ¥7.65 vs ¥7.35
+    assert wallet_balance_get(driver_id=driver.pk).available_fen == 99_000
+
+
+def test_attendant_stop_ends_the_fill_and_the_driver_pays_what_was_delivered(forecourt, driver):
+    nozzle, simulator = forecourt["nozzles"][0], forecourt["simulator"]
+    order = order_prepaid_create(driver=driver, nozzle=nozzle, amount_fen=50_000, idempotency_key="o1")
+    wait_for(_order_status(order, OrderStatus.AUTHORIZED))
+    simulator.control("/pumps/1/lift", {"nozzle": 1})
+    wait_for(_order_status(order, OrderStatus.FUELLING))
+    pump_command_queue(nozzle=nozzle, kind=CommandKind.STOP)
+    wait_for(_order_status(order, OrderStatus.PAID), message="paid after stop")
+    order.refresh_from_db()
+    assert 0 < order.paid_fen < 50_000
+    assert wallet_balance_get(driver_id=driver.pk).held_fen == 0
+
+
+def test_suspend_and_resume(forecourt, driver):
+    nozzle, simulator = forecourt["nozzles"][0], forecourt["simulator"]
+    order = order_prepaid_create(driver=driver, nozzle=nozzle, amount_fen=50_000, idempotency_key="o1")
+    wait_for(_order_status(order, OrderStatus.AUTHORIZED))
+    simulator.control("/pumps/1/lift", {"nozzle": 1})
+    wait_for(_order_status(order, OrderStatus.FUELLING))
+    pump_command_queue(nozzle=nozzle, kind=CommandKind.SUSPEND)
+    wait_for(lambda: _state(nozzle) == NozzleLiveState.SUSPENDED, message="suspended")
+    pump_command_queue(nozzle=nozzle, kind=CommandKind.RESUME)
+    wait_for(lambda: _state(nozzle) == NozzleLiveState.FUELLING, message="resumed")
+    simulator.control("/pumps/1/hangup")
+    wait_for(_order_status(order, OrderStatus.PAID))
+
+
+def test_pump_going_offline_before_lift_cancels_and_releases_the_hold(forecourt, driver):
+    nozzle, simulator = forecourt["nozzles"][2], forecourt["simulator"]
+    order = order_prepaid_create(driver=driver, nozzle=nozzle, amount_fen=20_000, idempotency_key="o1")
+    wait_for(_order_status(order, OrderStatus.AUTHORIZED))
+    simulator.control("/pumps/2/power", {"on": False})
+    wait_for(_order_status(order, OrderStatus.CANCELLED), message="cancelled")
+    order.refresh_from_db()
+    assert order.failure_code == "pump_offline" and order.failure_message
+    assert wallet_balance_get(driver_id=driver.pk).available_fen == 100_000
+    assert _state(nozzle) == NozzleLiveState.OFFLINE
+
+
+def test_nozzle_never_lifted_times_out_and_releases_the_hold(forecourt, driver, settings):
+    settings.PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS = 1
+    nozzle = forecourt["nozzles"][0]
+    order = order_prepaid_create(driver=driver, nozzle=nozzle, amount_fen=20_000, idempotency_key="o1")
+    wait_for(_order_status(order, OrderStatus.CANCELLED), message="lift timeout")
+    order.refresh_from_db()
+    assert order.failure_code == "not_lifted"
+    assert wallet_balance_get(driver_id=driver.pk).available_fen == 100_000
+    wait_for(lambda: forecourt["simulator"].state()["pumps"]["1"]["status"] == 1, message="pump reset")
+
+
+def test_a_second_authorization_on_a_busy_pump_is_refused(forecourt, driver):
+    nozzle = forecourt["nozzles"][0]
+    order_prepaid_create(driver=driver, nozzle=nozzle, amount_fen=20_000, idempotency_key="o1")
+    with pytest.raises(NozzleBusy):
+        pump_authorization_request(nozzle=forecourt["nozzles"][1], source=AuthorizationSource.ATTENDANT,
+                                   preset_volume_ml=10_000)
+    assert PumpAuthorization.objects.count() == 1
+
+
+def test_postpaid_fill_is_paid_exactly_once(forecourt, driver):
+    nozzle, simulator = forecourt["nozzles"][1], forecourt["simulator"]
+    authorization = pump_authorization_request(nozzle=nozzle, source=AuthorizationSource.ATTENDANT,
+                                               preset_volume_ml=2_000)
+    wait_for(lambda: PumpAuthorization.objects.get(pk=authorization.pk).status == "authorised")
+    simulator.control("/pumps/1/lift", {"nozzle": 2})
+    fill = wait_for(lambda: Fill.objects.filter(authorization=authorization).first(), message="fill stored")
+    assert fill.volume_ml == 2_000 and fill.amount_fen == 1_560
+    order = order_postpaid_pay(driver=driver, fill_id=fill.pk, idempotency_key="pay")
+    assert order.status == OrderStatus.PAID and order.paid_fen == 1_560
+    other = DriverFactory()
+    top_up(other, 10_000)
+    with pytest.raises(FillAlreadyPaid):
+        order_postpaid_pay(driver=other, fill_id=fill.pk, idempotency_key="pay")
+    assert wallet_balance_get(driver_id=other.pk).available_fen == 10_000
+    assert ledger_verify().ok
