@@ -10,6 +10,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FUELPAY_VAR_DIR", BASE_DIR / "var"))
+# Runtime state (SQLite files, the embedded broker's folders, dev secrets) lives here; a fresh clone has none.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_str(name: str, default: str | None = None) -> str:
@@ -43,7 +45,6 @@ def dev_secrets() -> dict[str, str]:
     path = VAR_DIR / "dev-secrets.json"
     if path.exists():
         return json.loads(path.read_text())
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     generated = {
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),

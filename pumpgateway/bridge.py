@@ -31,6 +31,7 @@ from pumpgateway.dart.transactions import (
 
 logger = logging.getLogger(__name__)
 COMPLETED_STATUSES = (PumpStatus.FILLING_COMPLETED, PumpStatus.MAX_REACHED)
+IN_PROGRESS_STATUSES = (PumpStatus.AUTHORIZED, PumpStatus.FILLING, PumpStatus.SUSPENDED, *COMPLETED_STATUSES)
 TOTALS_RETRY_SECONDS = 1.0
 
 
@@ -120,6 +121,11 @@ class DartMaster:
         command = self._next_command(pump)
         if command is None:
             self._poll(pump)
+            return
+        if command.only_in_reset and pump.status in IN_PROGRESS_STATUSES:
+            # Our AUTHORIZE got through before a restart lost the record of it: the pump's open
+            # authorization is this one (one per pump), so it is confirmed, not refused.
+            self.store.command_result(command.command_id, delivered=True, error="already in progress")
             return
         if command.only_in_reset and pump.status != PumpStatus.RESET:
             self.store.command_result(command.command_id, delivered=False, error=f"pump busy (status {pump.status})")
@@ -257,6 +263,10 @@ class DartMaster:
                     status_seen = transaction.status
                     self._status(pump, transaction.status, dc2_in_block=any(isinstance(t, DC2) for t in transactions))
                 case DC101():
+                    if pump.status in COMPLETED_STATUSES and not pump.fill_stored:
+                        # A fill finished while no bridge listened (e.g. after a restart): these totals
+                        # already include it, so as a baseline they would hide its delta. Re-read later.
+                        continue
                     self.store.totals(
                         pump.address, transaction.nozzle, transaction.total_volume, transaction.total_amount_1
                     )

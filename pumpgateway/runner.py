@@ -4,6 +4,7 @@ a PID file, SIGTERM handling, DB connection refresh, and reconnecting after seri
 import fcntl
 import logging
 import os
+import termios
 import threading
 import time
 from pathlib import Path
@@ -33,8 +34,24 @@ def bridge_wake(*, line_code: str) -> None:
         runner.store.wake()
 
 
+def _clear_pty_parity(url: str) -> None:
+    """A Linux pty keeps PARODD but drops PARENB, and then rejects PARENB|PARODD with EINVAL, so a second
+    bridge could never reopen the simulator's pty. Clearing both first lets the line settings through."""
+    path = os.path.realpath(url)
+    if not path.startswith("/dev/pts/"):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    try:
+        attributes = termios.tcgetattr(fd)
+        attributes[2] &= ~(termios.PARENB | termios.PARODD)
+        termios.tcsetattr(fd, termios.TCSANOW, attributes)
+    finally:
+        os.close(fd)
+
+
 def serial_open(line: SerialLine):
     """One code path for a real tty, a pty and socket:// (the simulator)."""
+    _clear_pty_parity(line.url)
     return serial.serial_for_url(
         line.url,
         baudrate=line.baudrate,
@@ -94,7 +111,7 @@ class LineRunner:
                     self._loop(self._master(port), run_once=run_once)
                     if run_once:
                         return
-            except (serial.SerialException, OSError) as error:
+            except (serial.SerialException, OSError, termios.error) as error:  # termios.error is no OSError
                 logger.error("serial line error; reconnecting", extra={"line": self.line.code, "error": str(error)})
                 self.stop_event.wait(RECONNECT_DELAY_S)
 

@@ -54,6 +54,7 @@ logger = logging.getLogger(__name__)
 AUTHORIZE_CONFIRM_SECONDS = 3
 # A request the bridge has not picked up in this long is stale (bridge down): the driver is told.
 REQUEST_STALE_SECONDS = 30
+CLOSED_STATUSES = (AuthorizationStatus.COMPLETED, AuthorizationStatus.CANCELLED, AuthorizationStatus.REFUSED)
 BUSY_STATES = (
     NozzleLiveState.AUTHORISED,
     NozzleLiveState.FUELLING,
@@ -74,6 +75,10 @@ def _notify_order_side(authorization: PumpAuthorization) -> None:
 def _close(authorization: PumpAuthorization, status: str, reason: str = "") -> None:
     authorization.status, authorization.reason, authorization.closed_at = status, reason[:120], timezone.now()
     authorization.save(update_fields=["status", "reason", "closed_at"])
+    # A closed authorization's unsent AUTHORIZE must never reach the pump (e.g. after a bridge restart).
+    PumpCommand.objects.filter(authorization=authorization, status=CommandStatus.PENDING).update(
+        status=CommandStatus.FAILED, error="authorization closed"
+    )
     _notify_order_side(authorization)
 
 
@@ -135,9 +140,6 @@ def pump_authorization_cancel(*, authorization_id: int) -> PumpAuthorization:
         return authorization
     if authorization.status == AuthorizationStatus.FUELLING:
         raise AuthorizationNotCancellable()
-    PumpCommand.objects.filter(authorization=authorization, status=CommandStatus.PENDING).update(
-        status=CommandStatus.FAILED, error="cancelled"
-    )
     if authorization.status != AuthorizationStatus.REQUESTED:
         PumpCommand.objects.create(pump=authorization.pump, kind=CommandKind.RESET)
         _wake_bridge(authorization.pump.line)
@@ -207,7 +209,6 @@ def _transactions_for(command: PumpCommand) -> tuple:
 class DjangoBridgeStore:
     """BridgeStore for one serial line. Writes only on change; every write is its own transaction."""
 
-    SCAN_INTERVAL_S = 0.5
 
     def __init__(self, line: SerialLine):
         self.line = line
@@ -228,7 +229,7 @@ class DjangoBridgeStore:
 
     def pending_commands(self) -> list[OutboundCommand]:
         now = time.monotonic()
-        if not self._woken and now - self._last_scan < self.SCAN_INTERVAL_S:
+        if not self._woken and now - self._last_scan < settings.PUMP_COMMAND_SCAN_SECONDS:
             return []
         self._woken, self._last_scan = False, now
         self._expire_authorizations()
@@ -257,9 +258,6 @@ class DjangoBridgeStore:
             requested_at__lt=now - timedelta(seconds=REQUEST_STALE_SECONDS),
         )
         for authorization in stale:
-            PumpCommand.objects.filter(authorization=authorization, status=CommandStatus.PENDING).update(
-                status=CommandStatus.FAILED, error="stale"
-            )
             _close(authorization, AuthorizationStatus.REFUSED, Reason.CONTROLLER_UNRESPONSIVE)
         unconfirmed = PumpAuthorization.objects.select_for_update().filter(
             pump__line=self.line,
@@ -298,7 +296,11 @@ class DjangoBridgeStore:
             _close(authorization, AuthorizationStatus.REFUSED, reason)
 
     def command_is_pending(self, command_id: int) -> bool:
-        return PumpCommand.objects.filter(pk=command_id, status=CommandStatus.PENDING).exists()
+        return (
+            PumpCommand.objects.filter(pk=command_id, status=CommandStatus.PENDING)
+            .exclude(kind=CommandKind.AUTHORIZE, authorization__status__in=CLOSED_STATUSES)
+            .exists()
+        )
 
     # --- events out -------------------------------------------------------------------------
     def _changed(self, key, value) -> bool:
@@ -318,9 +320,6 @@ class DjangoBridgeStore:
                 pump=binding,
                 status__in=[AuthorizationStatus.REQUESTED, AuthorizationStatus.SENT, AuthorizationStatus.AUTHORISED],
             ):
-                PumpCommand.objects.filter(authorization=authorization, status=CommandStatus.PENDING).update(
-                    status=CommandStatus.FAILED, error="pump offline"
-                )
                 _close(authorization, AuthorizationStatus.CANCELLED, Reason.PUMP_OFFLINE)
         self._written.pop(("status", address), None)
 
@@ -399,13 +398,17 @@ class DjangoBridgeStore:
         amount_fen = amount_fen_from_pump(amount, binding.amount_decimals)
         price_fen = price_fen_from_pump(price, binding.price_decimals)
         authorization = authorization_open_for_pump(pump=binding)
+        if authorization is not None and authorization.status == AuthorizationStatus.REQUESTED:
+            # Never sent, and a pump is only authorized from RESET: this completed fill is an older one
+            # re-reported after a restart, not the fill of the authorization waiting to go out.
+            authorization = None
         if authorization is None:
-            last = PumpAuthorization.objects.filter(pump=binding).select_related("fill").order_by("-sequence").first()
-            fill = getattr(last, "fill", None) if last else None
+            fill = Fill.objects.filter(pump=binding).order_by("-sequence").first()
             if fill is not None and (fill.volume_ml, fill.amount_fen) == (volume_ml, amount_fen):
                 return  # already stored before a restart; the pump just has not been reset yet
             if volume_ml == 0:
                 return  # nothing delivered and nobody waiting for it
+            last = PumpAuthorization.objects.filter(pump=binding).order_by("-sequence").first()
             authorization = PumpAuthorization.objects.create(
                 nozzle=self.nozzles.get((address, nozzle)) or next(iter(self.nozzles.values())),
                 pump=binding,

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "fuelpay",
     "stations",
     "wallet",
     "marketing",
@@ -158,6 +159,8 @@ PAYMENT_SIMULATOR_SECRET = env_str("PAYMENT_SIMULATOR_SECRET", "")
 
 # --- Pump gateway -------------------------------------------------------------------------
 PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS = env_int("PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS", 120)
+# How often a bridge looks in the database for commands whose Celery wake-up it may have missed.
+PUMP_COMMAND_SCAN_SECONDS = float(env_str("PUMP_COMMAND_SCAN_SECONDS", "0.5"))
 
 LOGGING = {
     "version": 1,

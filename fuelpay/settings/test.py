@@ -18,3 +18,5 @@ LANGUAGE_CODE = "zh-hans"
 # tests can open the same database the test writes to.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-fuelpay.sqlite3")}  # noqa: F405
+
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -4,7 +4,8 @@ import pytest
 
 from pumpgateway.enums import AuthorizationSource, CommandKind, NozzleLiveState, TotalsCheck
 from pumpgateway.exceptions import NozzleBusy
-from pumpgateway.models import Fill, NozzleState, PumpAuthorization
+from pumpgateway.models import Fill, NozzleState, PumpAuthorization, SerialLine
+from pumpgateway.runner import serial_open
 from pumpgateway.services import pump_authorization_request, pump_command_queue
 from tests.factories.wallet import DriverFactory
 from tests.wallet.conftest import top_up
@@ -15,7 +16,7 @@ from wallet.selectors import wallet_balance_get
 from wallet.services.chain import ledger_verify
 from wallet.services.orders import order_postpaid_pay, order_prepaid_create
 
-from .conftest import wait_for
+from .conftest import Simulator, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -142,3 +143,14 @@ def test_postpaid_fill_is_paid_exactly_once(forecourt, driver):
         order_postpaid_pay(driver=other, fill_id=fill.pk, idempotency_key="pay")
     assert wallet_balance_get(driver_id=other.pk).available_fen == 10_000
     assert ledger_verify().ok
+
+
+def test_a_restarted_bridge_can_reopen_the_simulator_pty(tmp_path):
+    simulator = Simulator(tmp_path)
+    line = SerialLine(code="reopen", url=simulator.link)
+    try:
+        for _ in range(3):  # the Linux pty parity quirk made the second open fail with EINVAL
+            port = serial_open(line)
+            port.close()
+    finally:
+        simulator.stop()

@@ -1,0 +1,44 @@
+# fuelpay — `make help` lists the targets. The README's two commands are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/fuelpay
+REDIS_URL ?= redis://127.0.0.1:6379/5
+
+.PHONY: help install run test test-sqlite test-postgres lint bench browsers
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed  ## create .venv and install pinned dependencies
+
+run: install  ## migrate, load demo data, start web + worker + beat + forecourt simulator + pump bridge
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv 2>/dev/null || true
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py run_platform
+
+test: install browsers  ## the whole suite on embedded defaults (SQLite, filesystem broker)
+	$(BIN)/python -m pytest -q
+
+test-postgres: install browsers  ## the whole suite on the local PostgreSQL + Redis
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(BIN)/python -m pytest -q
+
+browsers:  ## Debian's Chromium for the Playwright tests (never a downloaded browser)
+	@test -x /usr/bin/chromium || (command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will fail")
+
+lint: install  ## ruff and a migrations check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+
+bench: install  ## benchmarks; figures go to BENCHMARKS.md
+	$(BIN)/pip install --quiet -e ".[bench]"
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ledger_bench.py
+	$(BIN)/python bench/dart_bench.py

@@ -1,0 +1,132 @@
+"""The README's run command: the whole platform on one machine, each part its own process, as in production.
+
+web (runserver) · Celery worker (default queue) · Celery beat · forecourt simulator (DART on socket://) ·
+pump bridge worker (the line's own queue, the only owner of the serial line). Ctrl-C stops them all; if
+one of them dies the others are stopped too, and its name and exit code are printed.
+"""
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from fuelpay.demo import DEMO_LINE
+from fuelpay.env import BASE_DIR
+from pumpgateway.models import SerialLine
+from pumpgateway.services import serial_line_configure
+
+
+@dataclass
+class Part:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = None
+
+
+class Command(BaseCommand):
+    help = "Run web, worker, beat, the forecourt simulator and the pump bridge; Ctrl-C stops everything."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="web server address (host:port)")
+        parser.add_argument("--simulator-port", type=int, default=4001, help="TCP port of the DART simulator")
+        parser.add_argument("--simulator-control-port", type=int, default=4002)
+        parser.add_argument("--line", default=DEMO_LINE, help="serial line the simulator stands in for")
+        parser.add_argument("--no-simulator", action="store_true", help="a real controller is on the line")
+
+    def handle(self, *args, **options):
+        parts = self._parts(options)
+        self._point_line_at_simulator(options)
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        for part in parts:
+            part.process = subprocess.Popen(part.argv, cwd=BASE_DIR)
+            if part.name == "simulator":
+                time.sleep(0.5)  # the bridge connects to it; let it listen first
+        self._print_urls(options)
+        failed = None
+        while not stopping and failed is None:
+            time.sleep(0.5)
+            failed = next((part for part in parts if part.process.poll() is not None), None)
+        for part in reversed(parts):
+            if part.process.poll() is None:
+                part.process.terminate()
+        for part in parts:
+            try:
+                part.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                part.process.kill()
+        if failed is not None:
+            raise CommandError(f"{failed.name} exited with code {failed.process.returncode}; everything was stopped")
+        self.stdout.write("fuelpay stopped.")
+
+    def _parts(self, options) -> list[Part]:
+        python, manage = sys.executable, str(BASE_DIR / "manage.py")
+        celery = [python, "-m", "celery", "-A", "fuelpay", "--quiet"]
+        parts = []
+        if not options["no_simulator"]:
+            parts.append(
+                Part(
+                    "simulator",
+                    [
+                        python,
+                        "-m",
+                        "pumpgateway.simulator",
+                        "--pumps",
+                        "3",
+                        "--nozzles",
+                        "2",
+                        "--tcp-port",
+                        str(options["simulator_port"]),
+                        "--control-port",
+                        str(options["simulator_control_port"]),
+                    ],
+                )
+            )
+        parts += [
+            Part("web", [python, manage, "runserver", options["addr"], "--noreload"]),
+            # Solo pool: on SQLite one writer at a time is what the database allows anyway.
+            Part("worker", [*celery, "worker", "-Q", "default", "-P", "solo", "-n", "default@%h", "-l", "WARNING"]),
+            Part("beat", [*celery, "beat", "-l", "WARNING"]),
+            Part("pump-bridge", [python, manage, "run_pump_bridge", "--line", options["line"]]),
+        ]
+        return parts
+
+    def _point_line_at_simulator(self, options) -> None:
+        line = SerialLine.objects.filter(code=options["line"]).first()
+        if line is None:
+            raise CommandError(f"no serial line {options['line']!r}: run `manage.py seed_demo` first")
+        if not options["no_simulator"]:
+            serial_line_configure(code=line.code, url=f"socket://127.0.0.1:{options['simulator_port']}")
+
+    def _print_urls(self, options) -> None:
+        web = f"http://{options['addr']}"
+        station = line_station_code(options["line"])
+        lines = [
+            "",
+            "fuelpay is running (Ctrl-C stops everything):",
+            f"  driver sign-in        {web}/login/   (demo phones 13800000001-3; the SMS code is printed here)",
+            f"  driver home           {web}/me/",
+            f"  pay at nozzle 1       {web}/s/{station}/1/",
+            f"  attendant console     {web}/console/{station}/",
+            f"  admin console         {web}/admin/   (admin / manager / cashier / finance, password fuelpay-demo)",
+            f"  health                {web}/healthz",
+        ]
+        if not options["no_simulator"]:
+            lines.append(f"  forecourt simulator   http://127.0.0.1:{options['simulator_control_port']}/  (state, JSON)")
+        lines.append(f"  SMS codes also go to  {settings.SMS_FILE_PATH}")
+        self.stdout.write("\n".join(lines) + "\n")
+
+
+def line_station_code(line_code: str) -> str:
+    line = SerialLine.objects.filter(code=line_code).select_related("station").first()
+    return line.station.code if line is not None and line.station_id else "demo-pudong"
