@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from fuelpay.views import healthz
+from pumpgateway import urls as pump_urls
 from stations import urls as station_urls
 from wallet import urls as wallet_urls
 
@@ -18,5 +19,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(station_urls.urlpatterns + station_urls.driver_urlpatterns)),
     path("", include(wallet_urls.urlpatterns)),
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("", include(pump_urls.urlpatterns)),
+    path("", RedirectView.as_view(url="/me/", permanent=False), name="home"),
 ]

@@ -24,12 +24,19 @@ class ContractTerms:
     funder: str
 
 
+def _rule_in_effect(now) -> Q:
+    return (
+        Q(is_active=True)
+        & (Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+        & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    )
+
+
 def top_up_bonus_offer_get(*, amount_fen: int) -> BonusOffer | None:
     """The single most generous active rule the amount qualifies for (rules do not stack)."""
     now = timezone.now()
     rule = (
-        TopUpBonusRule.objects.filter(is_active=True, min_amount_fen__lte=amount_fen)
-        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now), Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        TopUpBonusRule.objects.filter(_rule_in_effect(now), min_amount_fen__lte=amount_fen)
         .order_by("-bonus_fen", "pk")
         .first()
     )
@@ -52,3 +59,10 @@ def contract_terms_get(*, offer_id: int) -> ContractTerms | None:
         reward_bonus_fen=offer.reward_bonus_fen,
         funder=offer.funder,
     )
+
+
+def promotion_list_for_driver() -> tuple[list[TopUpBonusRule], list[ContractOffer]]:
+    """What the driver's home page advertises: top-up bonuses and contract offers in effect now."""
+    rules = list(TopUpBonusRule.objects.filter(_rule_in_effect(timezone.now())).order_by("min_amount_fen"))
+    offers = list(ContractOffer.objects.filter(is_active=True).select_related("station").order_by("committed_fen"))
+    return rules, offers

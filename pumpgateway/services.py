@@ -209,7 +209,6 @@ def _transactions_for(command: PumpCommand) -> tuple:
 class DjangoBridgeStore:
     """BridgeStore for one serial line. Writes only on change; every write is its own transaction."""
 
-
     def __init__(self, line: SerialLine):
         self.line = line
         self.bindings = {b.dart_address: b for b in PumpBinding.objects.filter(line=line).select_related("dispenser")}

@@ -25,6 +25,7 @@ from stations.models import (
     StationStatusChange,
 )
 from stations.selectors import staff_role_get, user_is_platform_admin
+from wallet.services.ledger import ledger_hot_accounts_provision
 
 S = StationStatus
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -119,6 +120,8 @@ def station_transition(*, station: Station, to_status: str, actor=None, note: st
     )
     station.status = to_status
     station.save(update_fields=["status"])
+    if to_status == S.ACTIVE:
+        ledger_hot_accounts_provision(station_id=station.pk)
     return station
 
 

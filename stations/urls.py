@@ -23,5 +23,4 @@ urlpatterns = [
 
 driver_urlpatterns = [
     path("s/<slug:station_code>/", views.driver_station, name="driver-station"),
-    path("s/<slug:station_code>/<int:nozzle_number>/", views.driver_nozzle, name="driver-nozzle"),
 ]

@@ -9,12 +9,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from stations.enums import StationStatus
-from stations.exceptions import NoPriceInEffect
 from stations.models import Nozzle, Station
 from stations.selectors import (
     dispenser_list_for_station,
     station_is_open,
-    station_price_get,
     station_prices_in_effect,
 )
 
@@ -51,20 +49,3 @@ def driver_station(request, station_code: str):
         "accepting_payments": station.status == StationStatus.ACTIVE,
     }
     return render(request, "driver/station.html", context)
-
-
-def driver_nozzle(request, station_code: str, nozzle_number: int):
-    nozzle = get_object_or_404(
-        Nozzle.objects.select_related("station", "grade"), station__code=station_code, number=nozzle_number
-    )
-    try:
-        price = station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id)
-    except NoPriceInEffect:
-        price = None
-    context = {
-        "nozzle": nozzle,
-        "station": nozzle.station,
-        "price": price,
-        "accepting_payments": nozzle.station.status == StationStatus.ACTIVE and price is not None,
-    }
-    return render(request, "driver/nozzle.html", context)

@@ -106,6 +106,12 @@ class WalletErrorCode(models.TextChoices):
     TRANSFER_NOT_ALLOWED = "wallet_transfer_not_allowed"
     CONTRACT_NOT_ALLOWED = "wallet_contract_not_allowed"
     UNBALANCED_POSTING = "ledger_unbalanced_posting"
+    INVALID_PHONE = "auth_invalid_phone"
+    SMS_RATE_LIMITED = "auth_sms_rate_limited"
+    SMS_CODE_INVALID = "auth_sms_code_invalid"
+    SIGN_IN_LOCKED = "auth_sign_in_locked"
+    INVALID_PLATE = "vehicle_invalid_plate"
+    DUPLICATE_PLATE = "vehicle_duplicate_plate"
 
 
 class OrderMode(models.TextChoices):

@@ -1,10 +1,19 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from wallet.enums import AccountKind, ContractStatus, HoldStatus
-from wallet.models import Account, Contract, Hold, JournalLine
+from fuelpay.money import volume_for_amount_ml
+from pumpgateway.enums import AuthorizationEndReason, AuthorizationStatus
+from pumpgateway.selectors import nozzle_live_get, postpaid_fill_list
+from stations.selectors import PriceInEffect
+from wallet.enums import OPEN_ORDER_STATUSES, AccountKind, ContractStatus, HoldStatus, OrderStatus
+from wallet.models import Account, Contract, FuelOrder, Hold, JournalLine, OrderLine
+from wallet.pricing import PriceLine, fuel_price_lines
 
 
 @dataclass(frozen=True)
@@ -119,3 +128,149 @@ def contract_list_due(*, now: datetime) -> list[int]:
 
 def contract_list_for_driver(*, driver_id: int) -> QuerySet[Contract]:
     return Contract.objects.filter(driver_id=driver_id).select_related("station", "account").order_by("-starts_at")
+
+
+@dataclass(frozen=True)
+class OrderQuote:
+    amount_fen: int
+    estimated_volume_ml: int
+    price_fen_per_litre: int
+    list_price_fen_per_litre: int
+    lines: list[PriceLine]
+
+
+def order_quote_get(*, price: PriceInEffect, amount_fen: int) -> OrderQuote:
+    """What the driver will see on the receipt if the pump delivers the full preset."""
+    volume = volume_for_amount_ml(amount_fen=amount_fen, price_fen_per_litre=price.price_fen_per_litre)
+    return OrderQuote(
+        amount_fen=amount_fen,
+        estimated_volume_ml=volume,
+        price_fen_per_litre=price.price_fen_per_litre,
+        list_price_fen_per_litre=price.list_price_fen_per_litre,
+        lines=fuel_price_lines(
+            grade_name=price.grade_name,
+            volume_ml=volume,
+            paid_fen=amount_fen,
+            list_price_fen_per_litre=price.list_price_fen_per_litre,
+        ),
+    )
+
+
+# While the order waits for the worker to apply the pump's news, the driver already sees the pump's state.
+_LIVE_STATUS = {
+    AuthorizationStatus.REQUESTED: OrderStatus.AUTHORIZING,
+    AuthorizationStatus.SENT: OrderStatus.AUTHORIZING,
+    AuthorizationStatus.AUTHORISED: OrderStatus.AUTHORIZED,
+    AuthorizationStatus.FUELLING: OrderStatus.FUELLING,
+}
+SETTLING = "settling"
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order: FuelOrder
+    display_status: str  # an OrderStatus, or SETTLING between the pump stopping and the capture
+    live_volume_ml: int
+    live_amount_fen: int
+    lines: list[OrderLine]
+
+    @property
+    def is_final(self) -> bool:
+        return self.display_status not in (*OPEN_ORDER_STATUSES, SETTLING)
+
+    @property
+    def status_label(self) -> str:
+        return order_status_label(self.display_status)
+
+    @property
+    def failure_message(self) -> str:
+        """In the reader's language: pump failures are stored as codes by the worker."""
+        code = self.order.failure_code
+        if code in AuthorizationEndReason.values:
+            return str(AuthorizationEndReason(code).label)
+        if code == "no_fuel":
+            return str(_("The nozzle was hung up without fuelling. Your money has been released."))
+        return "" if self.order.status == OrderStatus.PAID else self.order.failure_message
+
+
+def order_view_get(*, driver_id: int, order_no: str) -> OrderView:
+    """One driver's order with the pump's live progress. Another driver's order number is a 404."""
+    order = get_object_or_404(
+        FuelOrder.objects.select_related("station", "nozzle", "authorization"), driver_id=driver_id, order_no=order_no
+    )
+    status, volume, amount = order.status, order.volume_ml, order.paid_fen
+    if status in OPEN_ORDER_STATUSES and order.authorization is not None:
+        status = _LIVE_STATUS.get(order.authorization.status, SETTLING)
+        if status in (OrderStatus.FUELLING, SETTLING):
+            live = nozzle_live_get(nozzle_id=order.nozzle_id)
+            volume, amount = live.volume_ml, live.amount_fen
+    return OrderView(order, status, volume, amount, list(order.lines.all()))
+
+
+def order_list_for_driver(*, driver_id: int, limit: int = 10) -> QuerySet[FuelOrder]:
+    return FuelOrder.objects.filter(driver_id=driver_id).select_related("station", "nozzle").order_by("-pk")[:limit]
+
+
+@dataclass(frozen=True)
+class UnpaidFill:
+    fill_id: int
+    nozzle_number: int
+    grade_name: str
+    volume_ml: int
+    amount_fen: int
+    completed_at: datetime
+    minutes_ago: int
+
+
+def unpaid_fill_list_for_station(*, station_id: int) -> list[UnpaidFill]:
+    """闪付: the station's unpaid attendant fills from the last few minutes, newest first."""
+    now = timezone.now()
+    paid = set(
+        FuelOrder.objects.filter(station_id=station_id, status=OrderStatus.PAID, fill__isnull=False).values_list(
+            "fill_id", flat=True
+        )
+    )
+    fills = postpaid_fill_list(
+        station_id=station_id, since=now - timedelta(minutes=settings.POSTPAID_WINDOW_MINUTES), exclude_fill_ids=paid
+    )
+    return [
+        UnpaidFill(
+            fill_id=fill.id,
+            nozzle_number=fill.nozzle_number,
+            grade_name=fill.grade_name,
+            volume_ml=fill.volume_ml,
+            amount_fen=fill.amount_fen,
+            completed_at=fill.completed_at,
+            minutes_ago=int((now - fill.completed_at).total_seconds() // 60),
+        )
+        for fill in fills
+    ]
+
+
+def unpaid_fill_list_for_nozzle(*, station_id: int, nozzle_number: int) -> list[UnpaidFill]:
+    """The driver names the nozzle first, so one driver cannot browse every car's fill at the station."""
+    return [fill for fill in unpaid_fill_list_for_station(station_id=station_id) if fill.nozzle_number == nozzle_number]
+
+
+def order_status_label(status: str) -> str:
+    if status == SETTLING:
+        return str(_("Fuelling finished, settling the payment"))
+    return str(OrderStatus(status).label)
+
+
+def order_list_open_for_station(*, station_id: int) -> QuerySet[FuelOrder]:
+    """Prepaid orders waiting at the pumps, for the attendant console (with their dynamic codes)."""
+    return (
+        FuelOrder.objects.filter(station_id=station_id, status__in=OPEN_ORDER_STATUSES)
+        .select_related("nozzle", "driver", "authorization")
+        .order_by("created_at")
+    )
+
+
+def order_list_wrong_fill_reports(*, station_id: int, since: datetime) -> QuerySet[FuelOrder]:
+    return (
+        FuelOrder.objects.filter(station_id=station_id, paid_at__gte=since)
+        .exclude(wrong_fill_reported="")
+        .select_related("nozzle", "driver")
+        .order_by("-paid_at")
+    )

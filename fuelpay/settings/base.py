@@ -36,6 +36,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wallet.middleware.DriverDeviceMiddleware",
+    "fuelpay.middleware.DomainErrorPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -180,3 +182,17 @@ ORDER_AMOUNT_PRESETS_FEN = [10_000, 20_000, 30_000, 50_000]
 ORDER_HOLD_TTL_SECONDS = env_int("ORDER_HOLD_TTL_SECONDS", 3600)
 # Postpaid: how far back a driver may look for their fill.
 POSTPAID_WINDOW_MINUTES = env_int("POSTPAID_WINDOW_MINUTES", 15)
+
+# --- Driver sign-in (SMS one-time codes) ---------------------------------------------------------
+SMS_BACKEND = env_str("SMS_BACKEND", "wallet.sms.ConsoleFileSmsBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms-outbox.jsonl"))
+SMS_CODE_TTL_SECONDS = env_int("SMS_CODE_TTL_SECONDS", 300)
+SMS_RESEND_SECONDS = 60  # one code per phone per minute
+SMS_MAX_PER_PHONE_PER_HOUR = 5
+SMS_MAX_PER_IP_PER_HOUR = env_int("SMS_MAX_PER_IP_PER_HOUR", 20)
+SMS_MAX_ATTEMPTS_PER_CODE = 5
+SIGN_IN_LOCKOUT_FAILURES = 10  # wrong codes per phone within the window lock sign-in for the window
+SIGN_IN_LOCKOUT_MINUTES = 30
+# A driver stays signed in on a bound device this long; the device cookie lives as long.
+DRIVER_SESSION_DAYS = env_int("DRIVER_SESSION_DAYS", 30)
+DRIVER_DEVICE_COOKIE = "fp_device"

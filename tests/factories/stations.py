@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from stations.enums import EnterpriseKind, FuelKind, StaffRoleKind, StationStatus
 from stations.models import Dispenser, Enterprise, FuelGrade, GradePrice, Nozzle, StaffRole, Station
+from wallet.services.ledger import ledger_hot_accounts_provision
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -30,6 +31,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
 class StationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Station
+        skip_postgeneration_save = True
 
     enterprise = factory.SubFactory(EnterpriseFactory)
     code = factory.Sequence(lambda n: f"st-{n}")
@@ -38,6 +40,11 @@ class StationFactory(factory.django.DjangoModelFactory):
     latitude = Decimal("31.230000")
     longitude = Decimal("121.470000")
     status = StationStatus.ACTIVE
+
+    @factory.post_generation
+    def hot_accounts(station, create, extracted, **kwargs):
+        if create and station.status == StationStatus.ACTIVE:
+            ledger_hot_accounts_provision(station_id=station.pk)
 
 
 class FuelGradeFactory(factory.django.DjangoModelFactory):

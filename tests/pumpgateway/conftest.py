@@ -12,7 +12,13 @@ from fuelpay.env import BASE_DIR
 from pumpgateway.models import PumpBinding
 from pumpgateway.runner import line_runner_start_thread
 from pumpgateway.services import pump_binding_set, pump_prices_sync, serial_line_configure
-from tests.factories.stations import DispenserFactory, FuelGradeFactory, GradePriceFactory, NozzleFactory, StationFactory
+from tests.factories.stations import (
+    DispenserFactory,
+    FuelGradeFactory,
+    GradePriceFactory,
+    NozzleFactory,
+    StationFactory,
+)
 
 
 def wait_for(predicate, timeout=10.0, interval=0.02, message="condition"):
@@ -31,9 +37,28 @@ class Simulator:
     def __init__(self, tmp_path: Path, *extra: str):
         self.link = str(tmp_path / "pump-line")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pumpgateway.simulator", "--pumps", "2", "--nozzles", "2", "--prices", "735,780",
-             "--flow-ml-per-s", "2000", "--link", self.link, "--control-port", "0", *extra],
-            stdout=subprocess.PIPE, text=True, cwd=BASE_DIR, env=os.environ | {"PYTHONUNBUFFERED": "1"},
+            [
+                sys.executable,
+                "-m",
+                "pumpgateway.simulator",
+                "--pumps",
+                "2",
+                "--nozzles",
+                "2",
+                "--prices",
+                "735,780",
+                "--flow-ml-per-s",
+                "2000",
+                "--link",
+                self.link,
+                "--control-port",
+                "0",
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=BASE_DIR,
+            env=os.environ | {"PYTHONUNBUFFERED": "1"},
         )
         first_line = self.process.stdout.readline()
         assert first_line.startswith("serial: "), first_line

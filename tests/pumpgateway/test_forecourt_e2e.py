@@ -122,15 +122,17 @@ def test_a_second_authorization_on_a_busy_pump_is_refused(forecourt, driver):
     nozzle = forecourt["nozzles"][0]
     order_prepaid_create(driver=driver, nozzle=nozzle, amount_fen=20_000, idempotency_key="o1")
     with pytest.raises(NozzleBusy):
-        pump_authorization_request(nozzle=forecourt["nozzles"][1], source=AuthorizationSource.ATTENDANT,
-                                   preset_volume_ml=10_000)
+        pump_authorization_request(
+            nozzle=forecourt["nozzles"][1], source=AuthorizationSource.ATTENDANT, preset_volume_ml=10_000
+        )
     assert PumpAuthorization.objects.count() == 1
 
 
 def test_postpaid_fill_is_paid_exactly_once(forecourt, driver):
     nozzle, simulator = forecourt["nozzles"][1], forecourt["simulator"]
-    authorization = pump_authorization_request(nozzle=nozzle, source=AuthorizationSource.ATTENDANT,
-                                               preset_volume_ml=2_000)
+    authorization = pump_authorization_request(
+        nozzle=nozzle, source=AuthorizationSource.ATTENDANT, preset_volume_ml=2_000
+    )
     wait_for(lambda: PumpAuthorization.objects.get(pk=authorization.pk).status == "authorised")
     simulator.control("/pumps/1/lift", {"nozzle": 2})
     fill = wait_for(lambda: Fill.objects.filter(authorization=authorization).first(), message="fill stored")

@@ -74,8 +74,9 @@ def run(master, cycles=5):
 
 
 def authorize(master, amount, command_id=1):
-    master.store.pending.append(OutboundCommand(0x50, (CD2((1,)), CD4(amount), CD1(Command.AUTHORIZE)), command_id,
-                                                only_in_reset=True))
+    master.store.pending.append(
+        OutboundCommand(0x50, (CD2((1,)), CD4(amount), CD1(Command.AUTHORIZE)), command_id, only_in_reset=True)
+    )
     run(master, 3)
 
 

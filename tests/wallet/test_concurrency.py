@@ -129,3 +129,33 @@ def test_hold_locks_the_wallet_rows_before_updating_them():
     lock = next(i for i, s in enumerate(sql) if "FOR UPDATE" in s and "wallet_account" in s)
     update = next(i for i, s in enumerate(sql) if s.lstrip().startswith("UPDATE") and "wallet_account" in s)
     assert lock < update
+
+
+def _deadlocks_so_far() -> int:
+    # Each thread's backend exits when its connection closes, which flushes its statistics.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_holds_and_captures_on_one_wallet_never_deadlock():
+    # Holds lock the wallet rows first; a capture that took a station bucket row first and then waited
+    # for the wallet would deadlock with them (PostgreSQL breaks it after deadlock_timeout, 1 s each).
+    driver, station = DriverFactory(), StationFactory()
+    top_up(driver, 500_000)
+    before = _deadlocks_so_far()
+    with ThreadPoolExecutor(8) as pool:
+        results = list(
+            pool.map(
+                _in_thread(_pay),
+                [driver.pk] * 200,
+                [station.pk] * 200,
+                [f"hot-{n}" for n in range(200)],
+                [2_000] * 200,
+                [1_500] * 200,
+            )
+        )
+    assert all(isinstance(result, Hold) for result in results)
+    assert _deadlocks_so_far() == before
+    assert wallet_balance_get(driver_id=driver.pk).principal_fen == 500_000 - 200 * 1_500

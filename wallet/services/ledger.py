@@ -28,6 +28,10 @@ BUSY_PGCODES = {"55P03"}
 HOT_ACCOUNT_KINDS = (AccountKind.PLATFORM_ESCROW, AccountKind.PLATFORM_FEE_INCOME, AccountKind.STATION_RECEIVABLE)
 
 _account_id_cache: dict[str, int] = {}
+# Lock order for every posting: driver wallet rows first, then system rows, each in pk order. Services
+# lock a driver's rows (SELECT FOR UPDATE) before posting, so a posting that took a system bucket row
+# first and then waited for a wallet row would deadlock with them.
+_system_account_ids: set[int] = set()
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ def _remember_account_id(code: str, account_id: int) -> None:
 
 def account_id_cache_clear() -> None:
     _account_id_cache.clear()
+    _system_account_ids.clear()
 
 
 def _account_id_get_or_create(
@@ -99,15 +104,38 @@ def _account_id_get_or_create(
     return account.pk
 
 
+def _system_account_code(kind: str, station_id: int | None, bucket: int) -> str:
+    owner = f":station:{station_id}" if station_id is not None else ""
+    return f"{kind}{owner}#{bucket:02d}"
+
+
 def system_account_id(*, kind: str, spread_key: str, station_id: int | None = None) -> int:
     """A system account. Hot kinds resolve to one of several bucket rows, chosen by the posting's own
     key: concurrent postings spread over the rows, and a replay lands on the same row (same payload)."""
     buckets = settings.LEDGER_HOT_ACCOUNT_BUCKETS if kind in HOT_ACCOUNT_KINDS else 1
     bucket = zlib.crc32(spread_key.encode()) % buckets
-    owner = f":station:{station_id}" if station_id is not None else ""
-    return _account_id_get_or_create(
-        code=f"{kind}{owner}#{bucket:02d}", kind=kind, station_id=station_id, bucket=bucket
+    account_id = _account_id_get_or_create(
+        code=_system_account_code(kind, station_id, bucket), kind=kind, station_id=station_id, bucket=bucket
     )
+    _system_account_ids.add(account_id)
+    return account_id
+
+
+def ledger_hot_accounts_provision(*, station_id: int | None = None) -> None:
+    """Create every bucket row of the hot accounts (the platform's, or one station's) ahead of use.
+
+    Created lazily inside postings instead, two payments that each hold a wallet lock can each insert a
+    bucket row the other needs next and deadlock (PostgreSQL breaks it after a second)."""
+    kinds = (
+        (AccountKind.STATION_RECEIVABLE,)
+        if station_id
+        else (AccountKind.PLATFORM_ESCROW, AccountKind.PLATFORM_FEE_INCOME)
+    )
+    for kind in kinds:
+        for bucket in range(settings.LEDGER_HOT_ACCOUNT_BUCKETS):
+            _account_id_get_or_create(
+                code=_system_account_code(kind, station_id, bucket), kind=kind, station_id=station_id, bucket=bucket
+            )
 
 
 def driver_account_id(*, driver_id: int, kind: str) -> int:
@@ -211,7 +239,9 @@ def ledger_post(
             return Posting(entry_id=existing[0], created=False, balances_after={})
         entry_id = row[0]
         balances: dict[int, int] = {}
-        for account_id, (d_posted, c_posted, d_pending, c_pending) in sorted(_counter_deltas(legs).items()):
+        for account_id, (d_posted, c_posted, d_pending, c_pending) in sorted(
+            _counter_deltas(legs).items(), key=lambda item: (item[0] in _system_account_ids, item[0])
+        ):
             cursor.execute(
                 _ACCOUNT_UPDATE, [d_posted, c_posted, d_pending, c_pending, account_id, c_posted, d_posted, d_pending]
             )

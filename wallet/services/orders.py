@@ -8,8 +8,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from fuelpay.money import amount_for_volume_fen
-from marketing.enums import Funder
 from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus, NozzleLiveState
 from pumpgateway.exceptions import NozzleBusy, PumpNotConfigured, PumpOffline
 from pumpgateway.selectors import authorization_get, fill_get, nozzle_live_get
@@ -18,7 +16,7 @@ from stations.enums import StationStatus
 from stations.exceptions import StationNotActive
 from stations.models import Nozzle
 from stations.selectors import station_price_get
-from wallet.enums import HoldStatus, OrderLineKind, OrderMode, OrderStatus
+from wallet.enums import HoldStatus, OrderMode, OrderStatus
 from wallet.exceptions import (
     FillAlreadyPaid,
     FillNotPayable,
@@ -29,6 +27,7 @@ from wallet.exceptions import (
 )
 from wallet.locks import order_select_for_update
 from wallet.models import Driver, FuelOrder, OrderLine
+from wallet.pricing import fuel_price_lines
 from wallet.selectors import wallet_balance_get
 from wallet.services.holds import hold_capture, hold_place, hold_release, wallet_hold_place, wallet_hold_release
 from wallet.services.ledger import ledger_transaction
@@ -123,21 +122,18 @@ def order_prepaid_create(
 
 
 def _receipt_lines(order: FuelOrder, *, volume_ml: int, paid_fen: int) -> None:
-    fuel_fen = max(
-        amount_for_volume_fen(volume_ml=volume_ml, price_fen_per_litre=order.list_price_fen_per_litre), paid_fen
+    lines = fuel_price_lines(
+        grade_name=order.grade_name,
+        volume_ml=volume_ml,
+        paid_fen=paid_fen,
+        list_price_fen_per_litre=order.list_price_fen_per_litre,
     )
-    order.volume_ml, order.fuel_amount_fen = volume_ml, fuel_fen
-    order.discount_fen, order.paid_fen = fuel_fen - paid_fen, paid_fen
-    OrderLine.objects.create(order=order, kind=OrderLineKind.FUEL, label=order.grade_name, amount_fen=fuel_fen)
-    if order.discount_fen:
-        # The station's own per-litre price cut against the list price (明折明扣), funded by the station.
-        OrderLine.objects.create(
-            order=order,
-            kind=OrderLineKind.DISCOUNT,
-            label="站点直降 明折明扣",
-            amount_fen=-order.discount_fen,
-            funder=Funder.STATION,
-        )
+    order.volume_ml, order.fuel_amount_fen = volume_ml, lines[0].amount_fen
+    order.discount_fen, order.paid_fen = lines[0].amount_fen - paid_fen, paid_fen
+    OrderLine.objects.bulk_create(
+        OrderLine(order=order, kind=line.kind, label=line.label, amount_fen=line.amount_fen, funder=line.funder)
+        for line in lines
+    )
 
 
 def _fail(order: FuelOrder, status: str, reason: str) -> None:

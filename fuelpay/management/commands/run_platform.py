@@ -122,7 +122,9 @@ class Command(BaseCommand):
             f"  health                {web}/healthz",
         ]
         if not options["no_simulator"]:
-            lines.append(f"  forecourt simulator   http://127.0.0.1:{options['simulator_control_port']}/  (state, JSON)")
+            lines.append(
+                f"  forecourt simulator   http://127.0.0.1:{options['simulator_control_port']}/  (state, JSON)"
+            )
         lines.append(f"  SMS codes also go to  {settings.SMS_FILE_PATH}")
         self.stdout.write("\n".join(lines) + "\n")
 
