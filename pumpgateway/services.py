@@ -158,11 +158,14 @@ def pump_command_queue(*, nozzle: Nozzle, kind: str) -> PumpCommand:
     return command
 
 
-def pump_prices_sync() -> int:
-    """Queue CD5 for every pump whose nozzles' confirmed prices differ from the prices now in effect.
-    The bridge sends it when the pump is in RESET (queued until then)."""
+def pump_prices_sync(*, binding_id: int | None = None, force: bool = False) -> int:
+    """Queue CD5 for every pump (or one) whose nozzles' confirmed prices differ from the prices now in
+    effect, or for it regardless when forced. The bridge sends it when the pump is in RESET."""
     queued = 0
-    for binding in PumpBinding.objects.select_related("line").prefetch_related("dispenser__nozzles__live"):
+    bindings = PumpBinding.objects.select_related("line").prefetch_related("dispenser__nozzles__live")
+    if binding_id is not None:
+        bindings = bindings.filter(pk=binding_id)
+    for binding in bindings:
         nozzles = sorted(binding.dispenser.nozzles.all(), key=lambda n: n.logical_number)
         wanted, confirmed = [], []
         for nozzle in nozzles:
@@ -174,7 +177,7 @@ def pump_prices_sync() -> int:
                 wanted = []
                 break
             confirmed.append(getattr(getattr(nozzle, "live", None), "price_fen_per_litre", None))
-        if not wanted or wanted == confirmed:
+        if not wanted or (wanted == confirmed and not force):
             continue
         with transaction.atomic():
             if PumpCommand.objects.filter(pump=binding, kind=CommandKind.PRICES, status=CommandStatus.PENDING).exists():
@@ -313,6 +316,8 @@ class DjangoBridgeStore:
         with transaction.atomic():
             PumpBinding.objects.filter(pk=binding.pk).update(online=online)
             if online:
+                # A pump that was powered off or replaced may hold other prices than we last confirmed.
+                pump_prices_sync(binding_id=binding.pk, force=True)
                 return
             self._set_states(address, {n: NozzleLiveState.OFFLINE for (a, n) in self.nozzles if a == address})
             for authorization in PumpAuthorization.objects.select_for_update().filter(

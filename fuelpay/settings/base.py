@@ -126,6 +126,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
 )
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # The embedded broker's folders must exist before any process publishes or consumes.
+    (VAR_DIR / "broker" / "queue").mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "broker" / "control").mkdir(parents=True, exist_ok=True)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (
     Queue("default", Exchange("default"), routing_key="default"),

@@ -1,0 +1,130 @@
+"""A driver at the pump on a phone, an attendant at a tablet: prepaid and postpaid, end to end through the
+running platform and the forecourt simulator, with the ledger checked afterwards. Screenshots go to docs/."""
+
+import pytest
+
+from .conftest import PHONE, TABLET, shot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+STATION = "demo-pudong"
+DEMO_PASSWORD = "fuelpay-demo"
+
+
+def sign_in(platform, page, phone: str, *, next_path: str = "/me/") -> None:
+    page.goto(f"{platform.url}/login/?next={next_path}")
+    page.fill("#phone", phone)
+    page.click("#send-code")
+    page.wait_for_url("**/login/verify/**")
+    page.fill("#code", platform.last_sms_code(phone))
+    page.click("#verify")
+    page.wait_for_url(f"**{next_path}")
+
+
+def wallet(page, platform) -> dict:
+    return page.request.get(f"{platform.url}/api/wallet/").json()
+
+
+def ledger_is_exact(platform) -> None:
+    platform.manage("shell", "--no-imports", "-c", "from wallet.services.chain import ledger_chain_extend; ledger_chain_extend()")
+    assert "ledger OK" in platform.manage("verify_ledger")
+
+
+def lift_nozzle(platform, *, pump: int) -> int:
+    """The driver lifts the nozzle (fast flow keeps the test short); returns the pump's fill count before."""
+    platform.simulator(f"/pumps/{pump}/flow", {"ml_per_s": 4000})
+    fills_before = platform.simulator("/")["pumps"][str(pump)]["fills_completed"]
+    platform.simulator(f"/pumps/{pump}/lift", {"nozzle": 1})
+    return fills_before
+
+
+def fuel_until_the_preset_stops_the_pump(platform, *, pump: int, fills_before: int) -> None:
+    platform.wait_for(
+        lambda: platform.simulator("/")["pumps"][str(pump)]["fills_completed"] > fills_before, 30, "preset reached"
+    )
+
+
+def wait_receipt(page) -> None:
+    page.wait_for_selector("#receipt:not([hidden])", timeout=60_000)
+
+
+def test_prepaid_pay_at_the_pump(platform, browser):
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{platform.url}/s/{STATION}/1/")
+    shot(page, "prepaid-1-scan-nozzle")
+    page.click("#sign-in-to-pay")
+    page.fill("#phone", "13800000001")
+    page.click("#send-code")
+    shot(page, "prepaid-2-sms-code")
+    page.fill("#code", platform.last_sms_code("13800000001"))
+    page.click("#verify")
+    page.wait_for_url(f"**/s/{STATION}/1/")
+    before = wallet(page, platform)
+
+    page.check("input[name=choice][value='10000']")
+    assert page.locator("table.quote[data-fen='10000'] .quote-line").count() == 2  # fuel, then 明折明扣
+    shot(page, "prepaid-3-amount-and-discount")
+    page.click("#confirm")
+    page.wait_for_url("**/orders/**")
+    page.wait_for_selector("#status[data-status=authorized]", timeout=15_000)
+    assert len(page.inner_text("#dynamic-code").strip()) == 4
+    shot(page, "prepaid-4-authorized-dynamic-code")
+
+    fills_before = lift_nozzle(platform, pump=1)
+    page.wait_for_selector("#status[data-status=fuelling]", timeout=15_000)
+    shot(page, "prepaid-5-fuelling")
+    fuel_until_the_preset_stops_the_pump(platform, pump=1, fills_before=fills_before)
+    platform.simulator("/pumps/1/hangup", {})
+    wait_receipt(page)
+    shot(page, "prepaid-6-receipt")
+    after = wallet(page, platform)
+    spent = (before["principal_fen"] + before["bonus_fen"]) - (after["principal_fen"] + after["bonus_fen"])
+    # An amount preset stops on the last whole 10 ml it pays for; the rest of the hold goes back.
+    assert 9_900 <= spent <= 10_000
+    assert page.inner_text("#receipt-total") == f"¥{spent // 100}.{spent % 100:02d}"
+    assert after["held_fen"] == before["held_fen"] == 0
+    ledger_is_exact(platform)
+    context.close()
+
+
+def test_postpaid_attendant_authorizes_and_driver_pays_once(platform, browser):
+    tablet = browser.new_context(**TABLET, locale="zh-CN").new_page()
+    tablet.goto(f"{platform.url}/admin/login/?next=/console/{STATION}/")
+    tablet.fill("#id_username", "cashier")
+    tablet.fill("#id_password", DEMO_PASSWORD)
+    tablet.click("input[type=submit]")
+    tablet.wait_for_selector("#nozzle-3 .authorize:not([disabled])", timeout=15_000)
+    shot(tablet, "postpaid-1-attendant-console")
+    tablet.fill("#nozzle-3 input[name=amount_yuan]", "50")
+    tablet.click("#nozzle-3 .authorize")
+    tablet.wait_for_selector("#nozzle-3[data-state=authorised]", timeout=15_000)
+
+    fills_before = lift_nozzle(platform, pump=2)
+    fuel_until_the_preset_stops_the_pump(platform, pump=2, fills_before=fills_before)
+    platform.simulator("/pumps/2/hangup", {})
+    tablet.wait_for_selector("#unpaid tr:has-text('3号枪')", timeout=15_000)
+    shot(tablet, "postpaid-2-unpaid-fill-on-console")
+
+    page = browser.new_context(**PHONE, locale="zh-CN").new_page()
+    sign_in(platform, page, "13800000002")
+    before = wallet(page, platform)
+    page.goto(f"{platform.url}/s/{STATION}/")
+    shot(page, "postpaid-3-station")
+    page.click("#pay-later")
+    page.fill("#nozzle-number", "3")
+    page.click("#find-fills")
+    page.wait_for_selector("form.fill")
+    shot(page, "postpaid-4-pick-fill")
+    page.click("form.fill .pay-fill")
+    wait_receipt(page)
+    shot(page, "postpaid-5-receipt")
+    after = wallet(page, platform)
+    spent = (before["principal_fen"] + before["bonus_fen"]) - (after["principal_fen"] + after["bonus_fen"])
+    assert 4_900 <= spent <= 5_000
+    assert page.inner_text("#receipt-total") == f"¥{spent // 100}.{spent % 100:02d}"
+
+    # Paid exactly once: the fill is gone for everyone.
+    page.goto(f"{platform.url}/s/{STATION}/pay-later/?nozzle=3")
+    assert page.locator("#no-fills").is_visible()
+    ledger_is_exact(platform)
