@@ -30,3 +30,7 @@ def _fresh_account_cache():
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+# The forecourt (simulator on a pty + bridge) for any app's tests that need a real pump.
+from tests.forecourt import forecourt  # noqa: E402,F401

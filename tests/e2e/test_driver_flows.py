@@ -26,7 +26,9 @@ def wallet(page, platform) -> dict:
 
 
 def ledger_is_exact(platform) -> None:
-    platform.manage("shell", "--no-imports", "-c", "from wallet.services.chain import ledger_chain_extend; ledger_chain_extend()")
+    platform.manage(
+        "shell", "--no-imports", "-c", "from wallet.services.chain import ledger_chain_extend; ledger_chain_extend()"
+    )
     assert "ledger OK" in platform.manage("verify_ledger")
 
 

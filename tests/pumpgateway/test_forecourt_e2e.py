@@ -8,6 +8,7 @@ from pumpgateway.models import Fill, NozzleState, PumpAuthorization, SerialLine
 from pumpgateway.runner import serial_open
 from pumpgateway.services import pump_authorization_request, pump_command_queue
 from tests.factories.wallet import DriverFactory
+from tests.forecourt import Simulator, wait_for
 from tests.wallet.conftest import top_up
 from wallet.enums import OrderStatus
 from wallet.exceptions import FillAlreadyPaid
@@ -15,8 +16,6 @@ from wallet.models import FuelOrder
 from wallet.selectors import wallet_balance_get
 from wallet.services.chain import ledger_verify
 from wallet.services.orders import order_postpaid_pay, order_prepaid_create
-
-from .conftest import Simulator, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

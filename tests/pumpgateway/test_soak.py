@@ -18,8 +18,7 @@ from pumpgateway.exceptions import NozzleBusy, PumpOffline
 from pumpgateway.models import Fill, PumpAuthorization
 from pumpgateway.services import pump_authorization_request, pump_binding_set, serial_line_configure
 from tests.factories.stations import DispenserFactory, NozzleFactory, StationFactory
-
-from .conftest import Simulator, wait_for
+from tests.forecourt import Simulator, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 FILLS = int(os.environ.get("SOAK_FILLS", "2000"))

@@ -1,0 +1,55 @@
+"""The attendant console: scoped to the attendant's station, live state, attendant authorization."""
+
+import pytest
+
+from pumpgateway.models import PumpAuthorization
+from stations.enums import StaffRoleKind
+from tests.factories.stations import NozzleFactory, StaffRoleFactory, StationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stations():
+    mine, theirs = StationFactory(code="mine"), StationFactory(code="theirs")
+    NozzleFactory(dispenser__station=mine, number=1)
+    NozzleFactory(dispenser__station=theirs, number=1)
+    return mine, theirs
+
+
+@pytest.fixture
+def cashier(client, stations):
+    role = StaffRoleFactory(role=StaffRoleKind.CASHIER, station=stations[0])
+    client.force_login(role.user)
+    return client
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login(client, stations):
+    assert client.get("/console/mine/")["Location"].startswith("/admin/login/")
+    assert client.get("/console/mine/state/").status_code == 302
+
+
+def test_the_cashier_sees_the_own_station(cashier):
+    assert cashier.get("/console/mine/").status_code == 200
+    state = cashier.get("/console/mine/state/").json()
+    assert [nozzle["number"] for nozzle in state["nozzles"]] == [1]
+    assert state["nozzles"][0]["state"] == "offline"
+
+
+def test_another_station_is_a_404_and_cannot_be_authorized(cashier):
+    assert cashier.get("/console/theirs/").status_code == 404
+    assert cashier.get("/console/theirs/state/").status_code == 404
+    assert cashier.post("/console/theirs/nozzles/1/authorize/").status_code == 404
+    assert not PumpAuthorization.objects.exists()
+
+
+def test_authorizing_an_offline_pump_shows_why_and_creates_nothing(cashier):
+    response = cashier.post("/console/mine/nozzles/1/authorize/", {"amount_yuan": "50"}, follow=True)
+    assert 'id="error"' in response.content.decode()
+    assert not PumpAuthorization.objects.exists()
+
+
+def test_a_bad_preset_amount_is_refused(cashier):
+    response = cashier.post("/console/mine/nozzles/1/authorize/", {"amount_yuan": "5.001"}, follow=True)
+    assert 'id="error"' in response.content.decode()
+    assert not PumpAuthorization.objects.exists()
