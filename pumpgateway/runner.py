@@ -15,6 +15,7 @@ from django.db import DatabaseError, close_old_connections
 from fuelpay.env import VAR_DIR
 from pumpgateway.bridge import DartMaster
 from pumpgateway.models import PumpBinding, SerialLine
+from pumpgateway.ptys import pty_parity_clear
 from pumpgateway.services import DjangoBridgeStore
 
 logger = logging.getLogger(__name__)
@@ -34,24 +35,9 @@ def bridge_wake(*, line_code: str) -> None:
         runner.store.wake()
 
 
-def _clear_pty_parity(url: str) -> None:
-    """A Linux pty keeps PARODD but drops PARENB, and then rejects PARENB|PARODD with EINVAL, so a second
-    bridge could never reopen the simulator's pty. Clearing both first lets the line settings through."""
-    path = os.path.realpath(url)
-    if not path.startswith("/dev/pts/"):
-        return
-    fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-    try:
-        attributes = termios.tcgetattr(fd)
-        attributes[2] &= ~(termios.PARENB | termios.PARODD)
-        termios.tcsetattr(fd, termios.TCSANOW, attributes)
-    finally:
-        os.close(fd)
-
-
 def serial_open(line: SerialLine):
     """One code path for a real tty, a pty and socket:// (the simulator)."""
-    _clear_pty_parity(line.url)
+    pty_parity_clear(line.url)
     return serial.serial_for_url(
         line.url,
         baudrate=line.baudrate,
