@@ -20,7 +20,6 @@ install: $(BIN)/.installed  ## create .venv and install pinned dependencies
 
 run: install  ## migrate, load demo data, start web + worker + beat + forecourt simulator + pump bridge
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv 2>/dev/null || true
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py run_platform
 
@@ -30,8 +29,9 @@ test: install browsers  ## the whole suite on embedded defaults (SQLite, filesys
 test-postgres: install browsers  ## the whole suite on the local PostgreSQL + Redis
 	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(BIN)/python -m pytest -q
 
-browsers:  ## Debian's Chromium for the Playwright tests (never a downloaded browser)
-	@test -x /usr/bin/chromium || (command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will fail")
+browsers:  ## Debian's Chromium and a CJK font for the Playwright tests (never a downloaded browser)
+	@test -x /usr/bin/chromium -a -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc \
+	  || (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)
 
 lint: install  ## ruff and a migrations check
 	$(BIN)/ruff check .
@@ -40,5 +40,6 @@ lint: install  ## ruff and a migrations check
 
 bench: install  ## benchmarks; figures go to BENCHMARKS.md
 	$(BIN)/pip install --quiet -e ".[bench]"
-	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ledger_bench.py
+	$(BIN)/python bench/ledger_bench.py
 	$(BIN)/python bench/dart_bench.py
+	$(BIN)/python bench/pay_bench.py
