@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from fuelpay.env import BASE_DIR
-from pumpgateway.models import PumpBinding
+from pumpgateway.enums import NozzleLiveState
+from pumpgateway.models import NozzleState, PumpBinding
 from pumpgateway.runner import line_runner_start_thread
 from pumpgateway.services import pump_binding_set, pump_prices_sync, serial_line_configure
 from tests.factories.stations import (
@@ -98,6 +99,10 @@ def forecourt(tmp_path, settings):
     runner = line_runner_start_thread(line.code)
     wait_for(lambda: PumpBinding.objects.filter(line=line, online=True).count() == 2, message="pumps online")
     pump_prices_sync()
+    wait_for(
+        lambda: NozzleState.objects.filter(nozzle__station=station, state=NozzleLiveState.READY).count() == 4,
+        message="every nozzle ready",
+    )
     yield {"simulator": simulator, "station": station, "nozzles": nozzles, "line": line, "runner": runner}
     runner.stop()
     runner.thread.join(timeout=5)

@@ -130,3 +130,27 @@ def test_postpaid_attendant_authorizes_and_driver_pays_once(platform, browser):
     page.goto(f"{platform.url}/s/{STATION}/pay-later/?nozzle=3")
     assert page.locator("#no-fills").is_visible()
     ledger_is_exact(platform)
+
+
+def test_top_up_through_the_payment_simulator(platform, browser):
+    page = browser.new_context(**PHONE, locale="zh-CN").new_page()
+    sign_in(platform, page, "13800000003")
+    before = wallet(page, platform)
+    shot(page, "wallet-1-home")
+    page.fill("#top-up-amount", "123.45")
+    page.click("#top-up")
+    page.wait_for_url("**/sim/pay/**")
+    shot(page, "wallet-2-payment-simulator")
+    page.click("#sim-pay")
+    page.wait_for_selector("#sim-paid")
+    # The provider's signed notification arrives asynchronously (worker → notify URL); then it is credited.
+    platform.wait_for(
+        lambda: wallet(page, platform)["principal_fen"] == before["principal_fen"] + 12_345, 30, "top-up credited"
+    )
+    page.click("#back-to-wallet")
+    assert page.inner_text("#principal") == _yuan(before["principal_fen"] + 12_345)
+    ledger_is_exact(platform)
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
