@@ -8,6 +8,7 @@ from fuelpay.settings.local import *  # noqa: F403
 from fuelpay.settings.local import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "mptt", "djmoney", "hordak"]
+DEBUG = False  # as in production: no per-query bookkeeping in the timed loops
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fuelpay_bench")

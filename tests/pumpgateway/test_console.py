@@ -1,5 +1,7 @@
 """The attendant console: scoped to the attendant's station, live state, attendant authorization."""
 
+import json
+
 import pytest
 
 from pumpgateway.models import PumpAuthorization
@@ -53,3 +55,27 @@ def test_a_bad_preset_amount_is_refused(cashier):
     response = cashier.post("/console/mine/nozzles/1/authorize/", {"amount_yuan": "5.001"}, follow=True)
     assert 'id="error"' in response.content.decode()
     assert not PumpAuthorization.objects.exists()
+
+
+def test_a_waiting_prepaid_order_shows_its_dynamic_code_and_a_masked_phone(cashier, stations):
+    from pumpgateway.enums import NozzleLiveState
+    from pumpgateway.models import NozzleState
+    from stations.models import Nozzle
+    from tests.factories.pumpgateway import PumpBindingFactory
+    from tests.factories.stations import GradePriceFactory
+    from tests.factories.wallet import DriverFactory
+    from tests.wallet.conftest import top_up
+    from wallet.services.orders import order_prepaid_create
+
+    nozzle = Nozzle.objects.get(station=stations[0])
+    GradePriceFactory(station=stations[0], grade=nozzle.grade)
+    PumpBindingFactory(dispenser=nozzle.dispenser, online=True)
+    NozzleState.objects.create(nozzle=nozzle, state=NozzleLiveState.READY)
+    driver = DriverFactory(phone="13912348888")
+    top_up(driver, 50_000)
+    order = order_prepaid_create(driver=driver, nozzle=nozzle, idempotency_key="k", amount_fen=10_000)
+    state = cashier.get("/console/mine/state/").json()
+    assert state["pending_orders"][0]["dynamic_code"] == order.dynamic_code
+    assert state["nozzles"][0]["dynamic_code"] == order.dynamic_code
+    assert "13912348888" not in json.dumps(state, ensure_ascii=False)
+    assert state["pending_orders"][0]["driver"] == "139****8888"
