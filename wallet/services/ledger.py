@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from wallet.enums import ACCOUNT_TYPE_OF_KIND, AccountKind, AccountType, Phase, Side
@@ -89,6 +89,13 @@ def _account_id_get_or_create(
     cached = _account_id_cache.get(code)
     if cached is not None:
         return cached
+    # Accounts almost always exist already (created at registration or activation): one plain SELECT.
+    with connection.cursor() as cursor:
+        cursor.execute(_ACCOUNT_ID_BY_CODE, [code])
+        row = cursor.fetchone()
+    if row is not None:
+        _remember_account_id(code, row[0])
+        return row[0]
     account, _ = Account.objects.get_or_create(
         code=code,
         defaults={
@@ -198,6 +205,10 @@ _ENTRY_INSERT = f"""
     ON CONFLICT (operation, idempotency_key) DO NOTHING
     RETURNING id
 """  # noqa: S608
+_ACCOUNT_ID_BY_CODE = f"SELECT id FROM {Account._meta.db_table} WHERE code = %s"  # noqa: S608
+_LINES_INSERT = f"""
+    INSERT INTO {JournalLine._meta.db_table} (entry_id, account_id, side, phase, amount_fen, balance_after_fen)
+    VALUES """  # noqa: S608
 # One statement per account: add the deltas only if the account may go negative or stays covered.
 _ACCOUNT_UPDATE = f"""
     UPDATE {Account._meta.db_table}
@@ -251,20 +262,13 @@ def ledger_post(
             account_type, debits_posted, credits_posted = updated
             debit_normal = account_type in (AccountType.ASSET, AccountType.EXPENSE)
             balances[account_id] = debits_posted - credits_posted if debit_normal else credits_posted - debits_posted
-    try:
-        JournalLine.objects.bulk_create(
+        # Raw multi-row INSERT: the ORM's bulk_create was ~40 % of a posting's CPU.
+        cursor.execute(
+            _LINES_INSERT + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(legs)),
             [
-                JournalLine(
-                    entry_id=entry_id,
-                    account_id=leg.account_id,
-                    side=leg.side,
-                    phase=leg.phase,
-                    amount_fen=leg.amount_fen,
-                    balance_after_fen=balances[leg.account_id],
-                )
+                value
                 for leg in legs
-            ]
+                for value in (entry_id, leg.account_id, leg.side, leg.phase, leg.amount_fen, balances[leg.account_id])
+            ],
         )
-    except IntegrityError as error:  # only a programming error (unknown account) gets here
-        raise UnbalancedPosting(extra={"reason": str(error)}) from error
     return Posting(entry_id=entry_id, created=True, balances_after=balances)
