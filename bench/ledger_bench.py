@@ -35,6 +35,20 @@ def recreate_database() -> None:
     admin.close()
 
 
+def wallet_fund(*, driver_id: int, amount_fen: int) -> None:
+    """Give a bench wallet money straight from escrow (the top-up limits are not what is measured)."""
+    from wallet.enums import AccountKind, Operation, Side
+    from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id
+
+    legs = [
+        Leg(system_account_id(kind=AccountKind.PLATFORM_ESCROW, spread_key="f"), Side.DEBIT, amount_fen),
+        Leg(driver_account_id(driver_id=driver_id, kind=AccountKind.DRIVER_PRINCIPAL), Side.CREDIT, amount_fen),
+    ]
+    ledger_transaction(ledger_post)(
+        operation=Operation.TOP_UP, idempotency_key=f"bench-funding-{driver_id}", legs=legs, driver_id=driver_id
+    )
+
+
 def setup(wallets: int) -> dict:
     from django.core.management import call_command
     from djmoney.money import Money
@@ -42,10 +56,8 @@ def setup(wallets: int) -> dict:
 
     from fuelpay.demo import demo_data_seed
     from stations.models import Station
-    from wallet.enums import AccountKind, Operation, Side
     from wallet.models import Driver
     from wallet.services.drivers import driver_register
-    from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id
 
     call_command("migrate", verbosity=0)
     demo_data_seed()
@@ -55,19 +67,7 @@ def setup(wallets: int) -> dict:
     driver_ids = list(Driver.objects.filter(phone__startswith="139").values_list("pk", flat=True))
     fleet_id = driver_ids[0]
 
-    @ledger_transaction
-    def fund_fleet_card():
-        ledger_post(
-            operation=Operation.TOP_UP,
-            idempotency_key="bench-fleet-funding",
-            legs=[
-                Leg(system_account_id(kind=AccountKind.PLATFORM_ESCROW, spread_key="f"), Side.DEBIT, 10**12),
-                Leg(driver_account_id(driver_id=fleet_id, kind=AccountKind.DRIVER_PRINCIPAL), Side.CREDIT, 10**12),
-            ],
-            driver_id=fleet_id,
-        )
-
-    fund_fleet_card()
+    wallet_fund(driver_id=fleet_id, amount_fen=10**12)
     bank = HordakAccount.objects.create(name="escrow", type="AS", currencies=["CNY"])
     income = HordakAccount.objects.create(name="station receivable", type="AS", currencies=["CNY"])
     held = HordakAccount.objects.create(name="held", type="AS", currencies=["CNY"])

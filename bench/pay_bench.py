@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
 
-    from bench.ledger_bench import recreate_database
+    from bench.ledger_bench import recreate_database, wallet_fund
 
     recreate_database()
     import django
@@ -119,10 +119,9 @@ def main() -> None:
         station_price_schedule,
         station_transition,
     )
-    from wallet.enums import AccountKind, Operation, OrderStatus, Side
+    from wallet.enums import OrderStatus
     from wallet.models import FuelOrder
     from wallet.services.drivers import driver_register
-    from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id
     from wallet.services.orders import order_prepaid_create
 
     app.conf.task_always_eager = True
@@ -142,19 +141,7 @@ def main() -> None:
     nozzles = list(Nozzle.objects.filter(station=station).select_related("station", "grade").order_by("number"))
     driver = driver_register(phone="13700000000")
 
-    @ledger_transaction
-    def fund():
-        ledger_post(
-            operation=Operation.TOP_UP,
-            idempotency_key="bench-funding",
-            legs=[
-                Leg(system_account_id(kind=AccountKind.PLATFORM_ESCROW, spread_key="f"), Side.DEBIT, 10**9),
-                Leg(driver_account_id(driver_id=driver.pk, kind=AccountKind.DRIVER_PRINCIPAL), Side.CREDIT, 10**9),
-            ],
-            driver_id=driver.pk,
-        )
-
-    fund()
+    wallet_fund(driver_id=driver.pk, amount_fen=10**9)
     with tempfile.TemporaryDirectory() as scratch:
         simulator = Simulator(str(Path(scratch) / "pump-line"))
         line = serial_line_configure(code="bench", station=station, url=str(Path(scratch) / "pump-line"))

@@ -25,6 +25,14 @@ def wallet(page, platform) -> dict:
     return page.request.get(f"{platform.url}/api/wallet/").json()
 
 
+def assert_receipt_matches_the_wallet(page, platform, before: dict, *, preset_fen: int) -> dict:
+    after = wallet(page, platform)
+    spent = (before["principal_fen"] + before["bonus_fen"]) - (after["principal_fen"] + after["bonus_fen"])
+    assert preset_fen - 100 <= spent <= preset_fen
+    assert page.inner_text("#receipt-total") == _yuan(spent)
+    return after
+
+
 def ledger_is_exact(platform) -> None:
     platform.manage(
         "shell", "--no-imports", "-c", "from wallet.services.chain import ledger_chain_extend; ledger_chain_extend()"
@@ -80,11 +88,8 @@ def test_prepaid_pay_at_the_pump(platform, browser):
     platform.simulator("/pumps/1/hangup", {})
     wait_receipt(page)
     shot(page, "prepaid-6-receipt")
-    after = wallet(page, platform)
-    spent = (before["principal_fen"] + before["bonus_fen"]) - (after["principal_fen"] + after["bonus_fen"])
     # An amount preset stops on the last whole 10 ml it pays for; the rest of the hold goes back.
-    assert 9_900 <= spent <= 10_000
-    assert page.inner_text("#receipt-total") == f"¥{spent // 100}.{spent % 100:02d}"
+    after = assert_receipt_matches_the_wallet(page, platform, before, preset_fen=10_000)
     assert after["held_fen"] == before["held_fen"] == 0
     ledger_is_exact(platform)
     context.close()
@@ -121,10 +126,7 @@ def test_postpaid_attendant_authorizes_and_driver_pays_once(platform, browser):
     page.click("form.fill .pay-fill")
     wait_receipt(page)
     shot(page, "postpaid-5-receipt")
-    after = wallet(page, platform)
-    spent = (before["principal_fen"] + before["bonus_fen"]) - (after["principal_fen"] + after["bonus_fen"])
-    assert 4_900 <= spent <= 5_000
-    assert page.inner_text("#receipt-total") == f"¥{spent // 100}.{spent % 100:02d}"
+    assert_receipt_matches_the_wallet(page, platform, before, preset_fen=5_000)
 
     # Paid exactly once: the fill is gone for everyone.
     page.goto(f"{platform.url}/s/{STATION}/pay-later/?nozzle=3")
