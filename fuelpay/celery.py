@@ -26,6 +26,11 @@ app.conf.beat_schedule = {
     },
     # Unpaid top-up orders stop counting against the daily limit after two hours.
     "wallet-close-stale-top-ups": {"task": "wallet.tasks.wallet_top_up_orders_close_stale_task", "schedule": 600.0},
+    # A request whose line has no live bridge is refused quickly, releasing the driver's hold.
+    "pumps-close-unsent-authorizations": {
+        "task": "pumpgateway.tasks.authorizations_close_unsent_task",
+        "schedule": 5.0,
+    },
     # Station price schedules take effect at a given time; due ones are pushed to the pumps.
     "pumps-push-due-prices": {"task": "pumpgateway.tasks.prices_push_due_task", "schedule": 30.0},
 }

@@ -67,6 +67,7 @@ class PumpErrorCode(models.TextChoices):
     NOT_CONFIGURED = "pump_not_configured"
     INVALID_PRESET = "pump_invalid_preset"
     NOT_CANCELLABLE = "pump_not_cancellable"
+    CONTROLLER_OFFLINE = "pump_controller_offline"
 
 
 class AuthorizationEndReason(models.TextChoices):

@@ -11,6 +11,13 @@ class PumpOffline(FuelpayError):
     default_message = _("This pump is offline. Please pay at the counter or try another nozzle.")
 
 
+class ControllerOffline(PumpOffline):
+    """The bridge that owns the station's serial line has stopped reporting: no pump can be reached."""
+
+    code = PumpErrorCode.CONTROLLER_OFFLINE
+    default_message = _("The station's pump controller is not responding. Please pay at the counter.")
+
+
 class NozzleBusy(FuelpayError):
     code = PumpErrorCode.NOZZLE_BUSY
     http_status = status.HTTP_409_CONFLICT

@@ -1,7 +1,9 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from pumpgateway.enums import OPEN_AUTHORIZATION_STATUSES, AuthorizationSource, NozzleLiveState
 from pumpgateway.models import Fill, NozzleState, PumpAuthorization, PumpBinding, PumpCommand, SerialLine
@@ -135,3 +137,20 @@ def postpaid_fill_list(*, station_id: int, since: datetime, exclude_fill_ids: se
         .order_by("-completed_at")
     )
     return [_fill_record(fill) for fill in fills]
+
+
+def line_bridge_alive(*, line: SerialLine, now: datetime | None = None) -> bool:
+    """True while the bridge owning the line heartbeats (every second while it runs)."""
+    now = now or timezone.now()
+    silent = timedelta(seconds=settings.PUMP_BRIDGE_SILENT_SECONDS)
+    return line.last_seen_at is not None and now - line.last_seen_at < silent
+
+
+def pump_binding_for_nozzle(*, nozzle_id: int) -> PumpBinding | None:
+    return PumpBinding.objects.select_related("line").filter(dispenser__nozzles=nozzle_id).first()
+
+
+def station_controllers_alive(*, station_id: int) -> bool:
+    """Every enabled serial line of the station has a bridge heartbeating on it."""
+    lines = list(SerialLine.objects.filter(station_id=station_id, is_enabled=True))
+    return bool(lines) and all(line_bridge_alive(line=line) for line in lines)

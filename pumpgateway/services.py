@@ -27,6 +27,7 @@ from pumpgateway.enums import (
 )
 from pumpgateway.exceptions import (
     AuthorizationNotCancellable,
+    ControllerOffline,
     InvalidLineConfiguration,
     InvalidPreset,
     NozzleBusy,
@@ -34,7 +35,7 @@ from pumpgateway.exceptions import (
     PumpOffline,
 )
 from pumpgateway.models import Fill, NozzleState, PumpAuthorization, PumpBinding, PumpCommand, SerialLine
-from pumpgateway.selectors import authorization_open_for_pump, line_pending_commands
+from pumpgateway.selectors import authorization_open_for_pump, line_bridge_alive, line_pending_commands
 from pumpgateway.tasks import pump_bridge_wake_task
 from pumpgateway.units import (
     amount_fen_from_pump,
@@ -82,6 +83,25 @@ def _close(authorization: PumpAuthorization, status: str, reason: str = "") -> N
     _notify_order_side(authorization)
 
 
+@transaction.atomic
+def authorizations_close_unsent() -> int:
+    """An authorization no bridge will ever send (its line's bridge has gone silent) is refused, so the
+    driver's hold is released at once with a clear reason instead of at the hold's expiry."""
+    now = timezone.now()
+    closed = 0
+    for line in SerialLine.objects.filter(pumps__authorizations__status=AuthorizationStatus.REQUESTED).distinct():
+        if line_bridge_alive(line=line, now=now):
+            continue  # a live bridge expires its own requests
+        for authorization in PumpAuthorization.objects.select_for_update().filter(
+            pump__line=line,
+            status=AuthorizationStatus.REQUESTED,
+            requested_at__lt=now - timedelta(seconds=settings.PUMP_BRIDGE_SILENT_SECONDS),
+        ):
+            _close(authorization, AuthorizationStatus.REFUSED, Reason.CONTROLLER_UNRESPONSIVE)
+            closed += 1
+    return closed
+
+
 def _binding_for_nozzle(nozzle: Nozzle) -> PumpBinding:
     try:
         return PumpBinding.objects.select_for_update().select_related("line").get(dispenser_id=nozzle.dispenser_id)
@@ -104,7 +124,9 @@ def pump_authorization_request(
     if len(presets) != 1 or type(presets[0]) is not int or presets[0] <= 0:
         raise InvalidPreset()
     binding = _binding_for_nozzle(nozzle)  # row lock: one open authorization per pump
-    if not binding.online or not binding.line.is_enabled:
+    if not binding.line.is_enabled or not line_bridge_alive(line=binding.line):
+        raise ControllerOffline()
+    if not binding.online:
         raise PumpOffline()
     live = NozzleState.objects.filter(nozzle=nozzle).values_list("state", flat=True).first()
     if authorization_open_for_pump(pump=binding) is not None or live in BUSY_STATES:

@@ -11,6 +11,14 @@ def pump_bridge_wake_task(self, line_code: str) -> None:
 
 
 @shared_task(bind=True, ignore_result=True)
+def authorizations_close_unsent_task(self) -> int:
+    """On the default queue (not the line's): it must run when the line's bridge is down."""
+    from pumpgateway.services import authorizations_close_unsent
+
+    return authorizations_close_unsent()
+
+
+@shared_task(bind=True, ignore_result=True)
 def prices_push_due_task(self) -> int:
     from pumpgateway.services import pump_prices_sync
 

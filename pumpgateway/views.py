@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from fuelpay.exceptions import FuelpayError
 from fuelpay.money import yuan_to_fen
 from pumpgateway.enums import AuthorizationSource, NozzleLiveState
-from pumpgateway.selectors import nozzle_live_list_for_station
+from pumpgateway.selectors import nozzle_live_list_for_station, station_controllers_alive
 from pumpgateway.services import pump_authorization_request
 from stations.models import Nozzle
 from stations.selectors import station_qs_visible_to
@@ -69,16 +69,20 @@ def _forecourt_state(station) -> dict:
         }
         for order in orders
     ]
+    controllers_online = station_controllers_alive(station_id=station.pk)
+    alerts = [] if controllers_online else [_("The pump controller is not responding: drivers cannot pay at the pump.")]
+    alerts += [
+        _("Nozzle %(n)s: a driver has paid and is waiting (code %(code)s)")
+        % {"n": order["nozzle_number"], "code": order["dynamic_code"]}
+        for order in pending
+        if order["status"] == OrderStatus.AUTHORIZED and order["waiting_seconds"] >= WAITING_ALERT_SECONDS
+    ]
     return {
         "station": station.name,
+        "controllers_online": controllers_online,
         "nozzles": nozzles,
         "pending_orders": pending,
-        "alerts": [
-            _("Nozzle %(n)s: a driver has paid and is waiting (code %(code)s)")
-            % {"n": order["nozzle_number"], "code": order["dynamic_code"]}
-            for order in pending
-            if order["status"] == OrderStatus.AUTHORIZED and order["waiting_seconds"] >= WAITING_ALERT_SECONDS
-        ],
+        "alerts": alerts,
         "unpaid_fills": [
             {
                 "nozzle_number": fill.nozzle_number,

@@ -167,6 +167,8 @@ PAYMENT_SIMULATOR_SECRET = env_str("PAYMENT_SIMULATOR_SECRET", "")
 PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS = env_int("PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS", 120)
 # How often a bridge looks in the database for commands whose Celery wake-up it may have missed.
 PUMP_COMMAND_SCAN_SECONDS = float(env_str("PUMP_COMMAND_SCAN_SECONDS", "0.5"))
+# A bridge heartbeats every second; a line silent this long has no live bridge: refuse, and mark it offline.
+PUMP_BRIDGE_SILENT_SECONDS = env_int("PUMP_BRIDGE_SILENT_SECONDS", 10)
 
 LOGGING = {
     "version": 1,

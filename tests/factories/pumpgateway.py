@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from pumpgateway.models import PumpBinding, SerialLine
 
@@ -10,6 +11,7 @@ class SerialLineFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"line-{n}")
     station = factory.SubFactory("tests.factories.stations.StationFactory")
     url = "loop://"
+    last_seen_at = factory.LazyFunction(timezone.now)  # a bridge is heartbeating on it
 
 
 class PumpBindingFactory(factory.django.DjangoModelFactory):

@@ -79,3 +79,11 @@ def test_a_waiting_prepaid_order_shows_its_dynamic_code_and_a_masked_phone(cashi
     assert state["nozzles"][0]["dynamic_code"] == order.dynamic_code
     assert "13912348888" not in json.dumps(state, ensure_ascii=False)
     assert state["pending_orders"][0]["driver"] == "139****8888"
+
+
+def test_a_silent_controller_raises_an_alert(cashier, stations):
+    from tests.factories.pumpgateway import SerialLineFactory
+
+    SerialLineFactory(station=stations[0], last_seen_at=None)
+    state = cashier.get("/console/mine/state/").json()
+    assert state["controllers_online"] is False and state["alerts"]

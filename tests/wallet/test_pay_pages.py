@@ -1,9 +1,13 @@
 """The driver's pay-at-the-nozzle page and order API: quotes, clear failures that change nothing, privacy."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from pumpgateway.enums import NozzleLiveState
-from pumpgateway.models import NozzleState, PumpAuthorization
+from pumpgateway.models import NozzleState, PumpAuthorization, SerialLine
+from pumpgateway.services import authorizations_close_unsent
 from tests.factories.pumpgateway import PumpBindingFactory
 from tests.factories.stations import GradePriceFactory, NozzleFactory, StationFactory
 from tests.factories.wallet import DriverFactory
@@ -64,13 +68,44 @@ def test_an_anonymous_driver_is_sent_to_sign_in(client, nozzle):
     assert not FuelOrder.objects.exists()
 
 
-def test_an_offline_pump_is_refused_in_chinese_and_holds_nothing(signed_in, driver, nozzle):
+@pytest.mark.parametrize(
+    ("setup", "code"),
+    [
+        ("no_binding", "pump_not_configured"),
+        ("pump_offline", "pump_offline"),
+        ("bridge_silent", "pump_controller_offline"),
+    ],
+)
+def test_an_unreachable_pump_is_refused_in_chinese_and_holds_nothing(signed_in, driver, nozzle, setup, code):
+    if setup != "no_binding":
+        binding = PumpBindingFactory(dispenser=nozzle.dispenser, online=setup != "pump_offline")
+        NozzleState.objects.create(nozzle=nozzle, state=NozzleLiveState.READY)
+        if setup == "bridge_silent":
+            binding.line.last_seen_at = timezone.now() - timedelta(minutes=1)
+            binding.line.save(update_fields=["last_seen_at"])
     top_up(driver, 50_000)
     before = counters_snapshot()
     page = pay(signed_in).content.decode()
-    assert 'data-code="pump_offline"' in page
+    assert f'data-code="{code}"' in page
     assert not Hold.objects.exists() and not FuelOrder.objects.exists()
     assert counters_snapshot() == before
+
+
+def test_a_request_no_bridge_will_send_is_refused_and_the_hold_released(
+    signed_in, driver, ready_nozzle, django_capture_on_commit_callbacks
+):
+    top_up(driver, 50_000)
+    pay(signed_in)
+    order = FuelOrder.objects.get()
+    # The bridge dies before it picks the request up: after the silence window the watchdog refuses it.
+    SerialLine.objects.update(last_seen_at=timezone.now() - timedelta(minutes=1))
+    PumpAuthorization.objects.update(requested_at=timezone.now() - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert authorizations_close_unsent() == 1
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FAILED and order.hold.status == HoldStatus.RELEASED
+    page = signed_in.get(f"/orders/{order.order_no}/").content.decode()
+    assert 'data-code="controller_unresponsive"' in page
 
 
 def test_insufficient_balance_is_refused_and_changes_nothing(signed_in, ready_nozzle):

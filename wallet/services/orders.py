@@ -9,8 +9,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus, NozzleLiveState
-from pumpgateway.exceptions import NozzleBusy, PumpNotConfigured, PumpOffline
-from pumpgateway.selectors import authorization_get, fill_get, nozzle_live_get
+from pumpgateway.exceptions import ControllerOffline, NozzleBusy, PumpNotConfigured, PumpOffline
+from pumpgateway.selectors import (
+    authorization_get,
+    fill_get,
+    line_bridge_alive,
+    nozzle_live_get,
+    pump_binding_for_nozzle,
+)
 from pumpgateway.services import BUSY_STATES, pump_authorization_cancel, pump_authorization_request
 from stations.enums import StationStatus
 from stations.exceptions import StationNotActive
@@ -76,8 +82,14 @@ def order_prepaid_create(
             raise IdempotencyConflict()
         return existing
     price = _check_station_and_price(nozzle)
+    # Refused before any money is held: nothing to release, nothing in the journal.
+    binding = pump_binding_for_nozzle(nozzle_id=nozzle.pk)
+    if binding is None:
+        raise PumpNotConfigured()
+    if not binding.line.is_enabled or not line_bridge_alive(line=binding.line):
+        raise ControllerOffline()
     live = nozzle_live_get(nozzle_id=nozzle.pk)
-    if live.state in (NozzleLiveState.OFFLINE, NozzleLiveState.CLOSED):
+    if not binding.online or live.state in (NozzleLiveState.OFFLINE, NozzleLiveState.CLOSED):
         raise PumpOffline()
     if live.state in BUSY_STATES:
         raise NozzleBusy()
