@@ -53,6 +53,8 @@ from wallet.tasks import order_pump_update_task
 logger = logging.getLogger(__name__)
 # A pump that got AUTHORIZE but still reports RESET after this long did not accept it.
 AUTHORIZE_CONFIRM_SECONDS = 3
+# A restarted bridge polls every pump this long before it judges sent authorizations by their age.
+RESYNC_SECONDS = 3
 # A request the bridge has not picked up in this long is stale (bridge down): the driver is told.
 REQUEST_STALE_SECONDS = 30
 CLOSED_STATUSES = (AuthorizationStatus.COMPLETED, AuthorizationStatus.CANCELLED, AuthorizationStatus.REFUSED)
@@ -246,6 +248,7 @@ class DjangoBridgeStore:
         self._woken = True
         self._last_scan = 0.0
         self._commands: dict[int, PumpCommand] = {}
+        self._started = time.monotonic()
 
     # --- commands in ------------------------------------------------------------------------
     def wake(self) -> None:
@@ -283,6 +286,8 @@ class DjangoBridgeStore:
         )
         for authorization in stale:
             _close(authorization, AuthorizationStatus.REFUSED, Reason.CONTROLLER_UNRESPONSIVE)
+        if time.monotonic() - self._started < RESYNC_SECONDS:
+            return  # a restarted bridge first learns what the pumps did while it was down
         unconfirmed = PumpAuthorization.objects.select_for_update().filter(
             pump__line=self.line,
             status=AuthorizationStatus.SENT,
@@ -299,6 +304,18 @@ class DjangoBridgeStore:
             _close(authorization, AuthorizationStatus.CANCELLED, Reason.NOT_LIFTED)
             self._woken = True
 
+    def command_sending(self, command_id: int) -> None:
+        """Write-ahead: an AUTHORIZE is recorded as SENT (committed) before its frame leaves. After a crash,
+        a pump that fuelled on it is known to be ours, and a REQUESTED one was certainly never sent."""
+        authorization_id = (
+            PumpCommand.objects.filter(pk=command_id, kind=CommandKind.AUTHORIZE)
+            .values_list("authorization_id", flat=True)
+            .first()
+        )
+        PumpAuthorization.objects.filter(pk=authorization_id, status=AuthorizationStatus.REQUESTED).update(
+            status=AuthorizationStatus.SENT, sent_at=timezone.now()
+        )
+
     @transaction.atomic
     def command_result(self, command_id: int, *, delivered: bool, error: str = "") -> None:
         command = PumpCommand.objects.select_for_update().filter(pk=command_id, status=CommandStatus.PENDING).first()
@@ -310,6 +327,11 @@ class DjangoBridgeStore:
         if command.kind != CommandKind.AUTHORIZE or command.authorization_id is None:
             return
         authorization = PumpAuthorization.objects.select_for_update().get(pk=command.authorization_id)
+        if authorization.status == AuthorizationStatus.SENT and not delivered:
+            # Sent but never acknowledged: the pump may hold it. RESET it, then give the money back.
+            PumpCommand.objects.create(pump=authorization.pump, kind=CommandKind.RESET)
+            _close(authorization, AuthorizationStatus.REFUSED, Reason.PUMP_OFFLINE)
+            return
         if authorization.status != AuthorizationStatus.REQUESTED:
             return
         if delivered:
@@ -430,8 +452,16 @@ class DjangoBridgeStore:
             authorization = None
         if authorization is None:
             fill = Fill.objects.filter(pump=binding).order_by("-sequence").first()
-            if fill is not None and (fill.volume_ml, fill.amount_fen) == (volume_ml, amount_fen):
-                return  # already stored before a restart; the pump just has not been reset yet
+            last_sent = (
+                PumpAuthorization.objects.filter(pump=binding, sent_at__isnull=False).order_by("-sequence").first()
+            )
+            if (
+                fill is not None
+                and last_sent is not None
+                and fill.authorization_id == last_sent.pk
+                and (fill.volume_ml, fill.amount_fen) == (volume_ml, amount_fen)
+            ):
+                return  # the last sent authorization's fill, stored before a restart; the pump was not reset yet
             if volume_ml == 0:
                 return  # nothing delivered and nobody waiting for it
             last = PumpAuthorization.objects.filter(pump=binding).order_by("-sequence").first()
@@ -483,6 +513,12 @@ class DjangoBridgeStore:
                     extra={"fill": fill.pk, "delta_ml": after_ml - state.totalizer_ml, "volume_ml": fill.volume_ml},
                 )
             fill.save(update_fields=["totals_before_ml", "totals_after_ml", "totals_check"])
+        elif state.totalizer_ml is not None and after_ml != state.totalizer_ml:
+            # Fuel left the nozzle with no fill on record: the one sign of a lost fill. Ops must look.
+            logger.error(
+                "totalizer moved without a recorded fill",
+                extra={"nozzle": target.pk, "delta_ml": after_ml - state.totalizer_ml},
+            )
         state.totalizer_ml = after_ml
         state.save(update_fields=["totalizer_ml"])
 

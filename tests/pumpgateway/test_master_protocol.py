@@ -106,6 +106,24 @@ def test_prepaid_fill_is_stored_before_the_pump_is_reset(master, forecourt):
     assert forecourt.pumps[0x50].nozzles[1].total_volume == 136
 
 
+def test_an_authorize_is_recorded_as_sending_before_its_frame_leaves(master, forecourt):
+    run(master)
+    line, writes_before_sending = master.port, []
+    original_write = line.write
+
+    def write(data):
+        if not master.store.named("command_sending"):
+            writes_before_sending.append(data)
+        original_write(data)
+
+    line.write = write
+    authorize(master, 1000)
+    assert master.store.named("command_sending") == [("command_sending", 1)]
+    # Before the write-ahead record only polls went out; the AUTHORIZE frame came after it.
+    assert forecourt.pumps[0x50].status == PumpStatus.AUTHORIZED
+    assert all(len(frame) <= 3 for frame in writes_before_sending)
+
+
 def test_authorize_is_refused_unless_the_pump_is_in_reset(master, forecourt):
     run(master)
     master.store.pending.append(OutboundCommand(0x50, (CD1(Command.SWITCH_OFF),), 8))
