@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +11,7 @@ from fuelpay.money import volume_for_amount_ml
 from pumpgateway.enums import AuthorizationEndReason, AuthorizationStatus
 from pumpgateway.selectors import nozzle_live_get, postpaid_fill_list
 from stations.selectors import PriceInEffect
-from wallet.enums import OPEN_ORDER_STATUSES, AccountKind, ContractStatus, HoldStatus, OrderStatus
+from wallet.enums import OPEN_ORDER_STATUSES, AccountKind, ContractStatus, HoldStatus, OrderStatus, Phase
 from wallet.models import Account, Contract, FuelOrder, Hold, JournalLine, OrderLine
 from wallet.pricing import PriceLine, fuel_price_lines
 
@@ -91,16 +91,18 @@ class HistoryItem:
 
 
 def wallet_history_list(*, driver_id: int, limit: int = 50) -> list[HistoryItem]:
+    """Money that moved (posted lines), plus the reservations of authorizations still open. A settled
+    hold's reservation and its void are bookkeeping the driver does not need to read twice."""
+    open_hold_entries = Hold.objects.filter(driver_id=driver_id, status=HoldStatus.HELD).values("pending_entry_id")
     lines = (
         JournalLine.objects.filter(account__driver_id=driver_id)
+        .filter(Q(phase=Phase.POSTED) | Q(phase=Phase.PENDING, entry_id__in=open_hold_entries))
         .select_related("entry", "entry__station", "account")
         .order_by("-entry__created_at", "-entry_id", "pk")[:limit]
     )
     items = []
     for line in lines:
         sign = 1 if line.side == "C" else -1
-        if line.phase == "void":
-            sign = -sign
         items.append(
             HistoryItem(
                 entry_id=line.entry_id,
@@ -112,7 +114,7 @@ def wallet_history_list(*, driver_id: int, limit: int = 50) -> list[HistoryItem]
                 balance_after_fen=line.balance_after_fen,
                 station_name=line.entry.station.name if line.entry.station else "",
                 reference=line.entry.reference,
-                is_pending=line.phase != "posted",
+                is_pending=line.phase == Phase.PENDING,
             )
         )
     return items
