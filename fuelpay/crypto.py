@@ -1,5 +1,8 @@
 """Field encryption with rotatable keys (MultiFernet: newest key encrypts, all keys decrypt)."""
 
+import hashlib
+import hmac
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -25,6 +28,11 @@ def decrypt_text(token: str) -> str:
 
 def rotate_token(token: str) -> str:
     return _fernet().rotate(token.encode()).decode()
+
+
+def keyed_digest(value: str) -> str:
+    """HMAC-SHA256 under SECRET_KEY: lookups and equality checks on secrets without storing them."""
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def mask_tail(plain: str, *, visible: int = 4) -> str:

@@ -38,9 +38,12 @@ def split_proportionally_fen(*, total_fen: int, weights: list[int]) -> list[int]
 
 def yuan_to_fen(text: str) -> int:
     """Parse a user-typed yuan amount ("100", "99.5", "0.01") exactly; reject more than 2 decimals."""
-    value = Decimal(text.strip())
-    if value != value.quantize(Decimal("0.01")) or not value.is_finite():
-        raise ValueError("at most two decimals")
+    try:
+        value = Decimal(str(text).strip())
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            raise ValueError("at most two decimals")
+    except ArithmeticError as error:  # decimal.InvalidOperation: not a number at all
+        raise ValueError(f"not an amount: {text!r}") from error
     return int(value * FEN_PER_YUAN)
 
 

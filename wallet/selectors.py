@@ -5,11 +5,18 @@ from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fuelpay.money import volume_for_amount_ml
-from pumpgateway.enums import AuthorizationEndReason, AuthorizationStatus
-from pumpgateway.selectors import nozzle_live_get, postpaid_fill_list
+from pumpgateway.enums import AuthorizationEndReason, AuthorizationStatus, NozzleLiveState
+from pumpgateway.selectors import (
+    nozzle_live_get,
+    nozzle_live_list_for_station,
+    postpaid_fill_list,
+    station_controllers_alive,
+)
+from stations.models import Nozzle
 from stations.selectors import PriceInEffect
 from wallet.enums import OPEN_ORDER_STATUSES, AccountKind, ContractStatus, HoldStatus, OrderStatus, Phase
 from wallet.models import Account, Contract, FuelOrder, Hold, JournalLine, OrderLine
@@ -276,3 +283,82 @@ def order_list_wrong_fill_reports(*, station_id: int, since: datetime) -> QueryS
         .select_related("nozzle", "driver")
         .order_by("-paid_at")
     )
+
+
+# An authorized prepaid order nobody has lifted the nozzle for this long raises an alert on the console.
+WAITING_ALERT_SECONDS = 30
+
+
+def forecourt_state_get(*, station) -> dict:
+    """The attendant console's live picture of a station: nozzles, waiting orders, unpaid fills, alerts."""
+    now = timezone.now()
+    live = nozzle_live_list_for_station(station_id=station.pk)
+    orders = list(order_list_open_for_station(station_id=station.pk))
+    order_by_nozzle = {order.nozzle_id: order for order in orders}
+    nozzles = []
+    for nozzle in Nozzle.objects.filter(station=station).select_related("grade").order_by("number"):
+        state = live.get(nozzle.pk)
+        order = order_by_nozzle.get(nozzle.pk)
+        nozzles.append(
+            {
+                "number": nozzle.number,
+                "grade": nozzle.grade.name,
+                "state": state.state if state else NozzleLiveState.OFFLINE,
+                "state_label": str(NozzleLiveState(state.state if state else NozzleLiveState.OFFLINE).label),
+                "volume_ml": state.volume_ml if state else 0,
+                "amount_fen": state.amount_fen if state else 0,
+                "dynamic_code": order.dynamic_code if order else "",
+            }
+        )
+    pending = [
+        {
+            "nozzle_number": order.nozzle.number,
+            "dynamic_code": order.dynamic_code,
+            "amount_fen": order.requested_amount_fen,
+            "status": order.status,
+            "status_label": str(OrderStatus(order.status).label),
+            "driver": str(order.driver),  # masked phone: attendants never see the full number
+            "waiting_seconds": int((now - order.created_at).total_seconds()),
+        }
+        for order in orders
+    ]
+    controllers_online = station_controllers_alive(station_id=station.pk)
+    alerts = (
+        []
+        if controllers_online
+        else [gettext("The pump controller is not responding: drivers cannot pay at the pump.")]
+    )
+    alerts += [
+        gettext("Nozzle %(n)s: a driver has paid and is waiting (code %(code)s)")
+        % {"n": order["nozzle_number"], "code": order["dynamic_code"]}
+        for order in pending
+        if order["status"] == OrderStatus.AUTHORIZED and order["waiting_seconds"] >= WAITING_ALERT_SECONDS
+    ]
+    return {
+        "station": station.name,
+        "controllers_online": controllers_online,
+        "nozzles": nozzles,
+        "pending_orders": pending,
+        "alerts": alerts,
+        "unpaid_fills": [
+            {
+                "nozzle_number": fill.nozzle_number,
+                "grade": fill.grade_name,
+                "volume_ml": fill.volume_ml,
+                "amount_fen": fill.amount_fen,
+                "minutes_ago": fill.minutes_ago,
+            }
+            for fill in unpaid_fill_list_for_station(station_id=station.pk)
+        ],
+        "wrong_fill_reports": [
+            {
+                "nozzle_number": order.nozzle.number,
+                "paid_fen": order.paid_fen,
+                "note": order.wrong_fill_reported,
+                "order_no": order.order_no,
+            }
+            for order in order_list_wrong_fill_reports(
+                station_id=station.pk, since=now - timedelta(minutes=settings.POSTPAID_WINDOW_MINUTES * 4)
+            )
+        ],
+    }

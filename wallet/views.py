@@ -6,6 +6,7 @@ import functools
 import uuid
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db import transaction
 from django.http import Http404
@@ -72,7 +73,7 @@ def _safe_next(request, fallback: str) -> str:
 def _parse_yuan(text: str) -> int:
     try:
         return yuan_to_fen(text)
-    except (ValueError, ArithmeticError) as error:
+    except ValueError as error:
         raise InvalidAmount() from error
 
 
@@ -152,13 +153,12 @@ def home(request):
         "current_device_id": request.session.get(SESSION_DEVICE_KEY),
         "grades": FuelGrade.objects.order_by("code"),
         "top_up_key": uuid.uuid4().hex,
-        "error": request.session.pop("home_error", None),
     }
     return render(request, "driver/home.html", context)
 
 
 def _home_with_error(request, error: FuelpayError):
-    request.session["home_error"] = error.message
+    messages.error(request, error.message)
     return redirect("driver-home")
 
 
@@ -251,8 +251,7 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
 @driver_required
 def order_detail(request, order_no: str):
     view = order_view_get(driver_id=request.user.driver.pk, order_no=order_no)
-    context = {"view": view, "order": view.order, "error": request.session.pop("order_error", None)}
-    return render(request, "driver/order.html", context)
+    return render(request, "driver/order.html", {"view": view, "order": view.order})
 
 
 @driver_required
@@ -263,7 +262,7 @@ def order_cancel_view(request, order_no: str):
     except FuelOrder.DoesNotExist as error:
         raise Http404 from error
     except FuelpayError as error:
-        request.session["order_error"] = error.message
+        messages.error(request, error.message)
     return redirect("driver-order", order_no=order_no)
 
 
@@ -305,7 +304,7 @@ def order_wrong_fill(request, order_no: str):
     except FuelOrder.DoesNotExist as error:
         raise Http404 from error
     except FuelpayError as error:
-        request.session["order_error"] = error.message
+        messages.error(request, error.message)
     return redirect("driver-order", order_no=order_no)
 
 

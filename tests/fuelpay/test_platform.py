@@ -72,3 +72,9 @@ def test_driver_station_page_renders_prices_in_chinese(client):
     call_command("seed_demo", stdout=io.StringIO())
     page = client.get("/s/demo-pudong/").content.decode()
     assert "浦东世纪大道加油站" in page and "¥7.35/L" in page
+
+
+@pytest.mark.parametrize("typed", ["abc", "", "1e400", "NaN", "Infinity", "1.001"])
+def test_yuan_to_fen_rejects_anything_but_an_amount_with_a_value_error(typed):
+    with pytest.raises(ValueError):
+        yuan_to_fen(typed)

@@ -182,3 +182,26 @@ def test_the_order_api_creates_with_an_idempotency_key(signed_in, driver, ready_
     assert first.status_code == again.status_code == 201
     assert first.json()["order_no"] == again.json()["order_no"]
     assert Hold.objects.count() == 1
+
+
+@pytest.mark.parametrize("query", ["?nozzle=99", "?nozzle=abc"])
+def test_pay_later_with_an_unknown_nozzle_says_so(signed_in, nozzle, query):
+    page = signed_in.get(f"/s/pay-test/pay-later/{query}").content.decode()
+    assert 'id="error"' in page and 'class="row fill"' not in page
+
+
+def test_pay_later_with_a_malformed_fill_is_refused_and_changes_nothing(signed_in, driver, nozzle):
+    top_up(driver, 50_000)
+    before = counters_snapshot()
+    page = signed_in.post("/s/pay-test/pay-later/", {"fill": "abc", "nozzle": 1, "key": "k"}).content.decode()
+    assert 'id="error"' in page
+    assert not FuelOrder.objects.exists() and counters_snapshot() == before
+
+
+@pytest.mark.parametrize("typed", ["abc", "0.001", "-1", "999999"])
+def test_a_bad_top_up_amount_is_refused_and_creates_no_order(signed_in, typed):
+    from wallet.models import TopUpOrder
+
+    response = signed_in.post("/me/top-up/", {"amount_yuan": typed, "key": "t1"}, follow=True)
+    assert 'id="error"' in response.content.decode()
+    assert not TopUpOrder.objects.exists()

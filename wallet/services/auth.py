@@ -5,7 +5,6 @@ wrong tries burn a code; ten wrong tries for a phone within 30 minutes lock its 
 HMACs of codes and device tokens are stored.
 """
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -17,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fuelpay.crypto import keyed_digest
 from wallet.exceptions import InvalidPhone, SignInLocked, SmsCodeInvalid, SmsRateLimited
 from wallet.models import Driver, SmsCode, TrustedDevice
 from wallet.services.drivers import driver_register
@@ -24,10 +24,6 @@ from wallet.sms import sms_backend_get
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 DEVICE_TOUCH_INTERVAL = timedelta(minutes=5)
-
-
-def _digest(value: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def phone_normalize(phone: str) -> str:
@@ -71,7 +67,7 @@ def sms_code_send(*, phone: str, client_ip: str | None) -> SmsCode:
     SmsCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     sms = SmsCode.objects.create(
         phone=phone,
-        code_hash=_digest(code),
+        code_hash=keyed_digest(code),
         client_ip=client_ip,
         created_at=now,
         expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
@@ -98,7 +94,7 @@ def sms_code_verify(*, phone: str, code: str) -> Driver:
         )
         if sms is None:
             raise SmsCodeInvalid()
-        if hmac.compare_digest(sms.code_hash, _digest(str(code or "").strip())):
+        if hmac.compare_digest(sms.code_hash, keyed_digest(str(code or "").strip())):
             sms.used_at = now
             sms.save(update_fields=["used_at"])
             return driver_register(phone=phone)
@@ -115,7 +111,7 @@ def trusted_device_bind(*, driver: Driver, label: str) -> tuple[TrustedDevice, s
     """A new device for a driver who just proved the phone. Returns the device and its cookie token."""
     token = secrets.token_urlsafe(32)
     device = TrustedDevice.objects.create(
-        driver=driver, token_hash=_digest(token), label=label[:120], last_seen_at=timezone.now()
+        driver=driver, token_hash=keyed_digest(token), label=label[:120], last_seen_at=timezone.now()
     )
     return device, token
 
@@ -123,7 +119,7 @@ def trusted_device_bind(*, driver: Driver, label: str) -> tuple[TrustedDevice, s
 def trusted_device_for_token(*, token: str | None) -> TrustedDevice | None:
     if not token:
         return None
-    return TrustedDevice.objects.filter(token_hash=_digest(token), revoked_at__isnull=True).first()
+    return TrustedDevice.objects.filter(token_hash=keyed_digest(token), revoked_at__isnull=True).first()
 
 
 def trusted_device_touch(*, device: TrustedDevice) -> None:

@@ -1,13 +1,10 @@
 """A driver's vehicles: Chinese plate numbers, encrypted at rest and shown masked."""
 
-import hashlib
-import hmac
 import re
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from fuelpay.crypto import encrypt_text, rotate_token
+from fuelpay.crypto import encrypt_text, keyed_digest, rotate_token
 from stations.models import FuelGrade
 from wallet.exceptions import DuplicatePlate, InvalidPlate
 from wallet.models import Driver, Vehicle
@@ -36,7 +33,7 @@ def plate_mask(plate: str) -> str:
 @transaction.atomic
 def vehicle_add(*, driver: Driver, plate: str, preferred_grade: FuelGrade | None = None) -> Vehicle:
     plate = plate_normalize(plate)
-    digest = hmac.new(settings.SECRET_KEY.encode(), plate.encode(), hashlib.sha256).hexdigest()
+    digest = keyed_digest(plate)
     try:
         with transaction.atomic():
             return Vehicle.objects.create(
