@@ -70,6 +70,13 @@ def _safe_next(request, fallback: str) -> str:
     return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else fallback
 
 
+def _parse_int(text: str) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError) as error:
+        raise InvalidAmount() from error
+
+
 def _parse_yuan(text: str) -> int:
     try:
         return yuan_to_fen(text)
@@ -178,7 +185,8 @@ def top_up(request):
 @driver_required
 @require_POST
 def vehicle_create(request):
-    grade = FuelGrade.objects.filter(pk=request.POST.get("grade") or None).first()
+    grade_id = request.POST.get("grade", "")
+    grade = FuelGrade.objects.filter(pk=grade_id).first() if grade_id.isdigit() else None
     try:
         vehicle_add(driver=request.user.driver, plate=request.POST.get("plate", ""), preferred_grade=grade)
     except FuelpayError as error:
@@ -233,16 +241,18 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
         choice = request.POST.get("choice", "")
         try:
             if choice == "fill_up":
-                order = order_prepaid_create(
-                    driver=driver, nozzle=nozzle, idempotency_key=context["order_key"][:80], fill_up=True
-                )
+                amount = None
             else:
-                amount = _parse_yuan(request.POST.get("amount_yuan", "")) if choice == "free" else int(choice)
-                order = order_prepaid_create(
-                    driver=driver, nozzle=nozzle, idempotency_key=context["order_key"][:80], amount_fen=amount
-                )
-        except (FuelpayError, ValueError) as error:
-            context["error"] = error if isinstance(error, FuelpayError) else InvalidAmount()
+                amount = _parse_yuan(request.POST.get("amount_yuan", "")) if choice == "free" else _parse_int(choice)
+            order = order_prepaid_create(
+                driver=driver,
+                nozzle=nozzle,
+                idempotency_key=context["order_key"][:80],
+                amount_fen=amount,
+                fill_up=choice == "fill_up",
+            )
+        except FuelpayError as error:
+            context["error"] = error
         else:
             return redirect("driver-order", order_no=order.order_no)
     return render(request, "driver/nozzle.html", context)
@@ -286,11 +296,11 @@ def pay_later(request, station_code: str):
         try:
             order = order_postpaid_pay(
                 driver=request.user.driver,
-                fill_id=int(request.POST["fill"]),
+                fill_id=_parse_int(request.POST["fill"]),
                 idempotency_key=context["key"][:80],
             )
-        except (FuelpayError, ValueError) as error:
-            context["error"] = error if isinstance(error, FuelpayError) else InvalidAmount()
+        except FuelpayError as error:
+            context["error"] = error
         else:
             return redirect("driver-order", order_no=order.order_no)
     return render(request, "driver/pay_later.html", context)

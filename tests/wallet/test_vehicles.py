@@ -50,3 +50,11 @@ def test_an_invalid_plate_from_the_page_shows_an_error_and_adds_nothing(client, 
     page = client.get("/me/").content.decode()
     assert 'id="error"' in page
     assert not Vehicle.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_malformed_grade_is_ignored_not_a_server_error(client, driver):
+    client.force_login(driver.user)
+    response = client.post("/me/vehicles/", {"plate": "沪A12345", "grade": "abc"})
+    assert response.status_code == 302
+    assert Vehicle.objects.get().preferred_grade is None
