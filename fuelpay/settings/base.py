@@ -127,6 +127,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     else {"visibility_timeout": 3600}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
+    # kombu's filesystem transport with atomic writes: its own lets a worker read a half-written message.
+    CELERY_BROKER_TRANSPORT = "fuelpay.broker:Transport"
     # The embedded broker's folders must exist before any process publishes or consumes.
     (VAR_DIR / "broker" / "queue").mkdir(parents=True, exist_ok=True)
     (VAR_DIR / "broker" / "control").mkdir(parents=True, exist_ok=True)
