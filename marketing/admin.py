@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from fuelpay.admin_scoping import PlatformOnlyAdmin
 from marketing.models import ContractOffer, TopUpBonusRule
+from stations.admin_scoping import PlatformOnlyAdmin
 
 
 @admin.register(TopUpBonusRule)

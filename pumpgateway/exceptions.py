@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
-from fuelpay.exceptions import FuelpayError
+from core.exceptions import FuelpayError
 from pumpgateway.enums import PumpErrorCode
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import serial
 from django.db import DatabaseError, close_old_connections
 
-from fuelpay.env import VAR_DIR
+from core.env import VAR_DIR
 from pumpgateway.bridge import DartMaster
 from pumpgateway.models import PumpBinding, SerialLine
 from pumpgateway.ptys import pty_parity_clear

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fuelpay.exceptions import FuelpayError
-from fuelpay.money import yuan_to_fen
+from core.exceptions import FuelpayError
+from core.money import yuan_to_fen
 from pumpgateway.enums import AuthorizationSource
 from pumpgateway.services import pump_authorization_request
 from stations.models import Nozzle

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from fuelpay.admin_scoping import PlatformOnlyAdmin, StationScopedAdmin, run_service_for_admin
+from stations.admin_scoping import PlatformOnlyAdmin, StationScopedAdmin, run_service_for_admin
 from stations.enums import StationStatus
 from stations.models import (
     Dispenser,

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from fuelpay.crypto import encrypt_text, rotate_token
+from core.crypto import encrypt_text, rotate_token
 from stations.enums import EnterpriseKind, FuelKind, StaffRoleKind, StationStatus
 from stations.exceptions import (
     InvalidBankAccount,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fuelpay.env import BASE_DIR
+from core.env import BASE_DIR
 from pumpgateway.enums import NozzleLiveState
 from pumpgateway.models import NozzleState, PumpBinding
 from pumpgateway.runner import line_runner_start_thread

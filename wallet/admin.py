@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from fuelpay.admin_scoping import PlatformOnlyAdmin, StationScopedAdmin
-from fuelpay.money import format_fen
+from core.money import format_fen
+from stations.admin_scoping import PlatformOnlyAdmin, StationScopedAdmin
 from wallet.models import Account, Hold, JournalEntry, JournalLine, TopUpOrder
 
 

@@ -292,7 +292,7 @@ class TrustedDevice(models.Model):
 
 class Vehicle(models.Model):
     driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="vehicles")
-    # The plate is personal data: encrypted at rest (fuelpay.crypto), shown masked; the digest finds duplicates.
+    # The plate is personal data: encrypted at rest (core.crypto), shown masked; the digest finds duplicates.
     plate_encrypted = models.TextField()
     plate_digest = models.CharField(max_length=64)
     plate_masked = models.CharField(max_length=16)

@@ -3,7 +3,7 @@ pump runs and writes the receipt after it stops. The promotion engine will appen
 
 from dataclasses import dataclass
 
-from fuelpay.money import amount_for_volume_fen
+from core.money import amount_for_volume_fen
 from marketing.enums import Funder
 from wallet.enums import OrderLineKind
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fuelpay.money import volume_for_amount_ml
+from core.money import volume_for_amount_ml
 from pumpgateway.enums import AuthorizationEndReason, AuthorizationStatus, NozzleLiveState
 from pumpgateway.selectors import (
     nozzle_live_get,

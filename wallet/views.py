@@ -16,8 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fuelpay.exceptions import FuelpayError
-from fuelpay.money import yuan_to_fen
+from core.exceptions import FuelpayError
+from core.money import yuan_to_fen
 from marketing.selectors import promotion_list_for_driver
 from stations.enums import StationStatus
 from stations.exceptions import NoPriceInEffect

@@ -4,7 +4,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
-from fuelpay.env import BASE_DIR, VAR_DIR, env_bool, env_int, env_list, env_str
+from core.env import BASE_DIR, VAR_DIR, env_bool, env_int, env_list, env_str
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
@@ -21,12 +21,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "fuelpay",
+    # Bottom to top, as the layers in pyproject.toml's import-linter contract.
+    "core",
     "stations",
     "wallet",
     "marketing",
-    "settlement",
     "pumpgateway",
+    "settlement",
+    "fuelpay",
 ]
 
 MIDDLEWARE = [
@@ -37,7 +39,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "wallet.middleware.DriverDeviceMiddleware",
-    "fuelpay.middleware.DomainErrorPageMiddleware",
+    "core.middleware.DomainErrorPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -58,7 +60,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
-            "libraries": {"money": "fuelpay.templatetags.money"},
         },
     },
 ]
@@ -102,7 +103,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 LOGIN_URL = "/admin/login/"
 
 REST_FRAMEWORK = {
-    "EXCEPTION_HANDLER": "fuelpay.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

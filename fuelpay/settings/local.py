@@ -2,7 +2,7 @@
 
 import os
 
-from fuelpay.env import dev_secrets
+from core.env import dev_secrets
 
 _secrets = dev_secrets()
 for _name, _value in _secrets.items():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fuelpay.env import BASE_DIR
+from core.env import BASE_DIR
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

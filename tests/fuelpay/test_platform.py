@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from fuelpay.money import amount_for_volume_fen, format_fen, split_proportionally_fen, yuan_to_fen
+from core.money import amount_for_volume_fen, format_fen, split_proportionally_fen, yuan_to_fen
 from stations.models import Station
 from wallet.models import JournalEntry
 from wallet.services.chain import ledger_verify

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from fuelpay.env import BASE_DIR
+from core.env import BASE_DIR
 from pumpgateway.enums import OPEN_AUTHORIZATION_STATUSES, AuthorizationSource, AuthorizationStatus, TotalsCheck
 from pumpgateway.exceptions import NozzleBusy, PumpOffline
 from pumpgateway.models import Fill, PumpAuthorization

@@ -4,7 +4,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from fuelpay.crypto import decrypt_text
+from core.crypto import decrypt_text
 from stations.exceptions import InvalidBankAccount
 from stations.models import Station
 from stations.services import station_bank_account_set

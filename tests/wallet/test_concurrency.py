@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from fuelpay.exceptions import FuelpayError
+from core.exceptions import FuelpayError
 from tests.factories.stations import StationFactory
 from tests.factories.wallet import DriverFactory
 from wallet.models import Hold, JournalEntry

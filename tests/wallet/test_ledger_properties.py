@@ -5,7 +5,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuelpay.exceptions import FuelpayError
+from core.exceptions import FuelpayError
 from tests.factories.stations import StationFactory
 from tests.factories.wallet import DriverFactory
 from wallet.enums import HoldStatus

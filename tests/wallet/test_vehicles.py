@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fuelpay.crypto import decrypt_text
+from core.crypto import decrypt_text
 from wallet.exceptions import DuplicatePlate, InvalidPlate
 from wallet.models import Vehicle
 from wallet.services.vehicles import plate_normalize, vehicle_add

@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fuelpay.crypto import keyed_digest
+from core.crypto import keyed_digest
 from wallet.exceptions import InvalidPhone, SignInLocked, SmsCodeInvalid, SmsRateLimited
 from wallet.models import Driver, SmsCode, TrustedDevice
 from wallet.services.drivers import driver_register

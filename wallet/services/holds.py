@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from fuelpay.money import basis_points_of_fen
+from core.money import basis_points_of_fen
 from wallet.enums import AccountKind, ContractStatus, HoldStatus, Operation, Phase, Side
 from wallet.exceptions import (
     CaptureExceedsHold,

@@ -4,7 +4,7 @@ import re
 
 from django.db import IntegrityError, transaction
 
-from fuelpay.crypto import encrypt_text, keyed_digest, rotate_token
+from core.crypto import encrypt_text, keyed_digest, rotate_token
 from stations.models import FuelGrade
 from wallet.exceptions import DuplicatePlate, InvalidPlate
 from wallet.models import Driver, Vehicle

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.env import BASE_DIR
 from fuelpay.demo import DEMO_LINE
-from fuelpay.env import BASE_DIR
 from pumpgateway.models import SerialLine
 from pumpgateway.services import serial_line_configure
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from fuelpay.exceptions import FuelpayError
+from core.exceptions import FuelpayError
 from pumpgateway.models import PumpBinding, SerialLine
 from pumpgateway.services import pump_binding_set, serial_line_configure
 from stations.models import Station

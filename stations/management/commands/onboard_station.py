@@ -3,7 +3,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from fuelpay.exceptions import FuelpayError
+from core.exceptions import FuelpayError
 from stations.enums import StationStatus
 from stations.models import FuelGrade, Station
 from stations.services import (

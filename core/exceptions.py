@@ -1,4 +1,5 @@
-"""One error hierarchy for every app, mapped once to HTTP here and to admin messages in fuelpay.admin."""
+"""One error hierarchy for every app, mapped once to HTTP here, to pages in core.middleware and to admin
+messages in stations.admin_scoping."""
 
 import logging
 

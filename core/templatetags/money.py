@@ -1,6 +1,6 @@
 from django import template
 
-from fuelpay.money import format_fen
+from core.money import format_fen
 
 register = template.Library()
 

@@ -1,9 +1,9 @@
 """Object-level scoping for the admin console: every admin queryset is narrowed by role, and
-service errors become admin messages (the UI side of fuelpay.exceptions)."""
+service errors become admin messages (the admin side of core.exceptions)."""
 
 from django.contrib import admin, messages
 
-from fuelpay.exceptions import FuelpayError
+from core.exceptions import FuelpayError
 from stations.models import Dispenser, Station
 from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to, user_is_platform_admin
 

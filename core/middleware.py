@@ -1,9 +1,9 @@
 """Domain errors that escape a page view become a readable page with the error's HTTP status (the
-API maps them in fuelpay.exceptions.api_exception_handler)."""
+API maps them in core.exceptions.api_exception_handler)."""
 
 from django.shortcuts import render
 
-from fuelpay.exceptions import FuelpayError
+from core.exceptions import FuelpayError
 
 
 class DomainErrorPageMiddleware:
