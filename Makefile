@@ -33,9 +33,10 @@ browsers:  ## Debian's Chromium and a CJK font for the Playwright tests (never a
 	@test -x /usr/bin/chromium -a -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc \
 	  || (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)
 
-lint: install  ## ruff and a migrations check
+lint: install  ## ruff, the app layer contract (import-linter) and a migrations check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 
 bench: install  ## benchmarks; figures go to BENCHMARKS.md

@@ -54,10 +54,10 @@ def setup(wallets: int) -> dict:
     from djmoney.money import Money
     from hordak.models import Account as HordakAccount
 
+    from drivers.models import Driver
+    from drivers.services import driver_register
     from fuelpay.demo import demo_data_seed
     from stations.models import Station
-    from wallet.models import Driver
-    from wallet.services.drivers import driver_register
 
     call_command("migrate", verbosity=0)
     demo_data_seed()

@@ -99,7 +99,11 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    from drivers.services import driver_register
     from fuelpay.celery import app
+    from orders.enums import OrderStatus
+    from orders.models import FuelOrder
+    from orders.services import order_prepaid_create
     from pumpgateway.enums import AuthorizationSource
     from pumpgateway.models import NozzleState, PumpBinding
     from pumpgateway.runner import line_runner_start_thread
@@ -119,10 +123,6 @@ def main() -> None:
         station_price_schedule,
         station_transition,
     )
-    from wallet.enums import OrderStatus
-    from wallet.models import FuelOrder
-    from wallet.services.drivers import driver_register
-    from wallet.services.orders import order_prepaid_create
 
     app.conf.task_always_eager = True
     settings.PUMP_COMMAND_SCAN_SECONDS = 0.5

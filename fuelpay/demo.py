@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from drivers.services import driver_register
 from marketing.enums import Funder
 from marketing.models import ContractOffer, TopUpBonusRule
 from pumpgateway.services import pump_binding_set, serial_line_configure
@@ -26,7 +27,6 @@ from stations.services import (
 )
 from wallet.enums import HoldStatus
 from wallet.providers import payment_provider_get
-from wallet.services.drivers import driver_register
 from wallet.services.holds import wallet_hold_capture, wallet_hold_place, wallet_payment_refund
 from wallet.services.top_up import wallet_top_up_notification_handle, wallet_top_up_order_create
 from wallet.services.transfers import wallet_transfer

@@ -2,15 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from drivers import urls as driver_urls
 from fuelpay.views import healthz
-from pumpgateway import urls as pump_urls
+from orders import urls as order_urls
 from stations import urls as station_urls
 from wallet import urls as wallet_urls
 
 admin.site.site_header = "fuelpay 加油支付管理后台"
 admin.site.site_title = "fuelpay"
 
-api_urlpatterns = station_urls.api_urlpatterns + wallet_urls.api_urlpatterns
+api_urlpatterns = station_urls.api_urlpatterns + wallet_urls.api_urlpatterns + order_urls.api_urlpatterns
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -18,7 +19,8 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(station_urls.urlpatterns + station_urls.driver_urlpatterns)),
+    path("", include(driver_urls.urlpatterns)),
     path("", include(wallet_urls.urlpatterns)),
-    path("", include(pump_urls.urlpatterns)),
+    path("", include(order_urls.urlpatterns)),
     path("", RedirectView.as_view(url="/me/", permanent=False), name="home"),
 ]

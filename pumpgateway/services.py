@@ -34,6 +34,7 @@ from pumpgateway.exceptions import (
     PumpNotConfigured,
     PumpOffline,
 )
+from pumpgateway.listeners import authorization_changed
 from pumpgateway.models import Fill, NozzleState, PumpAuthorization, PumpBinding, PumpCommand, SerialLine
 from pumpgateway.selectors import authorization_open_for_pump, line_bridge_alive, line_pending_commands
 from pumpgateway.tasks import pump_bridge_wake_task
@@ -48,7 +49,6 @@ from pumpgateway.units import (
 from stations.exceptions import NoPriceInEffect
 from stations.models import Nozzle
 from stations.selectors import station_price_get
-from wallet.tasks import order_pump_update_task
 
 logger = logging.getLogger(__name__)
 # A pump that got AUTHORIZE but still reports RESET after this long did not accept it.
@@ -72,7 +72,7 @@ def _wake_bridge(line: SerialLine) -> None:
 
 def _notify_order_side(authorization: PumpAuthorization) -> None:
     if authorization.source != AuthorizationSource.UNATTRIBUTED:
-        transaction.on_commit(lambda: order_pump_update_task.delay(authorization.pk))
+        authorization_changed(authorization_id=authorization.pk)
 
 
 def _close(authorization: PumpAuthorization, status: str, reason: str = "") -> None:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from stations.enums import StaffRoleKind, StationStatus
 from stations.exceptions import NoPriceInEffect, NozzleNotFound
-from stations.models import Dispenser, GradePrice, Nozzle, StaffRole, Station
+from stations.models import Dispenser, FuelGrade, GradePrice, Nozzle, StaffRole, Station
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -161,3 +161,11 @@ def nozzle_get_by_number(*, station_code: str, nozzle_number: int) -> Nozzle:
 
 def dispenser_list_for_station(*, station: Station) -> QuerySet[Dispenser]:
     return Dispenser.objects.filter(station=station).prefetch_related("nozzles__grade")
+
+
+def fuel_grade_get(*, grade_id: int) -> FuelGrade | None:
+    return FuelGrade.objects.filter(pk=grade_id).first()
+
+
+def fuel_grade_list() -> QuerySet[FuelGrade]:
+    return FuelGrade.objects.order_by("code")

@@ -14,6 +14,7 @@ from stations.exceptions import (
     StationNotReadyToActivate,
     StationTransitionNotAllowed,
 )
+from stations.listeners import station_activated
 from stations.models import (
     Dispenser,
     Enterprise,
@@ -25,7 +26,6 @@ from stations.models import (
     StationStatusChange,
 )
 from stations.selectors import staff_role_get, user_is_platform_admin
-from wallet.services.ledger import ledger_hot_accounts_provision
 
 S = StationStatus
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -121,7 +121,7 @@ def station_transition(*, station: Station, to_status: str, actor=None, note: st
     station.status = to_status
     station.save(update_fields=["status"])
     if to_status == S.ACTIVE:
-        ledger_hot_accounts_provision(station_id=station.pk)
+        station_activated(station_id=station.pk)
     return station
 
 

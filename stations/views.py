@@ -48,4 +48,4 @@ def driver_station(request, station_code: str):
         "dispensers": dispenser_list_for_station(station=station),
         "accepting_payments": station.status == StationStatus.ACTIVE,
     }
-    return render(request, "driver/station.html", context)
+    return render(request, "stations/station.html", context)

@@ -1,6 +1,9 @@
 import pytest
 from django.db import connection
 
+from tests.factories.drivers import DriverFactory
+from tests.factories.stations import StationFactory
+from tests.factories.wallet import top_up
 from wallet.services.ledger import account_id_cache_clear
 
 
@@ -30,6 +33,22 @@ def _fresh_account_cache():
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def station():
+    return StationFactory()
+
+
+@pytest.fixture
+def driver():
+    return DriverFactory()
+
+
+@pytest.fixture
+def funded_driver(driver):
+    top_up(driver, 500_000)
+    return driver
 
 
 # The forecourt (simulator on a pty + bridge) for any app's tests that need a real pump.

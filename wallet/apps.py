@@ -3,6 +3,9 @@ from django.db import transaction
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from drivers import listeners as driver_news
+from stations import listeners as station_news
+
 
 def _provision_platform_hot_accounts(sender, using, **kwargs):
     from wallet.services.ledger import ledger_hot_accounts_provision
@@ -16,5 +19,11 @@ class WalletConfig(AppConfig):
     verbose_name = _("Wallets and ledger")
 
     def ready(self):
+        from wallet.services.ledger import driver_accounts_create, ledger_hot_accounts_provision
+
+        # Both run inside the announcing transaction: no driver without accounts, no active station
+        # without its receivable buckets.
+        driver_news.register(on_driver_registered=driver_accounts_create)
+        station_news.register(on_station_activated=ledger_hot_accounts_provision)
         # Also runs after a test flush, which empties the account table.
         post_migrate.connect(_provision_platform_hot_accounts, sender=self)

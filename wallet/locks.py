@@ -6,7 +6,7 @@ run in account pk order for the same reason: a fixed order means no deadlock bet
 
 from django.db import connection
 
-from wallet.models import Account, Contract, FuelOrder, Hold
+from wallet.models import Account, Contract, Hold
 
 
 def _assert_in_transaction() -> None:
@@ -26,8 +26,3 @@ def hold_select_for_update(*, hold_id: int) -> Hold:
 def contract_select_for_update(*, contract_id: int) -> Contract:
     _assert_in_transaction()
     return Contract.objects.select_for_update(of=("self",)).get(pk=contract_id)
-
-
-def order_select_for_update(*, order_id: int) -> FuelOrder:
-    _assert_in_transaction()
-    return FuelOrder.objects.select_for_update(of=("self",)).get(pk=order_id)

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -10,27 +9,11 @@ from wallet.enums import (
     ContractStatus,
     HoldStatus,
     Operation,
-    OrderLineKind,
-    OrderMode,
-    OrderStatus,
     Phase,
     Side,
     TopUpStatus,
     WithdrawalStatus,
 )
-
-
-class Driver(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="driver")
-    phone = models.CharField(_("phone"), max_length=20, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("driver")
-        verbose_name_plural = _("drivers")
-
-    def __str__(self) -> str:
-        return f"{self.phone[:3]}****{self.phone[-4:]}"
 
 
 class Account(models.Model):
@@ -43,7 +26,9 @@ class Account(models.Model):
     code = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=32, choices=AccountKind.choices)
     type = models.CharField(max_length=16, choices=AccountType.choices)
-    driver = models.ForeignKey(Driver, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts")
+    driver = models.ForeignKey(
+        "drivers.Driver", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
     station = models.ForeignKey("stations.Station", null=True, blank=True, on_delete=models.PROTECT)
     bucket = models.PositiveSmallIntegerField(default=0)
     may_go_negative = models.BooleanField(default=False)
@@ -86,7 +71,7 @@ class JournalEntry(models.Model):
     operation = models.CharField(max_length=24, choices=Operation.choices)
     idempotency_key = models.CharField(max_length=120)
     request_hash = models.CharField(max_length=64)
-    driver = models.ForeignKey(Driver, null=True, on_delete=models.PROTECT, related_name="+")
+    driver = models.ForeignKey("drivers.Driver", null=True, on_delete=models.PROTECT, related_name="+")
     station = models.ForeignKey("stations.Station", null=True, on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=64, blank=True)
     resolves_entry = models.ForeignKey("self", null=True, on_delete=models.PROTECT, related_name="+")
@@ -131,7 +116,7 @@ class ChainLink(models.Model):
 class Hold(models.Model):
     """A two-phase payment: authorized (pending posting), then captured, released or expired."""
 
-    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="holds")
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="holds")
     station = models.ForeignKey("stations.Station", on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=64)
     amount_fen = models.BigIntegerField()
@@ -162,7 +147,7 @@ class Hold(models.Model):
 
 
 class TopUpOrder(models.Model):
-    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="top_up_orders")
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="top_up_orders")
     out_trade_no = models.CharField(max_length=32, unique=True)
     idempotency_key = models.CharField(max_length=120)
     amount_fen = models.BigIntegerField()
@@ -184,7 +169,7 @@ class TopUpOrder(models.Model):
 
 
 class Withdrawal(models.Model):
-    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="withdrawals")
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="withdrawals")
     principal_fen = models.BigIntegerField()
     forfeited_bonus_fen = models.BigIntegerField()
     status = models.CharField(max_length=12, choices=WithdrawalStatus.choices, default=WithdrawalStatus.REQUESTED)
@@ -195,7 +180,7 @@ class Withdrawal(models.Model):
 class Contract(models.Model):
     """合约加油: funds frozen for one station until ends_at; payments there draw from it first."""
 
-    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="contracts")
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="contracts")
     station = models.ForeignKey("stations.Station", on_delete=models.PROTECT, related_name="+")
     account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="contract")
     committed_fen = models.BigIntegerField()
@@ -211,98 +196,3 @@ class Contract(models.Model):
             models.UniqueConstraint(fields=["driver", "idempotency_key"], name="uniq_contract_idempotency"),
         ]
         indexes = [models.Index(fields=["status", "ends_at"])]
-
-
-class FuelOrder(models.Model):
-    """A sale at a nozzle: prepaid (hold → pump → capture) or postpaid (fill first, then pay).
-
-    Receipt lines (fuel, each discount with who funds it, non-fuel items) are OrderLine rows, so the
-    promotion engine adds lines rather than changing this model.
-    """
-
-    order_no = models.CharField(max_length=32, unique=True)
-    mode = models.CharField(max_length=10, choices=OrderMode.choices)
-    status = models.CharField(max_length=12, choices=OrderStatus.choices)
-    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="orders")
-    station = models.ForeignKey("stations.Station", on_delete=models.PROTECT, related_name="+")
-    nozzle = models.ForeignKey("stations.Nozzle", on_delete=models.PROTECT, related_name="+")
-    grade_name = models.CharField(max_length=40)
-    list_price_fen_per_litre = models.BigIntegerField()
-    price_fen_per_litre = models.BigIntegerField()
-    requested_amount_fen = models.BigIntegerField(null=True, blank=True)
-    hold = models.OneToOneField(Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="order")
-    authorization = models.OneToOneField(
-        "pumpgateway.PumpAuthorization", null=True, blank=True, on_delete=models.PROTECT, related_name="order"
-    )
-    fill = models.ForeignKey("pumpgateway.Fill", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    volume_ml = models.BigIntegerField(default=0)
-    fuel_amount_fen = models.BigIntegerField(default=0)  # at list price
-    discount_fen = models.BigIntegerField(default=0)
-    paid_fen = models.BigIntegerField(default=0)
-    dynamic_code = models.CharField(max_length=6)
-    failure_code = models.CharField(max_length=40, blank=True)
-    failure_message = models.CharField(max_length=200, blank=True)
-    wrong_fill_reported = models.CharField(max_length=200, blank=True)
-    idempotency_key = models.CharField(max_length=80)
-    created_at = models.DateTimeField(auto_now_add=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["driver", "idempotency_key"], name="uniq_order_idempotency"),
-            # A fill is paid exactly once: only one live (not failed/cancelled) order may point at it.
-            models.UniqueConstraint(fields=["fill"], condition=Q(status="paid"), name="uniq_paid_fill"),
-        ]
-        indexes = [models.Index(fields=["station", "status"])]
-
-
-class OrderLine(models.Model):
-    order = models.ForeignKey(FuelOrder, on_delete=models.CASCADE, related_name="lines")
-    kind = models.CharField(max_length=10, choices=OrderLineKind.choices)
-    label = models.CharField(max_length=80)
-    amount_fen = models.BigIntegerField()  # discounts are negative
-    funder = models.CharField(max_length=12, choices=Funder.choices, blank=True)
-
-    class Meta:
-        ordering = ["pk"]
-
-
-class SmsCode(models.Model):
-    """A one-time sign-in code. Only its hash is kept; sends and failed attempts drive the rate limits."""
-
-    phone = models.CharField(max_length=20, db_index=True)
-    code_hash = models.CharField(max_length=64)
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(db_index=True)
-    expires_at = models.DateTimeField()
-    failed_attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
-
-
-class TrustedDevice(models.Model):
-    """A browser the driver bound with an SMS code. The session is valid only with this device's cookie."""
-
-    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="devices")
-    token_hash = models.CharField(max_length=64, unique=True)
-    label = models.CharField(max_length=120, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-
-class Vehicle(models.Model):
-    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="vehicles")
-    # The plate is personal data: encrypted at rest (core.crypto), shown masked; the digest finds duplicates.
-    plate_encrypted = models.TextField()
-    plate_digest = models.CharField(max_length=64)
-    plate_masked = models.CharField(max_length=16)
-    preferred_grade = models.ForeignKey("stations.FuelGrade", null=True, blank=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("vehicle")
-        verbose_name_plural = _("vehicles")
-        constraints = [models.UniqueConstraint(fields=["driver", "plate_digest"], name="vehicle_plate_once_per_driver")]
-
-    def __str__(self) -> str:
-        return self.plate_masked

@@ -67,12 +67,3 @@ def payment_simulator_notify_task(self, out_trade_no: str, amount_fen: int, noti
 
     if not payment_simulator_send_notification(out_trade_no=out_trade_no, amount_fen=amount_fen, notify_url=notify_url):
         raise self.retry(countdown=2)
-
-
-@shared_task(bind=True, **RETRY_BUSY)
-def order_pump_update_task(self, authorization_id: int) -> None:
-    """The pump gateway's events out: an authorization moved (authorized, fuelling, completed with a
-    fill, cancelled, refused). The order side captures or releases exactly once."""
-    from wallet.services.orders import order_sync_from_pump
-
-    order_sync_from_pump(authorization_id=authorization_id)

@@ -24,9 +24,11 @@ INSTALLED_APPS = [
     # Bottom to top, as the layers in pyproject.toml's import-linter contract.
     "core",
     "stations",
-    "wallet",
+    "drivers",
     "marketing",
+    "wallet",
     "pumpgateway",
+    "orders",
     "settlement",
     "fuelpay",
 ]
@@ -38,7 +40,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "wallet.middleware.DriverDeviceMiddleware",
+    "drivers.middleware.DriverDeviceMiddleware",
     "core.middleware.DomainErrorPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -51,7 +53,7 @@ ASGI_APPLICATION = "fuelpay.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -193,7 +195,7 @@ ORDER_HOLD_TTL_SECONDS = env_int("ORDER_HOLD_TTL_SECONDS", 3600)
 POSTPAID_WINDOW_MINUTES = env_int("POSTPAID_WINDOW_MINUTES", 15)
 
 # --- Driver sign-in (SMS one-time codes) ---------------------------------------------------------
-SMS_BACKEND = env_str("SMS_BACKEND", "wallet.sms.ConsoleFileSmsBackend")
+SMS_BACKEND = env_str("SMS_BACKEND", "drivers.sms.ConsoleFileSmsBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms-outbox.jsonl"))
 SMS_CODE_TTL_SECONDS = env_int("SMS_CODE_TTL_SECONDS", 300)
 SMS_RESEND_SECONDS = 60  # one code per phone per minute

@@ -1,17 +1,18 @@
-import factory
+"""Wallet state made through the real services, and the ledger snapshot "nothing changed" is asserted on."""
 
-from wallet.models import Driver
-from wallet.services.drivers import driver_register
+from wallet.models import Account
+from wallet.providers import payment_provider_get
+from wallet.services.top_up import wallet_top_up_notification_handle, wallet_top_up_order_create
 
 
-class DriverFactory(factory.django.DjangoModelFactory):
-    """Drivers are made by the real service, so every driver has its wallet accounts."""
+def top_up(driver, amount_fen: int, key: str = "top-up"):
+    order = wallet_top_up_order_create(driver=driver, amount_fen=amount_fen, idempotency_key=key)
+    notification = payment_provider_get().payment_notification(out_trade_no=order.out_trade_no, amount_fen=amount_fen)
+    return wallet_top_up_notification_handle(params=notification)
 
-    class Meta:
-        model = Driver
 
-    phone = factory.Sequence(lambda n: f"139{n:08d}")
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        return driver_register(phone=kwargs["phone"])
+def counters_snapshot():
+    """Every account's counters: what "nothing changed" is asserted against."""
+    return sorted(
+        Account.objects.values_list("code", "debits_posted", "credits_posted", "debits_pending", "credits_pending")
+    )

@@ -7,7 +7,6 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from core.money import amount_for_volume_fen, format_fen, split_proportionally_fen, yuan_to_fen
 from stations.models import Station
 from wallet.models import JournalEntry
 from wallet.services.chain import ledger_verify
@@ -58,23 +57,8 @@ def test_seed_demo_is_idempotent_and_leaves_a_verifiable_ledger():
     assert ledger_verify().ok
 
 
-def test_money_helpers_round_half_up_and_split_exactly():
-    assert amount_for_volume_fen(volume_ml=1500, price_fen_per_litre=735) == 1103  # 1102.5 → 1103
-    assert split_proportionally_fen(total_fen=100, weights=[1, 1, 1]) == [34, 33, 33]
-    assert yuan_to_fen("99.5") == 9950
-    assert format_fen(-123456) == "-¥1,234.56"
-    with pytest.raises(ValueError):
-        yuan_to_fen("1.234")
-
-
 @override_settings(LANGUAGE_CODE="zh-hans")
 def test_driver_station_page_renders_prices_in_chinese(client):
     call_command("seed_demo", stdout=io.StringIO())
     page = client.get("/s/demo-pudong/").content.decode()
     assert "浦东世纪大道加油站" in page and "¥7.35/L" in page
-
-
-@pytest.mark.parametrize("typed", ["abc", "", "1e400", "NaN", "Infinity", "1.001"])
-def test_yuan_to_fen_rejects_anything_but_an_amount_with_a_value_error(typed):
-    with pytest.raises(ValueError):
-        yuan_to_fen(typed)

@@ -2,20 +2,20 @@
 
 import pytest
 
+from orders.enums import OrderStatus
+from orders.exceptions import FillAlreadyPaid
+from orders.models import FuelOrder
+from orders.services import order_postpaid_pay, order_prepaid_create
 from pumpgateway.enums import AuthorizationSource, CommandKind, NozzleLiveState, TotalsCheck
 from pumpgateway.exceptions import NozzleBusy
 from pumpgateway.models import Fill, NozzleState, PumpAuthorization, SerialLine
 from pumpgateway.runner import serial_open
 from pumpgateway.services import pump_authorization_request, pump_command_queue
-from tests.factories.wallet import DriverFactory
+from tests.factories.drivers import DriverFactory
+from tests.factories.wallet import top_up
 from tests.forecourt import Simulator, wait_for
-from tests.wallet.conftest import top_up
-from wallet.enums import OrderStatus
-from wallet.exceptions import FillAlreadyPaid
-from wallet.models import FuelOrder
 from wallet.selectors import wallet_balance_get
 from wallet.services.chain import ledger_verify
-from wallet.services.orders import order_postpaid_pay, order_prepaid_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

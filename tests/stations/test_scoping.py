@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from stations.selectors import station_qs_visible_to
+from tests.factories.drivers import DriverFactory
 from tests.factories.stations import StationFactory
-from tests.factories.wallet import DriverFactory
 from wallet.providers import payment_provider_get
 from wallet.services.holds import wallet_hold_place
 from wallet.services.top_up import wallet_top_up_notification_handle, wallet_top_up_order_create

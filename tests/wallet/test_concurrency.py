@@ -7,14 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.exceptions import FuelpayError
+from tests.factories.drivers import DriverFactory
 from tests.factories.stations import StationFactory
-from tests.factories.wallet import DriverFactory
+from tests.factories.wallet import top_up
 from wallet.models import Hold, JournalEntry
 from wallet.selectors import wallet_balance_get
 from wallet.services.chain import ledger_verify
 from wallet.services.holds import wallet_hold_capture, wallet_hold_place
-
-from .conftest import top_up
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 50

@@ -3,11 +3,10 @@ and reference; an open authorization shows as a pending reservation until it set
 
 import pytest
 
+from tests.factories.wallet import top_up
 from wallet.enums import Operation
 from wallet.selectors import wallet_history_list
 from wallet.services.holds import wallet_hold_capture, wallet_hold_place
-
-from .conftest import top_up
 
 pytestmark = pytest.mark.django_db
 

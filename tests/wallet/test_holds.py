@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from marketing.enums import Funder
 from marketing.models import TopUpBonusRule
+from tests.factories.wallet import counters_snapshot, top_up
 from wallet.enums import AccountKind, HoldStatus
 from wallet.exceptions import CaptureExceedsHold, HoldNotActive, IdempotencyConflict, InsufficientFunds
 from wallet.models import Hold
@@ -16,8 +17,6 @@ from wallet.services.holds import (
     wallet_hold_release,
     wallet_holds_release_expired,
 )
-
-from .conftest import counters_snapshot, top_up
 
 pytestmark = pytest.mark.django_db
 

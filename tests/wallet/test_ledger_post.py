@@ -1,13 +1,12 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from tests.factories.wallet import counters_snapshot
 from wallet.enums import AccountKind, Operation, Phase, Side
 from wallet.exceptions import IdempotencyConflict, InsufficientFunds, UnbalancedPosting
 from wallet.models import Account, JournalEntry
 from wallet.selectors import wallet_balance_get
 from wallet.services.ledger import Leg, driver_account_id, ledger_post, system_account_id
-
-from .conftest import counters_snapshot
 
 pytestmark = pytest.mark.django_db
 

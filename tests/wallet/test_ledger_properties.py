@@ -6,8 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.exceptions import FuelpayError
+from tests.factories.drivers import DriverFactory
 from tests.factories.stations import StationFactory
-from tests.factories.wallet import DriverFactory
+from tests.factories.wallet import top_up
 from wallet.enums import HoldStatus
 from wallet.models import Hold
 from wallet.selectors import wallet_balance_get
@@ -15,8 +16,6 @@ from wallet.services.chain import ledger_verify
 from wallet.services.holds import wallet_hold_capture, wallet_hold_place, wallet_hold_release, wallet_payment_refund
 from wallet.services.ledger import account_id_cache_clear
 from wallet.services.transfers import wallet_transfer
-
-from .conftest import top_up
 
 pytestmark = pytest.mark.django_db
 

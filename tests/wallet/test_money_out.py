@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from marketing.enums import Funder
 from marketing.models import ContractOffer, TopUpBonusRule
+from tests.factories.drivers import DriverFactory
 from tests.factories.stations import StationFactory
-from tests.factories.wallet import DriverFactory
+from tests.factories.wallet import counters_snapshot, top_up
 from wallet.enums import AccountKind, ContractStatus, WithdrawalStatus
 from wallet.exceptions import (
     ContractNotAllowed,
@@ -23,8 +24,6 @@ from wallet.services.chain import ledger_verify
 from wallet.services.contracts import wallet_contract_close, wallet_contract_open
 from wallet.services.holds import wallet_hold_capture, wallet_hold_place, wallet_payment_refund
 from wallet.services.transfers import wallet_transfer, wallet_withdraw
-
-from .conftest import counters_snapshot, top_up
 
 pytestmark = pytest.mark.django_db
 

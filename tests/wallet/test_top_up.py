@@ -2,14 +2,13 @@ import pytest
 
 from marketing.enums import Funder
 from marketing.models import TopUpBonusRule
+from tests.factories.wallet import counters_snapshot, top_up
 from wallet.enums import AccountKind, TopUpStatus
 from wallet.exceptions import InvalidAmount, InvalidSignature, LimitExceeded, NotificationMismatch, PaymentOrderNotFound
 from wallet.models import JournalEntry, TopUpOrder
 from wallet.providers import payment_provider_get
 from wallet.selectors import system_account_balance_fen, wallet_balance_get
 from wallet.services.top_up import wallet_top_up_notification_handle, wallet_top_up_order_create
-
-from .conftest import counters_snapshot, top_up
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from tests.factories.wallet import top_up
 from wallet.services.chain import ledger_chain_extend, ledger_verify
 from wallet.services.holds import wallet_hold_capture, wallet_hold_place
-
-from .conftest import top_up
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,12 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from drivers.models import Driver
 from marketing.selectors import contract_terms_get
 from wallet.enums import AccountKind, ContractStatus, Operation, Side
 from wallet.exceptions import ContractNotAllowed, IdempotencyConflict
 from wallet.locks import contract_select_for_update, driver_accounts_select_for_update
-from wallet.models import Account, Contract, Driver
+from wallet.models import Account, Contract
 from wallet.selectors import contract_list_due
 from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id
 from wallet.services.top_up import PROMOTION_EXPENSE_KIND

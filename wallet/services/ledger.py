@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from wallet.enums import ACCOUNT_TYPE_OF_KIND, AccountKind, AccountType, Phase, Side
 from wallet.exceptions import IdempotencyConflict, InsufficientFunds, UnbalancedPosting, WalletBusy
-from wallet.models import Account, Driver, JournalEntry, JournalLine
+from wallet.models import Account, JournalEntry, JournalLine
 
 MAX_TRANSACTION_ATTEMPTS = 5
 # PostgreSQL: serialization failure and deadlock are retried; lock_timeout means "busy".
@@ -149,9 +149,9 @@ def driver_account_id(*, driver_id: int, kind: str) -> int:
     return _account_id_get_or_create(code=f"driver:{driver_id}:{kind}", kind=kind, driver_id=driver_id)
 
 
-def driver_accounts_create(*, driver: Driver) -> None:
+def driver_accounts_create(*, driver_id: int) -> None:
     for kind in (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS):
-        driver_account_id(driver_id=driver.pk, kind=kind)
+        driver_account_id(driver_id=driver_id, kind=kind)
 
 
 def _check_balanced(legs: list[Leg]) -> None:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from drivers.models import Driver
 from marketing.enums import Funder
 from marketing.selectors import top_up_bonus_offer_get
 from wallet.enums import AccountKind, Operation, Side, TopUpStatus
@@ -20,7 +21,7 @@ from wallet.exceptions import (
     PaymentOrderNotFound,
 )
 from wallet.locks import driver_accounts_select_for_update
-from wallet.models import Driver, TopUpOrder
+from wallet.models import TopUpOrder
 from wallet.providers import payment_provider_get
 from wallet.selectors import wallet_balance_get
 from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id

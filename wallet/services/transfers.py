@@ -3,10 +3,11 @@
 from django.conf import settings
 from django.db import transaction
 
+from drivers.models import Driver
 from wallet.enums import AccountKind, Operation, Side, WithdrawalStatus
 from wallet.exceptions import InvalidAmount, LimitExceeded, TransferNotAllowed
 from wallet.locks import driver_accounts_select_for_update
-from wallet.models import Driver, JournalEntry, Withdrawal
+from wallet.models import JournalEntry, Withdrawal
 from wallet.providers import payment_provider_get
 from wallet.selectors import wallet_balance_get
 from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id

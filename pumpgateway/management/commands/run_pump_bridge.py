@@ -1,8 +1,8 @@
 import signal
 
+from celery import current_app
 from django.core.management.base import BaseCommand, CommandError
 
-from fuelpay.celery import app
 from pumpgateway.models import SerialLine
 from pumpgateway.runner import LineBusy, LineRunner
 
@@ -23,7 +23,8 @@ class Command(BaseCommand):
         if line is None:
             raise CommandError(f"no serial line {options['line']!r}; see `manage.py pump_line list`")
         if not (options["standalone"] or options["run_once"]):
-            app.worker_main(
+            # The project's Celery app (fuelpay.celery, loaded with the settings): its pump-line bootstep runs the line.
+            current_app.worker_main(
                 [
                     "worker",
                     "-P",

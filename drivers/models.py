@@ -1,0 +1,67 @@
+"""Drivers and what identifies them. The tables were created by the wallet app and keep their names."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Driver(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="driver")
+    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "wallet_driver"
+        verbose_name = _("driver")
+        verbose_name_plural = _("drivers")
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]}"
+
+
+class SmsCode(models.Model):
+    """A one-time sign-in code. Only its hash is kept; sends and failed attempts drive the rate limits."""
+
+    phone = models.CharField(max_length=20, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "wallet_smscode"
+
+
+class TrustedDevice(models.Model):
+    """A browser the driver bound with an SMS code. The session is valid only with this device's cookie."""
+
+    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="devices")
+    token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "wallet_trusteddevice"
+
+
+class Vehicle(models.Model):
+    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="vehicles")
+    # The plate is personal data: encrypted at rest (core.crypto), shown masked; the digest finds duplicates.
+    plate_encrypted = models.TextField()
+    plate_digest = models.CharField(max_length=64)
+    plate_masked = models.CharField(max_length=16)
+    preferred_grade = models.ForeignKey("stations.FuelGrade", null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "wallet_vehicle"
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+        constraints = [models.UniqueConstraint(fields=["driver", "plate_digest"], name="vehicle_plate_once_per_driver")]
+
+    def __str__(self) -> str:
+        return self.plate_masked

@@ -1,0 +1,28 @@
+from datetime import datetime
+
+from django.db.models import QuerySet, Sum
+
+from core.crypto import keyed_digest
+from drivers.models import Driver, SmsCode, TrustedDevice, Vehicle
+
+
+def driver_get_by_phone(*, phone: str) -> Driver | None:
+    return Driver.objects.filter(phone=phone).first()
+
+
+def sms_failures_since(*, phone: str, since: datetime) -> int:
+    return SmsCode.objects.filter(phone=phone, created_at__gte=since).aggregate(n=Sum("failed_attempts"))["n"] or 0
+
+
+def trusted_device_for_token(*, token: str | None) -> TrustedDevice | None:
+    if not token:
+        return None
+    return TrustedDevice.objects.filter(token_hash=keyed_digest(token), revoked_at__isnull=True).first()
+
+
+def trusted_device_list_for_driver(*, driver: Driver) -> QuerySet[TrustedDevice]:
+    return driver.devices.filter(revoked_at__isnull=True).order_by("-last_seen_at")
+
+
+def vehicle_list_for_driver(*, driver: Driver) -> QuerySet[Vehicle]:
+    return driver.vehicles.select_related("preferred_grade").order_by("pk")

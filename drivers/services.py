@@ -1,0 +1,193 @@
+"""Drivers: registration, sign-in by phone number + SMS one-time code, the devices a driver has bound
+with a code, and the driver's vehicles.
+
+Sign-in rate limits: one code per phone per minute and five per hour, twenty per client IP per hour; five
+wrong tries burn a code; ten wrong tries for a phone within 30 minutes lock its sign-in. Only
+HMACs of codes and device tokens are stored.
+"""
+
+import hmac
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.crypto import encrypt_text, keyed_digest, rotate_token
+from drivers.exceptions import DuplicatePlate, InvalidPhone, InvalidPlate, SignInLocked, SmsCodeInvalid, SmsRateLimited
+from drivers.listeners import driver_registered
+from drivers.models import Driver, SmsCode, TrustedDevice, Vehicle
+from drivers.selectors import sms_failures_since
+from drivers.sms import sms_backend_get
+from stations.models import FuelGrade
+
+MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+DEVICE_TOUCH_INTERVAL = timedelta(minutes=5)
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+PLATE_CHARACTER = "[A-HJ-NP-Z0-9]"  # letters I and O are never used on plates
+PLATE_PATTERN = re.compile(
+    rf"^[{PROVINCES}][A-HJ-NP-Z]"
+    rf"(?:{PLATE_CHARACTER}{{4}}[A-HJ-NP-Z0-9挂学警]"  # ordinary: 沪A12345, trailer 沪A1234挂
+    rf"|[DF]{PLATE_CHARACTER}\d{{4}}"  # new energy, small car: 沪AD12345
+    rf"|\d{{5}}[DF])$"  # new energy, large vehicle: 沪A12345D
+)
+
+
+@transaction.atomic
+def driver_register(*, phone: str) -> Driver:
+    """A driver is a user (username = phone, no password: sign-in is by SMS code). Listeners (the wallet)
+    set up what a driver needs in the same transaction."""
+    existing = Driver.objects.filter(phone=phone).first()
+    if existing is not None:
+        return existing
+    user = get_user_model().objects.create_user(username=phone)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    driver = Driver.objects.create(user=user, phone=phone)
+    driver_registered(driver_id=driver.pk)
+    return driver
+
+
+def phone_normalize(phone: str) -> str:
+    digits = re.sub(r"[\s\-]", "", str(phone or ""))
+    digits = digits.removeprefix("+86").removeprefix("0086")
+    if not MAINLAND_MOBILE.match(digits):
+        raise InvalidPhone()
+    return digits
+
+
+def _check_not_locked(phone: str, now) -> None:
+    failures = sms_failures_since(phone=phone, since=now - timedelta(minutes=settings.SIGN_IN_LOCKOUT_MINUTES))
+    if failures >= settings.SIGN_IN_LOCKOUT_FAILURES:
+        raise SignInLocked()
+
+
+def _retry_after(oldest, window: timedelta, now) -> int:
+    return max(1, int((oldest + window - now).total_seconds()) + 1)
+
+
+@transaction.atomic
+def sms_code_send(*, phone: str, client_ip: str | None) -> SmsCode:
+    phone = phone_normalize(phone)
+    now = timezone.now()
+    _check_not_locked(phone, now)
+    hour = timedelta(hours=1)
+    recent = list(SmsCode.objects.filter(phone=phone, created_at__gte=now - hour).order_by("created_at"))
+    resend = timedelta(seconds=settings.SMS_RESEND_SECONDS)
+    if recent and now - recent[-1].created_at < resend:
+        raise SmsRateLimited(extra={"retry_after_seconds": _retry_after(recent[-1].created_at, resend, now)})
+    if len(recent) >= settings.SMS_MAX_PER_PHONE_PER_HOUR:
+        raise SmsRateLimited(extra={"retry_after_seconds": _retry_after(recent[0].created_at, hour, now)})
+    if client_ip and (
+        SmsCode.objects.filter(client_ip=client_ip, created_at__gte=now - hour).count()
+        >= settings.SMS_MAX_PER_IP_PER_HOUR
+    ):
+        raise SmsRateLimited()
+    code = f"{secrets.randbelow(10**6):06d}"
+    # A new code supersedes any earlier one still open for this phone.
+    SmsCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    sms = SmsCode.objects.create(
+        phone=phone,
+        code_hash=keyed_digest(code),
+        client_ip=client_ip,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+    )
+    message = _("[fuelpay] Your sign-in code is %(code)s, valid for %(minutes)d minutes. Never share it.") % {
+        "code": code,
+        "minutes": settings.SMS_CODE_TTL_SECONDS // 60,
+    }
+    transaction.on_commit(lambda: sms_backend_get().send(phone=phone, message=message))
+    return sms
+
+
+def sms_code_verify(*, phone: str, code: str) -> Driver:
+    """The driver for this phone (registered on first sign-in) if the code is right; counts a wrong try."""
+    phone = phone_normalize(phone)
+    now = timezone.now()
+    with transaction.atomic():
+        _check_not_locked(phone, now)
+        sms = (
+            SmsCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at")
+            .first()
+        )
+        if sms is None:
+            raise SmsCodeInvalid()
+        if hmac.compare_digest(sms.code_hash, keyed_digest(str(code or "").strip())):
+            sms.used_at = now
+            sms.save(update_fields=["used_at"])
+            return driver_register(phone=phone)
+        # The wrong try must be remembered, so it is committed before the error is raised.
+        sms.failed_attempts += 1
+        if sms.failed_attempts >= settings.SMS_MAX_ATTEMPTS_PER_CODE:
+            sms.expires_at = now
+        sms.save(update_fields=["failed_attempts", "expires_at"])
+    _check_not_locked(phone, now)
+    raise SmsCodeInvalid()
+
+
+def trusted_device_bind(*, driver: Driver, label: str) -> tuple[TrustedDevice, str]:
+    """A new device for a driver who just proved the phone. Returns the device and its cookie token."""
+    token = secrets.token_urlsafe(32)
+    device = TrustedDevice.objects.create(
+        driver=driver, token_hash=keyed_digest(token), label=label[:120], last_seen_at=timezone.now()
+    )
+    return device, token
+
+
+def trusted_device_touch(*, device: TrustedDevice) -> None:
+    now = timezone.now()
+    if now - device.last_seen_at > DEVICE_TOUCH_INTERVAL:
+        TrustedDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+
+
+def trusted_device_revoke(*, driver: Driver, device_id: int) -> None:
+    TrustedDevice.objects.filter(driver=driver, pk=device_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def plate_normalize(plate: str) -> str:
+    normalized = re.sub(r"[\s·.\-]", "", str(plate or "")).upper()
+    if not PLATE_PATTERN.match(normalized):
+        raise InvalidPlate()
+    return normalized
+
+
+def plate_mask(plate: str) -> str:
+    return f"{plate[:2]}·***{plate[-2:]}"
+
+
+@transaction.atomic
+def vehicle_add(*, driver: Driver, plate: str, preferred_grade: FuelGrade | None = None) -> Vehicle:
+    plate = plate_normalize(plate)
+    try:
+        with transaction.atomic():
+            return Vehicle.objects.create(
+                driver=driver,
+                plate_encrypted=encrypt_text(plate),
+                plate_digest=keyed_digest(plate),
+                plate_masked=plate_mask(plate),
+                preferred_grade=preferred_grade,
+            )
+    except IntegrityError as error:
+        raise DuplicatePlate() from error
+
+
+def vehicle_remove(*, driver: Driver, vehicle_id: int) -> None:
+    Vehicle.objects.filter(driver=driver, pk=vehicle_id).delete()
+
+
+@transaction.atomic
+def vehicle_plates_rotate_encryption() -> int:
+    """Re-encrypt every stored plate with the newest key (after prepending one)."""
+    rotated = 0
+    for vehicle in Vehicle.objects.select_for_update():
+        vehicle.plate_encrypted = rotate_token(vehicle.plate_encrypted)
+        vehicle.save(update_fields=["plate_encrypted"])
+        rotated += 1
+    return rotated

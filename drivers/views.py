@@ -1,0 +1,112 @@
+"""The driver's sign-in pages and the vehicle and device forms on the driver's home page."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from core.exceptions import FuelpayError
+from drivers.middleware import SESSION_DEVICE_KEY
+from drivers.permissions import driver_required
+from drivers.selectors import trusted_device_for_token
+from drivers.services import (
+    sms_code_send,
+    sms_code_verify,
+    trusted_device_bind,
+    trusted_device_revoke,
+    vehicle_add,
+    vehicle_remove,
+)
+from stations.selectors import fuel_grade_get
+
+SIGN_IN_PHONE_KEY = "sign_in_phone"
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else fallback
+
+
+def sign_in(request):
+    context = {"next": _safe_next(request, reverse("driver-home")), "phone": request.POST.get("phone", "")}
+    if request.method == "POST":
+        try:
+            sms_code_send(phone=request.POST.get("phone", ""), client_ip=client_ip(request))
+        except FuelpayError as error:
+            context["error"] = error
+        else:
+            request.session[SIGN_IN_PHONE_KEY] = request.POST["phone"]
+            return redirect(f"{reverse('driver-sign-in-verify')}?next={context['next']}")
+    return render(request, "drivers/sign_in.html", context)
+
+
+def sign_in_verify(request):
+    phone = request.session.get(SIGN_IN_PHONE_KEY)
+    if not phone:
+        return redirect("driver-sign-in")
+    context = {"next": _safe_next(request, reverse("driver-home")), "phone_masked": f"{phone[:3]}****{phone[-4:]}"}
+    if request.method == "POST":
+        try:
+            driver = sms_code_verify(phone=phone, code=request.POST.get("code", ""))
+        except FuelpayError as error:
+            context["error"] = error
+        else:
+            # Same browser, same driver: keep its binding; anything else is a new device, bound by this code.
+            device = trusted_device_for_token(token=request.COOKIES.get(settings.DRIVER_DEVICE_COOKIE))
+            token = None
+            if device is None or device.driver_id != driver.pk:
+                device, token = trusted_device_bind(driver=driver, label=request.META.get("HTTP_USER_AGENT", "")[:120])
+            login(request, driver.user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SESSION_DEVICE_KEY] = device.pk
+            request.session.set_expiry(settings.DRIVER_SESSION_DAYS * 86400)
+            response = redirect(context["next"])
+            if token:
+                response.set_cookie(
+                    settings.DRIVER_DEVICE_COOKIE,
+                    token,
+                    max_age=settings.DRIVER_SESSION_DAYS * 86400,
+                    httponly=True,
+                    samesite="Lax",
+                    secure=request.is_secure(),
+                )
+            return response
+    return render(request, "drivers/sign_in_verify.html", context)
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    return redirect("driver-sign-in")
+
+
+@driver_required
+@require_POST
+def vehicle_create(request):
+    grade_id = request.POST.get("grade", "")
+    grade = fuel_grade_get(grade_id=int(grade_id)) if grade_id.isdigit() else None
+    try:
+        vehicle_add(driver=request.user.driver, plate=request.POST.get("plate", ""), preferred_grade=grade)
+    except FuelpayError as error:
+        messages.error(request, error.message)
+    return redirect("driver-home")
+
+
+@driver_required
+@require_POST
+def vehicle_delete(request, vehicle_id: int):
+    vehicle_remove(driver=request.user.driver, vehicle_id=vehicle_id)
+    return redirect("driver-home")
+
+
+@driver_required
+@require_POST
+def device_revoke(request, device_id: int):
+    trusted_device_revoke(driver=request.user.driver, device_id=device_id)
+    return redirect("driver-home")

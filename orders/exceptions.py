@@ -1,0 +1,23 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+
+from core.exceptions import FuelpayError
+from orders.enums import OrderErrorCode
+
+
+class FillAlreadyPaid(FuelpayError):
+    code = OrderErrorCode.FILL_ALREADY_PAID
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This fill has already been paid.")
+
+
+class FillNotPayable(FuelpayError):
+    code = OrderErrorCode.FILL_NOT_PAYABLE
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This fill cannot be paid here (too old, prepaid, or at another station).")
+
+
+class OrderNotCancellable(FuelpayError):
+    code = OrderErrorCode.NOT_CANCELLABLE
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("Fuelling has started; the order will be settled when the nozzle is hung up.")

@@ -1,0 +1,63 @@
+"""Sales at a nozzle. The tables were created by the wallet app and keep their names."""
+
+from django.db import models
+from django.db.models import Q
+
+from marketing.enums import Funder
+from orders.enums import OrderLineKind, OrderMode, OrderStatus
+
+
+class FuelOrder(models.Model):
+    """A sale at a nozzle: prepaid (hold → pump → capture) or postpaid (fill first, then pay).
+
+    Receipt lines (fuel, each discount with who funds it, non-fuel items) are OrderLine rows, so the
+    promotion engine adds lines rather than changing this model.
+    """
+
+    order_no = models.CharField(max_length=32, unique=True)
+    mode = models.CharField(max_length=10, choices=OrderMode.choices)
+    status = models.CharField(max_length=12, choices=OrderStatus.choices)
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="orders")
+    station = models.ForeignKey("stations.Station", on_delete=models.PROTECT, related_name="+")
+    nozzle = models.ForeignKey("stations.Nozzle", on_delete=models.PROTECT, related_name="+")
+    grade_name = models.CharField(max_length=40)
+    list_price_fen_per_litre = models.BigIntegerField()
+    price_fen_per_litre = models.BigIntegerField()
+    requested_amount_fen = models.BigIntegerField(null=True, blank=True)
+    hold = models.OneToOneField("wallet.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="order")
+    authorization = models.OneToOneField(
+        "pumpgateway.PumpAuthorization", null=True, blank=True, on_delete=models.PROTECT, related_name="order"
+    )
+    fill = models.ForeignKey("pumpgateway.Fill", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    volume_ml = models.BigIntegerField(default=0)
+    fuel_amount_fen = models.BigIntegerField(default=0)  # at list price
+    discount_fen = models.BigIntegerField(default=0)
+    paid_fen = models.BigIntegerField(default=0)
+    dynamic_code = models.CharField(max_length=6)
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_message = models.CharField(max_length=200, blank=True)
+    wrong_fill_reported = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["driver", "idempotency_key"], name="uniq_order_idempotency"),
+            # A fill is paid exactly once: only one live (not failed/cancelled) order may point at it.
+            models.UniqueConstraint(fields=["fill"], condition=Q(status="paid"), name="uniq_paid_fill"),
+        ]
+        indexes = [models.Index(fields=["station", "status"])]
+        db_table = "wallet_fuelorder"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(FuelOrder, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=10, choices=OrderLineKind.choices)
+    label = models.CharField(max_length=80)
+    amount_fen = models.BigIntegerField()  # discounts are negative
+    funder = models.CharField(max_length=12, choices=Funder.choices, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        db_table = "wallet_orderline"

@@ -1,0 +1,248 @@
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from core.money import volume_for_amount_ml
+from orders.enums import OPEN_ORDER_STATUSES, OrderStatus
+from orders.models import FuelOrder, OrderLine
+from orders.pricing import PriceLine, fuel_price_lines
+from pumpgateway.enums import AuthorizationEndReason, AuthorizationStatus, NozzleLiveState
+from pumpgateway.selectors import (
+    nozzle_live_get,
+    nozzle_live_list_for_station,
+    postpaid_fill_list,
+    station_controllers_alive,
+)
+from stations.models import Nozzle
+from stations.selectors import PriceInEffect
+
+
+@dataclass(frozen=True)
+class OrderQuote:
+    amount_fen: int
+    estimated_volume_ml: int
+    price_fen_per_litre: int
+    list_price_fen_per_litre: int
+    lines: list[PriceLine]
+
+
+def order_quote_get(*, price: PriceInEffect, amount_fen: int) -> OrderQuote:
+    """What the driver will see on the receipt if the pump delivers the full preset."""
+    volume = volume_for_amount_ml(amount_fen=amount_fen, price_fen_per_litre=price.price_fen_per_litre)
+    return OrderQuote(
+        amount_fen=amount_fen,
+        estimated_volume_ml=volume,
+        price_fen_per_litre=price.price_fen_per_litre,
+        list_price_fen_per_litre=price.list_price_fen_per_litre,
+        lines=fuel_price_lines(
+            grade_name=price.grade_name,
+            volume_ml=volume,
+            paid_fen=amount_fen,
+            list_price_fen_per_litre=price.list_price_fen_per_litre,
+        ),
+    )
+
+
+# While the order waits for the worker to apply the pump's news, the driver already sees the pump's state.
+_LIVE_STATUS = {
+    AuthorizationStatus.REQUESTED: OrderStatus.AUTHORIZING,
+    AuthorizationStatus.SENT: OrderStatus.AUTHORIZING,
+    AuthorizationStatus.AUTHORISED: OrderStatus.AUTHORIZED,
+    AuthorizationStatus.FUELLING: OrderStatus.FUELLING,
+}
+SETTLING = "settling"
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order: FuelOrder
+    display_status: str  # an OrderStatus, or SETTLING between the pump stopping and the capture
+    live_volume_ml: int
+    live_amount_fen: int
+    lines: list[OrderLine]
+
+    @property
+    def is_final(self) -> bool:
+        return self.display_status not in (*OPEN_ORDER_STATUSES, SETTLING)
+
+    @property
+    def status_label(self) -> str:
+        return order_status_label(self.display_status)
+
+    @property
+    def failure_message(self) -> str:
+        """In the reader's language: pump failures are stored as codes by the worker."""
+        code = self.order.failure_code
+        if code in AuthorizationEndReason.values:
+            return str(AuthorizationEndReason(code).label)
+        if code == "no_fuel":
+            return str(_("The nozzle was hung up without fuelling. Your money has been released."))
+        return "" if self.order.status == OrderStatus.PAID else self.order.failure_message
+
+
+def order_view_get(*, driver_id: int, order_no: str) -> OrderView:
+    """One driver's order with the pump's live progress. Another driver's order number is a 404."""
+    order = get_object_or_404(
+        FuelOrder.objects.select_related("station", "nozzle", "authorization"), driver_id=driver_id, order_no=order_no
+    )
+    status, volume, amount = order.status, order.volume_ml, order.paid_fen
+    if status in OPEN_ORDER_STATUSES and order.authorization is not None:
+        status = _LIVE_STATUS.get(order.authorization.status, SETTLING)
+        if status in (OrderStatus.FUELLING, SETTLING):
+            live = nozzle_live_get(nozzle_id=order.nozzle_id)
+            volume, amount = live.volume_ml, live.amount_fen
+    return OrderView(order, status, volume, amount, list(order.lines.all()))
+
+
+def order_list_for_driver(*, driver_id: int, limit: int = 10) -> QuerySet[FuelOrder]:
+    return FuelOrder.objects.filter(driver_id=driver_id).select_related("station", "nozzle").order_by("-pk")[:limit]
+
+
+@dataclass(frozen=True)
+class UnpaidFill:
+    fill_id: int
+    nozzle_number: int
+    grade_name: str
+    volume_ml: int
+    amount_fen: int
+    completed_at: datetime
+    minutes_ago: int
+
+
+def unpaid_fill_list_for_station(*, station_id: int) -> list[UnpaidFill]:
+    """闪付: the station's unpaid attendant fills from the last few minutes, newest first."""
+    now = timezone.now()
+    paid = set(
+        FuelOrder.objects.filter(station_id=station_id, status=OrderStatus.PAID, fill__isnull=False).values_list(
+            "fill_id", flat=True
+        )
+    )
+    fills = postpaid_fill_list(
+        station_id=station_id, since=now - timedelta(minutes=settings.POSTPAID_WINDOW_MINUTES), exclude_fill_ids=paid
+    )
+    return [
+        UnpaidFill(
+            fill_id=fill.id,
+            nozzle_number=fill.nozzle_number,
+            grade_name=fill.grade_name,
+            volume_ml=fill.volume_ml,
+            amount_fen=fill.amount_fen,
+            completed_at=fill.completed_at,
+            minutes_ago=int((now - fill.completed_at).total_seconds() // 60),
+        )
+        for fill in fills
+    ]
+
+
+def unpaid_fill_list_for_nozzle(*, station_id: int, nozzle_number: int) -> list[UnpaidFill]:
+    """The driver names the nozzle first, so one driver cannot browse every car's fill at the station."""
+    return [fill for fill in unpaid_fill_list_for_station(station_id=station_id) if fill.nozzle_number == nozzle_number]
+
+
+def order_status_label(status: str) -> str:
+    if status == SETTLING:
+        return str(_("Fuelling finished, settling the payment"))
+    return str(OrderStatus(status).label)
+
+
+def order_list_open_for_station(*, station_id: int) -> QuerySet[FuelOrder]:
+    """Prepaid orders waiting at the pumps, for the attendant console (with their dynamic codes)."""
+    return (
+        FuelOrder.objects.filter(station_id=station_id, status__in=OPEN_ORDER_STATUSES)
+        .select_related("nozzle", "driver", "authorization")
+        .order_by("created_at")
+    )
+
+
+def order_list_wrong_fill_reports(*, station_id: int, since: datetime) -> QuerySet[FuelOrder]:
+    return (
+        FuelOrder.objects.filter(station_id=station_id, paid_at__gte=since)
+        .exclude(wrong_fill_reported="")
+        .select_related("nozzle", "driver")
+        .order_by("-paid_at")
+    )
+
+
+# An authorized prepaid order nobody has lifted the nozzle for this long raises an alert on the console.
+WAITING_ALERT_SECONDS = 30
+
+
+def forecourt_state_get(*, station) -> dict:
+    """The attendant console's live picture of a station: nozzles, waiting orders, unpaid fills, alerts."""
+    now = timezone.now()
+    live = nozzle_live_list_for_station(station_id=station.pk)
+    orders = list(order_list_open_for_station(station_id=station.pk))
+    order_by_nozzle = {order.nozzle_id: order for order in orders}
+    nozzles = []
+    for nozzle in Nozzle.objects.filter(station=station).select_related("grade").order_by("number"):
+        state = live.get(nozzle.pk)
+        order = order_by_nozzle.get(nozzle.pk)
+        nozzles.append(
+            {
+                "number": nozzle.number,
+                "grade": nozzle.grade.name,
+                "state": state.state if state else NozzleLiveState.OFFLINE,
+                "state_label": str(NozzleLiveState(state.state if state else NozzleLiveState.OFFLINE).label),
+                "volume_ml": state.volume_ml if state else 0,
+                "amount_fen": state.amount_fen if state else 0,
+                "dynamic_code": order.dynamic_code if order else "",
+            }
+        )
+    pending = [
+        {
+            "nozzle_number": order.nozzle.number,
+            "dynamic_code": order.dynamic_code,
+            "amount_fen": order.requested_amount_fen,
+            "status": order.status,
+            "status_label": str(OrderStatus(order.status).label),
+            "driver": str(order.driver),  # masked phone: attendants never see the full number
+            "waiting_seconds": int((now - order.created_at).total_seconds()),
+        }
+        for order in orders
+    ]
+    controllers_online = station_controllers_alive(station_id=station.pk)
+    alerts = (
+        []
+        if controllers_online
+        else [gettext("The pump controller is not responding: drivers cannot pay at the pump.")]
+    )
+    alerts += [
+        gettext("Nozzle %(n)s: a driver has paid and is waiting (code %(code)s)")
+        % {"n": order["nozzle_number"], "code": order["dynamic_code"]}
+        for order in pending
+        if order["status"] == OrderStatus.AUTHORIZED and order["waiting_seconds"] >= WAITING_ALERT_SECONDS
+    ]
+    return {
+        "station": station.name,
+        "controllers_online": controllers_online,
+        "nozzles": nozzles,
+        "pending_orders": pending,
+        "alerts": alerts,
+        "unpaid_fills": [
+            {
+                "nozzle_number": fill.nozzle_number,
+                "grade": fill.grade_name,
+                "volume_ml": fill.volume_ml,
+                "amount_fen": fill.amount_fen,
+                "minutes_ago": fill.minutes_ago,
+            }
+            for fill in unpaid_fill_list_for_station(station_id=station.pk)
+        ],
+        "wrong_fill_reports": [
+            {
+                "nozzle_number": order.nozzle.number,
+                "paid_fen": order.paid_fen,
+                "note": order.wrong_fill_reported,
+                "order_no": order.order_no,
+            }
+            for order in order_list_wrong_fill_reports(
+                station_id=station.pk, since=now - timedelta(minutes=settings.POSTPAID_WINDOW_MINUTES * 4)
+            )
+        ],
+    }

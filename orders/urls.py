@@ -1,0 +1,27 @@
+"""Paths are part of the product: printed nozzle QR codes and the browser tests use them."""
+
+from django.urls import path
+
+from orders import apis, views
+
+api_urlpatterns = [
+    path("orders/", apis.OrderCreateApi.as_view(), name="order-create"),
+    path("orders/quote/", apis.OrderQuoteApi.as_view(), name="order-quote"),
+    path("orders/<str:order_no>/", apis.OrderDetailApi.as_view(), name="order-detail"),
+]
+
+urlpatterns = [
+    path("me/", views.home, name="driver-home"),
+    path("orders/<str:order_no>/", views.order_detail, name="driver-order"),
+    path("orders/<str:order_no>/cancel/", views.order_cancel_view, name="driver-order-cancel"),
+    path("orders/<str:order_no>/wrong-fill/", views.order_wrong_fill, name="driver-order-wrong-fill"),
+    path("s/<slug:station_code>/pay-later/", views.pay_later, name="driver-pay-later"),
+    path("s/<slug:station_code>/<int:nozzle_number>/", views.nozzle_pay, name="driver-nozzle"),
+    path("console/<slug:station_code>/", views.forecourt_console, name="forecourt-console"),
+    path("console/<slug:station_code>/state/", views.forecourt_state, name="forecourt-state"),
+    path(
+        "console/<slug:station_code>/nozzles/<int:nozzle_number>/authorize/",
+        views.forecourt_authorize,
+        name="forecourt-authorize",
+    ),
+]

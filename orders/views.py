@@ -1,0 +1,215 @@
+"""The driver's pages around a sale (home, pay at the nozzle, order progress, pay later) and the
+attendant console. Pages are plain forms that work without JavaScript; scripts only add the live quote,
+the order's live progress and the console's refresh."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.exceptions import FuelpayError
+from core.money import yuan_to_fen
+from drivers.middleware import SESSION_DEVICE_KEY
+from drivers.permissions import driver_required
+from drivers.selectors import trusted_device_list_for_driver, vehicle_list_for_driver
+from marketing.selectors import promotion_list_for_driver
+from orders.models import FuelOrder
+from orders.selectors import (
+    forecourt_state_get,
+    order_list_for_driver,
+    order_quote_get,
+    order_view_get,
+    unpaid_fill_list_for_nozzle,
+)
+from orders.services import order_cancel, order_postpaid_pay, order_prepaid_create, order_report_wrong_fill
+from pumpgateway.enums import AuthorizationSource
+from pumpgateway.services import pump_authorization_request
+from stations.enums import StationStatus
+from stations.exceptions import NoPriceInEffect
+from stations.models import Nozzle, Station
+from stations.selectors import fuel_grade_list, nozzle_get_by_number, station_price_get, station_qs_visible_to
+from wallet.forms import amount_input_to_fen, number_input_to_int
+from wallet.selectors import contract_list_for_driver, wallet_balance_get, wallet_history_list
+
+# --- the driver's home -------------------------------------------------------------------------
+
+
+@driver_required
+def home(request):
+    """Wallet, orders, vehicles and devices on one page. It lives here, in the highest app it reads."""
+    driver = request.user.driver
+    rules, offers = promotion_list_for_driver()
+    context = {
+        "driver": driver,
+        "balance": wallet_balance_get(driver_id=driver.pk),
+        "tiers": settings.WALLET_TOP_UP_TIERS_FEN,
+        "bonus_rules": rules,
+        "contract_offers": offers,
+        "contracts": contract_list_for_driver(driver_id=driver.pk)[:5],
+        "history": wallet_history_list(driver_id=driver.pk, limit=15),
+        "orders": order_list_for_driver(driver_id=driver.pk, limit=5),
+        "vehicles": vehicle_list_for_driver(driver=driver),
+        "devices": trusted_device_list_for_driver(driver=driver),
+        "current_device_id": request.session.get(SESSION_DEVICE_KEY),
+        "grades": fuel_grade_list(),
+        "top_up_key": uuid.uuid4().hex,
+    }
+    return render(request, "orders/home.html", context)
+
+
+# --- pay at the nozzle (prepaid) -----------------------------------------------------------------
+
+
+def nozzle_pay(request, station_code: str, nozzle_number: int):
+    nozzle = nozzle_get_by_number(station_code=station_code, nozzle_number=nozzle_number)
+    try:
+        price = station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id)
+    except NoPriceInEffect:
+        price = None
+    driver = getattr(request.user, "driver", None) if request.user.is_authenticated else None
+    context = {
+        "nozzle": nozzle,
+        "station": nozzle.station,
+        "price": price,
+        "accepting_payments": nozzle.station.status == StationStatus.ACTIVE and price is not None,
+        "driver": driver,
+        "balance": wallet_balance_get(driver_id=driver.pk) if driver else None,
+        "presets": settings.ORDER_AMOUNT_PRESETS_FEN,
+        "fill_up_cap_fen": settings.ORDER_FILL_UP_CAP_FEN,
+        "order_key": request.POST.get("key") or uuid.uuid4().hex,
+        "selected": request.POST.get("choice", str(settings.ORDER_AMOUNT_PRESETS_FEN[1])),
+        "amount_yuan": request.POST.get("amount_yuan", ""),
+    }
+    if price is not None:
+        context["quotes"] = {
+            amount: order_quote_get(price=price, amount_fen=amount) for amount in settings.ORDER_AMOUNT_PRESETS_FEN
+        }
+    if request.method == "POST":
+        if driver is None:
+            return redirect(f"{reverse('driver-sign-in')}?next={request.path}")
+        choice = request.POST.get("choice", "")
+        try:
+            if choice == "fill_up":
+                amount = None
+            elif choice == "free":
+                amount = amount_input_to_fen(request.POST.get("amount_yuan", ""))
+            else:
+                amount = number_input_to_int(choice)
+            order = order_prepaid_create(
+                driver=driver,
+                nozzle=nozzle,
+                idempotency_key=context["order_key"][:80],
+                amount_fen=amount,
+                fill_up=choice == "fill_up",
+            )
+        except FuelpayError as error:
+            context["error"] = error
+        else:
+            return redirect("driver-order", order_no=order.order_no)
+    return render(request, "orders/nozzle.html", context)
+
+
+@driver_required
+def order_detail(request, order_no: str):
+    view = order_view_get(driver_id=request.user.driver.pk, order_no=order_no)
+    return render(request, "orders/order.html", {"view": view, "order": view.order})
+
+
+@driver_required
+@require_POST
+def order_cancel_view(request, order_no: str):
+    try:
+        order_cancel(driver=request.user.driver, order_no=order_no)
+    except FuelOrder.DoesNotExist as error:
+        raise Http404 from error
+    except FuelpayError as error:
+        messages.error(request, error.message)
+    return redirect("driver-order", order_no=order_no)
+
+
+# --- pay later (postpaid, 闪付) -------------------------------------------------------------------
+
+
+@driver_required
+def pay_later(request, station_code: str):
+    station = get_object_or_404(Station, code=station_code)
+    context = {"station": station, "key": request.POST.get("key") or uuid.uuid4().hex}
+    nozzle_number = request.GET.get("nozzle") or request.POST.get("nozzle")
+    if nozzle_number:
+        try:
+            nozzle = nozzle_get_by_number(station_code=station.code, nozzle_number=int(nozzle_number))
+        except (FuelpayError, ValueError):
+            context["error_message"] = _("There is no such nozzle at this station.")
+        else:
+            context["nozzle"] = nozzle
+            context["fills"] = unpaid_fill_list_for_nozzle(station_id=station.pk, nozzle_number=nozzle.number)
+    if request.method == "POST" and "fill" in request.POST:
+        try:
+            order = order_postpaid_pay(
+                driver=request.user.driver,
+                fill_id=number_input_to_int(request.POST["fill"]),
+                idempotency_key=context["key"][:80],
+            )
+        except FuelpayError as error:
+            context["error"] = error
+        else:
+            return redirect("driver-order", order_no=order.order_no)
+    return render(request, "orders/pay_later.html", context)
+
+
+@driver_required
+@require_POST
+def order_wrong_fill(request, order_no: str):
+    try:
+        order_report_wrong_fill(driver=request.user.driver, order_no=order_no, note=request.POST.get("note", ""))
+    except FuelOrder.DoesNotExist as error:
+        raise Http404 from error
+    except FuelpayError as error:
+        messages.error(request, error.message)
+    return redirect("driver-order", order_no=order_no)
+
+
+# --- the attendant console (加油员工作台) ---------------------------------------------------------
+
+
+def _station_for(request, station_code: str):
+    # Scoped: a manager of another station gets a 404, not the page.
+    return get_object_or_404(station_qs_visible_to(user=request.user), code=station_code)
+
+
+@login_required
+def forecourt_console(request, station_code: str):
+    station = _station_for(request, station_code)
+    return render(request, "orders/console.html", {"station": station})
+
+
+@login_required
+def forecourt_state(request, station_code: str):
+    return JsonResponse(forecourt_state_get(station=_station_for(request, station_code)))
+
+
+@login_required
+@require_POST
+def forecourt_authorize(request, station_code: str, nozzle_number: int):
+    """The attendant starts a pump without a prepaid order: the fill becomes an unpaid fill (postpaid)."""
+    station = _station_for(request, station_code)
+    nozzle = get_object_or_404(Nozzle, station=station, number=nozzle_number)
+    try:
+        amount_fen = yuan_to_fen(request.POST.get("amount_yuan") or "0") or settings.ORDER_FILL_UP_CAP_FEN
+        pump_authorization_request(
+            nozzle=nozzle,
+            source=AuthorizationSource.ATTENDANT,
+            preset_amount_fen=amount_fen,
+            requested_by=request.user,
+        )
+    except FuelpayError as error:
+        messages.error(request, error.message)
+    except ValueError:
+        messages.error(request, _("The amount is not valid."))
+    return redirect("forecourt-console", station_code=station.code)
