@@ -15,8 +15,12 @@ app.steps["worker"].add(PumpBridgeStep)
 
 # Every periodic job lives here, each with the reason it exists.
 app.conf.beat_schedule = {
-    # Holds whose nozzle was never used must give the driver's money back on their own.
+    # Holds with an expiry give the driver's money back on their own (a prepaid order's hold has none: the
+    # order releases it when its authorization ends).
     "wallet-release-expired-holds": {"task": "wallet.tasks.wallet_release_expired_holds_task", "schedule": 30.0},
+    # An open order whose authorization closed but whose news was lost (a task died) is settled here, so a
+    # lost task can never strand the driver's hold.
+    "orders-reconcile": {"task": "orders.tasks.orders_reconcile_task", "schedule": 60.0},
     # Tamper evidence: chain new journal entries in commit order without serialising postings.
     "wallet-extend-hash-chain": {"task": "wallet.tasks.ledger_chain_extend_task", "schedule": 10.0},
     # Contracts (合约加油) past their end date are closed and the remainder unfrozen.

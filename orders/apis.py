@@ -51,7 +51,7 @@ def _order_payload(view) -> dict:
         "order_no": order.order_no,
         "mode": order.mode,
         "status": view.display_status,
-        "status_label": view.status_label,
+        "status_label": view.message.status_label,
         "is_final": view.is_final,
         "station": order.station.name,
         "nozzle_number": order.nozzle.number,
@@ -67,7 +67,8 @@ def _order_payload(view) -> dict:
         "paid_fen": order.paid_fen,
         "lines": OrderLineOutputSerializer(view.lines, many=True).data,
         "failure_code": order.failure_code,
-        "failure_message": view.failure_message,
+        "failure_message": view.message.detail,
+        "debt_fen": order.debt_fen,
         "created_at": order.created_at,
         "paid_at": order.paid_at,
     }

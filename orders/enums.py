@@ -12,11 +12,36 @@ class OrderStatus(models.TextChoices):
     AUTHORIZED = "authorized", _("Lift the nozzle")
     FUELLING = "fuelling", _("Fuelling")
     PAID = "paid", _("Paid")
+    # The fill was not covered by the hold and the driver's balance could not pay the rest: the station is
+    # paid in full, the driver owes the difference. Someone should look (console alert, back office).
+    NEEDS_REVIEW = "needs_review", _("Not fully paid")
     CANCELLED = "cancelled", _("Cancelled")
     FAILED = "failed", _("Failed")
 
 
 OPEN_ORDER_STATUSES = (OrderStatus.AUTHORIZING, OrderStatus.AUTHORIZED, OrderStatus.FUELLING)
+
+
+class OrderCause(models.TextChoices):
+    """What moved an order: who (driver, pump, the platform itself) and what happened."""
+
+    DRIVER_ORDER = "driver:order", _("Driver confirmed the amount")
+    DRIVER_POSTPAID_PAY = "driver:postpaid_pay", _("Driver paid a fill")
+    DRIVER_CANCEL = "driver:cancel", _("Driver cancelled")
+    PUMP_AUTHORISED = "pump:authorised", _("Pump confirmed the authorization")
+    PUMP_FUELLING = "pump:fuelling", _("Pump started fuelling")
+    PUMP_COMPLETED = "pump:completed", _("Pump finished")
+    PUMP_CANCELLED = "pump:cancelled", _("Pump authorization cancelled")
+    PUMP_REFUSED = "pump:refused", _("Pump refused the authorization")
+    SYSTEM_LATE_CAPTURE = "system:late_capture", _("Paid from the balance after fuelling")
+
+
+class OrderProblem(models.TextChoices):
+    """Failure codes of the order's own (the pump's end reasons are the others, see AuthorizationEndReason)."""
+
+    NO_FUEL = "no_fuel", _("Hung up without fuelling")
+    HOLD_LAPSED = "hold_lapsed", _("The reservation had lapsed before the fill")
+    OVER_HOLD = "over_hold", _("The fill came to more than the reservation")
 
 
 class OrderLineKind(models.TextChoices):
@@ -26,8 +51,7 @@ class OrderLineKind(models.TextChoices):
 
 
 class OrderErrorCode(models.TextChoices):
-    NOT_FOUND = "order_not_found"
     FILL_ALREADY_PAID = "order_fill_already_paid"
     FILL_NOT_PAYABLE = "order_fill_not_payable"
-    AMOUNT_INVALID = "order_amount_invalid"
     NOT_CANCELLABLE = "order_not_cancellable"
+    TRANSITION_NOT_ALLOWED = "order_transition_not_allowed"

@@ -21,3 +21,11 @@ class OrderNotCancellable(FuelpayError):
     code = OrderErrorCode.NOT_CANCELLABLE
     http_status = status.HTTP_409_CONFLICT
     default_message = _("Fuelling has started; the order will be settled when the nozzle is hung up.")
+
+
+class OrderTransitionNotAllowed(FuelpayError):
+    """A programming or sequencing error: the order cannot move from its status to the one asked for."""
+
+    code = OrderErrorCode.TRANSITION_NOT_ALLOWED
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This order cannot change to that status now.")

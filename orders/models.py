@@ -1,10 +1,11 @@
 """Sales at a nozzle. The tables were created by the wallet app and keep their names."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from marketing.enums import Funder
-from orders.enums import OrderLineKind, OrderMode, OrderStatus
+from orders.enums import OrderCause, OrderLineKind, OrderMode, OrderStatus
 
 
 class FuelOrder(models.Model):
@@ -34,8 +35,11 @@ class FuelOrder(models.Model):
     discount_fen = models.BigIntegerField(default=0)
     paid_fen = models.BigIntegerField(default=0)
     dynamic_code = models.CharField(max_length=6)
+    # An AuthorizationEndReason or an OrderProblem value; orders.lifecycle words it for the driver.
     failure_code = models.CharField(max_length=40, blank=True)
-    failure_message = models.CharField(max_length=200, blank=True)
+    # Collected from the driver is paid_fen; what the driver's balance could not cover is owed (the
+    # driver's receivable in the ledger; the station was paid the full fill amount).
+    debt_fen = models.BigIntegerField(default=0)
     wrong_fill_reported = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=80)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -61,3 +65,19 @@ class OrderLine(models.Model):
     class Meta:
         ordering = ["pk"]
         db_table = "wallet_orderline"
+
+
+class OrderStatusChange(models.Model):
+    """Audit trail: every status an order took, what caused it, who (a person, if one did) and when.
+    Written only by orders.lifecycle.order_transition, in the transaction of the change."""
+
+    order = models.ForeignKey(FuelOrder, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=12, blank=True)  # "": the order was created
+    to_status = models.CharField(max_length=12, choices=OrderStatus.choices)
+    cause = models.CharField(max_length=40, choices=OrderCause.choices)
+    failure_code = models.CharField(max_length=40, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]

@@ -6,13 +6,13 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from core.money import volume_for_amount_ml
+from core.money import format_fen, volume_for_amount_ml
 from orders.enums import OPEN_ORDER_STATUSES, OrderStatus
+from orders.lifecycle import SETTLING, OrderMessage, order_message
 from orders.models import FuelOrder, OrderLine
 from orders.pricing import PriceLine, fuel_price_lines
-from pumpgateway.enums import AuthorizationEndReason, AuthorizationStatus, NozzleLiveState
+from pumpgateway.enums import CLOSED_AUTHORIZATION_STATUSES, AuthorizationStatus, NozzleLiveState
 from pumpgateway.selectors import (
     nozzle_live_get,
     nozzle_live_list_for_station,
@@ -56,7 +56,6 @@ _LIVE_STATUS = {
     AuthorizationStatus.AUTHORISED: OrderStatus.AUTHORIZED,
     AuthorizationStatus.FUELLING: OrderStatus.FUELLING,
 }
-SETTLING = "settling"
 
 
 @dataclass(frozen=True)
@@ -66,24 +65,11 @@ class OrderView:
     live_volume_ml: int
     live_amount_fen: int
     lines: list[OrderLine]
+    message: OrderMessage
 
     @property
     def is_final(self) -> bool:
         return self.display_status not in (*OPEN_ORDER_STATUSES, SETTLING)
-
-    @property
-    def status_label(self) -> str:
-        return order_status_label(self.display_status)
-
-    @property
-    def failure_message(self) -> str:
-        """In the reader's language: pump failures are stored as codes by the worker."""
-        code = self.order.failure_code
-        if code in AuthorizationEndReason.values:
-            return str(AuthorizationEndReason(code).label)
-        if code == "no_fuel":
-            return str(_("The nozzle was hung up without fuelling. Your money has been released."))
-        return "" if self.order.status == OrderStatus.PAID else self.order.failure_message
 
 
 def order_view_get(*, driver_id: int, order_no: str) -> OrderView:
@@ -97,7 +83,8 @@ def order_view_get(*, driver_id: int, order_no: str) -> OrderView:
         if status in (OrderStatus.FUELLING, SETTLING):
             live = nozzle_live_get(nozzle_id=order.nozzle_id)
             volume, amount = live.volume_ml, live.amount_fen
-    return OrderView(order, status, volume, amount, list(order.lines.all()))
+    message = order_message(status=status, failure_code=order.failure_code, debt_fen=order.debt_fen)
+    return OrderView(order, status, volume, amount, list(order.lines.all()), message)
 
 
 def order_list_for_driver(*, driver_id: int, limit: int = 10) -> QuerySet[FuelOrder]:
@@ -145,12 +132,6 @@ def unpaid_fill_list_for_nozzle(*, station_id: int, nozzle_number: int) -> list[
     return [fill for fill in unpaid_fill_list_for_station(station_id=station_id) if fill.nozzle_number == nozzle_number]
 
 
-def order_status_label(status: str) -> str:
-    if status == SETTLING:
-        return str(_("Fuelling finished, settling the payment"))
-    return str(OrderStatus(status).label)
-
-
 def order_list_open_for_station(*, station_id: int) -> QuerySet[FuelOrder]:
     """Prepaid orders waiting at the pumps, for the attendant console (with their dynamic codes)."""
     return (
@@ -169,8 +150,32 @@ def order_list_wrong_fill_reports(*, station_id: int, since: datetime) -> QueryS
     )
 
 
+def order_list_needing_review(*, station_id: int, since: datetime) -> QuerySet[FuelOrder]:
+    """Fills the driver has not fully paid (the platform carries the debt): the attendant should look."""
+    return (
+        FuelOrder.objects.filter(station_id=station_id, status=OrderStatus.NEEDS_REVIEW, created_at__gte=since)
+        .select_related("nozzle", "driver")
+        .order_by("-pk")
+    )
+
+
+def order_list_stale_open(*, closed_before: datetime) -> list[int]:
+    """Authorization ids of open orders whose authorization closed before the given moment."""
+    return list(
+        FuelOrder.objects.filter(
+            status__in=OPEN_ORDER_STATUSES,
+            authorization__status__in=CLOSED_AUTHORIZATION_STATUSES,
+            authorization__closed_at__lt=closed_before,
+        )
+        .order_by("pk")
+        .values_list("authorization_id", flat=True)
+    )
+
+
 # An authorized prepaid order nobody has lifted the nozzle for this long raises an alert on the console.
 WAITING_ALERT_SECONDS = 30
+# Orders that were not fully paid stay on the console this long.
+REVIEW_ALERT_HOURS = 24
 
 
 def forecourt_state_get(*, station) -> dict:
@@ -200,7 +205,7 @@ def forecourt_state_get(*, station) -> dict:
             "dynamic_code": order.dynamic_code,
             "amount_fen": order.requested_amount_fen,
             "status": order.status,
-            "status_label": str(OrderStatus(order.status).label),
+            "status_label": order_message(status=order.status).status_label,
             "driver": str(order.driver),  # masked phone: attendants never see the full number
             "waiting_seconds": int((now - order.created_at).total_seconds()),
         }
@@ -217,6 +222,20 @@ def forecourt_state_get(*, station) -> dict:
         % {"n": order["nozzle_number"], "code": order["dynamic_code"]}
         for order in pending
         if order["status"] == OrderStatus.AUTHORIZED and order["waiting_seconds"] >= WAITING_ALERT_SECONDS
+    ]
+    alerts += [
+        gettext(
+            "Nozzle %(n)s: order %(order_no)s, a fill of %(fill)s, is not fully paid; driver %(driver)s owes "
+            "%(debt)s. The station is paid in full. Please check the car and tell the driver."
+        )
+        % {
+            "n": order.nozzle.number,
+            "order_no": order.order_no,
+            "fill": format_fen(order.paid_fen + order.debt_fen),
+            "driver": str(order.driver),
+            "debt": format_fen(order.debt_fen),
+        }
+        for order in order_list_needing_review(station_id=station.pk, since=now - timedelta(hours=REVIEW_ALERT_HOURS))
     ]
     return {
         "station": station.name,

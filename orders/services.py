@@ -1,6 +1,14 @@
-"""Pay at the pump. Prepaid: hold → authorize the nozzle → the pump's fill is captured, the rest
-released. Postpaid: the attendant authorizes, the driver pays the fill afterwards, exactly once."""
+"""Pay at the pump. Prepaid: hold + order + pump authorization in one transaction → the pump's news moves
+the order (orders.lifecycle) → the fill is captured, the rest released. Postpaid: the attendant
+authorizes, the driver pays the fill afterwards, exactly once.
 
+Lock order (no path takes these the other way round): an order's row, then its hold's row, then the
+driver's wallet rows, then system ledger rows; and the driver's wallet rows before the pump binding row
+(a prepaid order). The pump gateway's own writes lock the binding and authorizations only, and tell the
+order side after they commit (pumpgateway.listeners).
+"""
+
+import logging
 import secrets
 from datetime import timedelta
 
@@ -8,15 +16,25 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.exceptions import FuelpayError
 from drivers.models import Driver
-from orders.enums import OrderMode, OrderStatus
+from orders.enums import OPEN_ORDER_STATUSES, OrderCause, OrderMode, OrderProblem, OrderStatus
 from orders.exceptions import FillAlreadyPaid, FillNotPayable, OrderNotCancellable
+from orders.lifecycle import order_transition
 from orders.locks import order_select_for_update
 from orders.models import FuelOrder, OrderLine
 from orders.pricing import fuel_price_lines
+from orders.selectors import order_list_stale_open
 from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus, NozzleLiveState
-from pumpgateway.exceptions import ControllerOffline, NozzleBusy, PumpNotConfigured, PumpOffline
+from pumpgateway.exceptions import (
+    AuthorizationNotCancellable,
+    ControllerOffline,
+    NozzleBusy,
+    PumpNotConfigured,
+    PumpOffline,
+)
 from pumpgateway.selectors import (
+    AuthorizationView,
     authorization_get,
     fill_get,
     line_bridge_alive,
@@ -27,12 +45,22 @@ from pumpgateway.services import BUSY_STATES, pump_authorization_cancel, pump_au
 from stations.enums import StationStatus
 from stations.exceptions import StationNotActive
 from stations.models import Nozzle
-from stations.selectors import station_price_get
+from stations.selectors import PriceInEffect, station_price_get
 from wallet.enums import HoldStatus
-from wallet.exceptions import IdempotencyConflict, InsufficientFunds, InvalidAmount
-from wallet.selectors import wallet_balance_get
-from wallet.services.holds import hold_capture, hold_place, hold_release, wallet_hold_place, wallet_hold_release
+from wallet.exceptions import DebtOutstanding, IdempotencyConflict, InsufficientFunds, InvalidAmount
+from wallet.locks import driver_accounts_select_for_update, hold_select_for_update
+from wallet.selectors import WalletBalance, wallet_balance_get
+from wallet.services.debt import late_capture_post
+from wallet.services.holds import hold_capture, hold_place, hold_release
 from wallet.services.ledger import ledger_transaction
+
+logger = logging.getLogger(__name__)
+# An open order whose authorization closed this long ago missed its news (a lost task): settle it now.
+RECONCILE_AFTER = timedelta(minutes=1)
+_CLOSED_BY_PUMP = {
+    AuthorizationStatus.CANCELLED: (OrderStatus.CANCELLED, OrderCause.PUMP_CANCELLED),
+    AuthorizationStatus.REFUSED: (OrderStatus.FAILED, OrderCause.PUMP_REFUSED),
+}
 
 
 def _new_order_no() -> str:
@@ -44,41 +72,14 @@ def _dynamic_code() -> str:
     return f"{secrets.randbelow(10**4):04d}"
 
 
-def _check_station_and_price(nozzle: Nozzle):
+def _check_station_and_price(nozzle: Nozzle) -> PriceInEffect:
     if nozzle.station.status != StationStatus.ACTIVE:
         raise StationNotActive()
     return station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id)
 
 
-def _prepaid_amount(*, driver: Driver, station_id: int, amount_fen: int | None, fill_up: bool) -> int:
-    if fill_up:
-        balance = wallet_balance_get(driver_id=driver.pk)
-        usable = balance.available_fen + balance.contract_fen - balance.contract_held_fen
-        amount_fen = min(settings.ORDER_FILL_UP_CAP_FEN, usable)
-        if amount_fen < settings.ORDER_MIN_AMOUNT_FEN:
-            raise InsufficientFunds(extra={"available_fen": usable})
-        return amount_fen
-    if type(amount_fen) is not int or not settings.ORDER_MIN_AMOUNT_FEN <= amount_fen <= settings.ORDER_MAX_AMOUNT_FEN:
-        raise InvalidAmount(extra={"min_fen": settings.ORDER_MIN_AMOUNT_FEN, "max_fen": settings.ORDER_MAX_AMOUNT_FEN})
-    return amount_fen
-
-
-def order_prepaid_create(
-    *,
-    driver: Driver,
-    nozzle: Nozzle,
-    idempotency_key: str,
-    amount_fen: int | None = None,
-    fill_up: bool = False,
-) -> FuelOrder:
-    """一键加油: hold the money, then ask the pump bridge to authorize the nozzle with that preset."""
-    existing = FuelOrder.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if existing.nozzle_id != nozzle.pk:
-            raise IdempotencyConflict()
-        return existing
-    price = _check_station_and_price(nozzle)
-    # Refused before any money is held: nothing to release, nothing in the journal.
+def _check_pump_reachable(nozzle: Nozzle) -> None:
+    """Quick refusals before any lock (the authorization request checks again under the binding lock)."""
     binding = pump_binding_for_nozzle(nozzle_id=nozzle.pk)
     if binding is None:
         raise PumpNotConfigured()
@@ -89,117 +90,224 @@ def order_prepaid_create(
         raise PumpOffline()
     if live.state in BUSY_STATES:
         raise NozzleBusy()
-    amount = _prepaid_amount(driver=driver, station_id=nozzle.station_id, amount_fen=amount_fen, fill_up=fill_up)
+
+
+def _prepaid_amount(*, balance: WalletBalance, amount_fen: int | None, fill_up: bool) -> int:
+    if fill_up:
+        usable = balance.available_fen + balance.contract_fen - balance.contract_held_fen
+        amount_fen = min(settings.ORDER_FILL_UP_CAP_FEN, usable)
+        if amount_fen < settings.ORDER_MIN_AMOUNT_FEN:
+            raise InsufficientFunds(extra={"available_fen": usable})
+        return amount_fen
+    if type(amount_fen) is not int or not settings.ORDER_MIN_AMOUNT_FEN <= amount_fen <= settings.ORDER_MAX_AMOUNT_FEN:
+        raise InvalidAmount(extra={"min_fen": settings.ORDER_MIN_AMOUNT_FEN, "max_fen": settings.ORDER_MAX_AMOUNT_FEN})
+    return amount_fen
+
+
+def _replayed_order(*, driver: Driver, nozzle: Nozzle, idempotency_key: str) -> FuelOrder | None:
+    existing = FuelOrder.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
+    if existing is not None and existing.nozzle_id != nozzle.pk:
+        raise IdempotencyConflict()
+    return existing
+
+
+@ledger_transaction
+def order_prepaid_create(
+    *,
+    driver: Driver,
+    nozzle: Nozzle,
+    idempotency_key: str,
+    amount_fen: int | None = None,
+    fill_up: bool = False,
+) -> FuelOrder:
+    """一键加油, in one durable transaction: lock the driver's wallet rows, hold the amount (the order owns
+    the hold: it never expires on its own), write the order, queue the nozzle's authorization (locking the
+    pump binding row). Any refusal rolls all of it back, so no hold is ever left to release."""
+    replay = _replayed_order(driver=driver, nozzle=nozzle, idempotency_key=idempotency_key)
+    if replay is not None:
+        return replay
+    price = _check_station_and_price(nozzle)
+    _check_pump_reachable(nozzle)
+    driver_accounts_select_for_update(driver_ids=[driver.pk])
+    replay = _replayed_order(driver=driver, nozzle=nozzle, idempotency_key=idempotency_key)  # a racing twin won
+    if replay is not None:
+        return replay
+    balance = wallet_balance_get(driver_id=driver.pk)
+    if balance.debt_fen:
+        raise DebtOutstanding(extra={"debt_fen": balance.debt_fen})
+    amount = _prepaid_amount(balance=balance, amount_fen=amount_fen, fill_up=fill_up)
     order_no = _new_order_no()
-    hold = wallet_hold_place(
+    hold = hold_place(
         driver_id=driver.pk,
         station_id=nozzle.station_id,
         amount_fen=amount,
         reference=order_no,
         idempotency_key=f"order:{driver.pk}:{idempotency_key}",
-        ttl_seconds=settings.ORDER_HOLD_TTL_SECONDS,
+        owner_releases=True,
     )
-    try:
-        with transaction.atomic(durable=True):
-            order = FuelOrder.objects.create(
-                order_no=hold.reference,
-                mode=OrderMode.PREPAID,
-                status=OrderStatus.AUTHORIZING,
-                driver=driver,
-                station_id=nozzle.station_id,
-                nozzle=nozzle,
-                grade_name=price.grade_name,
-                list_price_fen_per_litre=price.list_price_fen_per_litre,
-                price_fen_per_litre=price.price_fen_per_litre,
-                requested_amount_fen=amount,
-                hold=hold,
-                dynamic_code=_dynamic_code(),
-                idempotency_key=idempotency_key,
-            )
-            order.authorization = pump_authorization_request(
-                nozzle=nozzle,
-                source=AuthorizationSource.PREPAID,
-                preset_amount_fen=amount,
-                external_reference=order.order_no,
-            )
-            order.save(update_fields=["authorization"])
-    except (PumpOffline, NozzleBusy, PumpNotConfigured):
-        wallet_hold_release(hold_id=hold.pk)
-        raise
+    order = FuelOrder(
+        order_no=order_no,
+        mode=OrderMode.PREPAID,
+        driver=driver,
+        station_id=nozzle.station_id,
+        nozzle=nozzle,
+        grade_name=price.grade_name,
+        list_price_fen_per_litre=price.list_price_fen_per_litre,
+        price_fen_per_litre=price.price_fen_per_litre,
+        requested_amount_fen=amount,
+        hold=hold,
+        dynamic_code=_dynamic_code(),
+        idempotency_key=idempotency_key,
+    )
+    order_transition(order=order, to_status=OrderStatus.AUTHORIZING, cause=OrderCause.DRIVER_ORDER, actor=driver.user)
+    order.authorization = pump_authorization_request(
+        nozzle=nozzle,
+        source=AuthorizationSource.PREPAID,
+        preset_amount_fen=amount,
+        external_reference=order.order_no,
+    )
+    order.save(update_fields=["authorization"])
     return order
 
 
-def _receipt_lines(order: FuelOrder, *, volume_ml: int, paid_fen: int) -> None:
+def _receipt_lines(order: FuelOrder, *, volume_ml: int, amount_fen: int) -> None:
+    """The fill at list price, then each discount down to amount_fen (what the fill costs the driver)."""
     lines = fuel_price_lines(
         grade_name=order.grade_name,
         volume_ml=volume_ml,
-        paid_fen=paid_fen,
+        paid_fen=amount_fen,
         list_price_fen_per_litre=order.list_price_fen_per_litre,
     )
     order.volume_ml, order.fuel_amount_fen = volume_ml, lines[0].amount_fen
-    order.discount_fen, order.paid_fen = lines[0].amount_fen - paid_fen, paid_fen
+    order.discount_fen = lines[0].amount_fen - amount_fen
     OrderLine.objects.bulk_create(
         OrderLine(order=order, kind=line.kind, label=line.label, amount_fen=line.amount_fen, funder=line.funder)
         for line in lines
     )
 
 
-def _fail(order: FuelOrder, status: str, reason: str) -> None:
-    order.status = status
-    order.failure_code = reason
-    order.failure_message = str(AuthorizationEndReason(reason).label) if reason in AuthorizationEndReason.values else ""
-    order.save(update_fields=["status", "failure_code", "failure_message"])
+def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
+    """The pump delivered view.fill_amount_fen. Covered by the held reservation: capture it, PAID. Not
+    covered (the hold had lapsed, or the fill is larger): NEEDS_REVIEW, capture what the hold covers, and
+    collect the rest late from the balance; what the balance cannot pay becomes the driver's debt."""
+    fill_fen = view.fill_amount_fen
+    hold = hold_select_for_update(hold_id=order.hold_id)
+    order.fill_id = view.fill_id
+    _receipt_lines(order, volume_ml=view.fill_volume_ml, amount_fen=fill_fen)
+    if hold.status == HoldStatus.HELD and fill_fen <= hold.amount_fen:
+        hold_capture(hold_id=hold.pk, amount_fen=fill_fen)
+        order.paid_fen, order.paid_at = fill_fen, timezone.now()
+        order.save()
+        order_transition(order=order, to_status=OrderStatus.PAID, cause=OrderCause.PUMP_COMPLETED)
+        return
+    problem = OrderProblem.OVER_HOLD if hold.status == HoldStatus.HELD else OrderProblem.HOLD_LAPSED
+    order.save()
+    order_transition(
+        order=order, to_status=OrderStatus.NEEDS_REVIEW, cause=OrderCause.PUMP_COMPLETED, failure_code=problem
+    )
+    captured = 0
+    if hold.status == HoldStatus.HELD:
+        captured = hold_capture(hold_id=hold.pk, amount_fen=hold.amount_fen).captured_fen
+    late = late_capture_post(
+        driver_id=order.driver_id,
+        station_id=order.station_id,
+        amount_fen=fill_fen - captured,
+        reference=order.order_no,
+        idempotency_key=f"order:{order.pk}",
+    )
+    order.paid_fen, order.debt_fen = captured + late.collected_fen, late.debt_fen
+    logger.warning(
+        "fill not covered by its hold",
+        extra={"order": order.order_no, "problem": problem, "fill_fen": fill_fen, "debt_fen": late.debt_fen},
+    )
+    if late.debt_fen:
+        order.save(update_fields=["paid_fen", "debt_fen"])
+        return
+    order.paid_at = timezone.now()
+    order.save(update_fields=["paid_fen", "debt_fen", "paid_at"])
+    order_transition(
+        order=order, to_status=OrderStatus.PAID, cause=OrderCause.SYSTEM_LATE_CAPTURE, failure_code=problem
+    )
+
+
+def _order_release(order: FuelOrder, *, to_status: str, cause: str, failure_code: str, actor=None) -> None:
+    hold_release(hold_id=order.hold_id)
+    order_transition(order=order, to_status=to_status, cause=cause, failure_code=failure_code, actor=actor)
+
+
+def _order_apply_pump(order: FuelOrder, view: AuthorizationView) -> None:
+    """Bring an open order (row locked) up to its authorization's current status."""
+    match view.status:
+        case AuthorizationStatus.AUTHORISED if order.status == OrderStatus.AUTHORIZING:
+            order_transition(order=order, to_status=OrderStatus.AUTHORIZED, cause=OrderCause.PUMP_AUTHORISED)
+        case AuthorizationStatus.FUELLING if order.status != OrderStatus.FUELLING:
+            order_transition(order=order, to_status=OrderStatus.FUELLING, cause=OrderCause.PUMP_FUELLING)
+        case AuthorizationStatus.COMPLETED if view.fill_amount_fen:
+            _order_settle_fill(order, view)
+        case AuthorizationStatus.COMPLETED:
+            _order_release(
+                order,
+                to_status=OrderStatus.CANCELLED,
+                cause=OrderCause.PUMP_COMPLETED,
+                failure_code=OrderProblem.NO_FUEL,
+            )
+        case AuthorizationStatus.CANCELLED | AuthorizationStatus.REFUSED:
+            to_status, cause = _CLOSED_BY_PUMP[view.status]
+            _order_release(order, to_status=to_status, cause=cause, failure_code=view.reason)
 
 
 @ledger_transaction
 def order_sync_from_pump(*, authorization_id: int) -> FuelOrder | None:
-    """Apply the pump's news to the order, exactly once: capture on a fill, release otherwise."""
-    order = FuelOrder.objects.filter(authorization_id=authorization_id).values_list("pk", flat=True).first()
-    if order is None:
-        return None  # attendant (postpaid) authorizations have no order until the driver pays
-    order = order_select_for_update(order_id=order)
-    if order.status not in (OrderStatus.AUTHORIZING, OrderStatus.AUTHORIZED, OrderStatus.FUELLING):
-        return order
-    view = authorization_get(authorization_id=authorization_id)
-    if view.status == AuthorizationStatus.AUTHORISED:
-        order.status = OrderStatus.AUTHORIZED
-    elif view.status == AuthorizationStatus.FUELLING:
-        order.status = OrderStatus.FUELLING
-    elif view.status == AuthorizationStatus.COMPLETED and view.fill_amount_fen:
-        hold = order.hold
-        paid = min(view.fill_amount_fen, hold.amount_fen)
-        if hold.status == HoldStatus.HELD:
-            hold_capture(hold_id=hold.pk, amount_fen=paid)
-        _receipt_lines(order, volume_ml=view.fill_volume_ml, paid_fen=paid)
-        order.fill_id, order.status, order.paid_at = view.fill_id, OrderStatus.PAID, timezone.now()
-        if view.fill_amount_fen > hold.amount_fen:
-            order.failure_code = "over_hold"
-            order.failure_message = f"pump amount {view.fill_amount_fen} exceeded the hold {hold.amount_fen}"
-        order.save()
-        return order
-    elif view.status in (AuthorizationStatus.COMPLETED, AuthorizationStatus.CANCELLED, AuthorizationStatus.REFUSED):
-        hold_release(hold_id=order.hold_id)
-        if view.status == AuthorizationStatus.COMPLETED:
-            _fail(order, OrderStatus.CANCELLED, "no_fuel")
-        else:
-            _fail(
-                order,
-                OrderStatus.FAILED if view.status == AuthorizationStatus.REFUSED else OrderStatus.CANCELLED,
-                view.reason,
-            )
-        return order
-    order.save(update_fields=["status"])
+    """Apply the pump's news to the order, exactly once (row lock + status): capture on a fill, release
+    otherwise. Attendant (postpaid) authorizations have no order until the driver pays: None."""
+    order_id = FuelOrder.objects.filter(authorization_id=authorization_id).values_list("pk", flat=True).first()
+    if order_id is None:
+        return None
+    order = order_select_for_update(order_id=order_id)
+    if order.status in OPEN_ORDER_STATUSES:
+        _order_apply_pump(order, authorization_get(authorization_id=authorization_id))
     return order
 
 
+@ledger_transaction
 def order_cancel(*, driver: Driver, order_no: str) -> FuelOrder:
-    order = FuelOrder.objects.get(driver=driver, order_no=order_no)
-    if order.status == OrderStatus.FUELLING:
+    """The driver cancels before fuelling: the authorization is cancelled and the hold released at once."""
+    order_id = FuelOrder.objects.values_list("pk", flat=True).get(driver=driver, order_no=order_no)
+    order = order_select_for_update(order_id=order_id)
+    if order.status not in OPEN_ORDER_STATUSES:
+        return order
+    view = authorization_get(authorization_id=order.authorization_id)
+    if order.status == OrderStatus.FUELLING or view.status == AuthorizationStatus.FUELLING:
         raise OrderNotCancellable()
-    if order.status in (OrderStatus.AUTHORIZING, OrderStatus.AUTHORIZED) and order.authorization_id:
+    if view.status not in (AuthorizationStatus.REQUESTED, AuthorizationStatus.SENT, AuthorizationStatus.AUTHORISED):
+        _order_apply_pump(order, view)  # the pump's news got here first
+        return order
+    try:
         pump_authorization_cancel(authorization_id=order.authorization_id)
-    order.refresh_from_db()
+    except AuthorizationNotCancellable as error:
+        raise OrderNotCancellable() from error
+    _order_release(
+        order,
+        to_status=OrderStatus.CANCELLED,
+        cause=OrderCause.DRIVER_CANCEL,
+        failure_code=AuthorizationEndReason.CANCELLED,
+        actor=driver.user,
+    )
     return order
+
+
+def orders_reconcile(*, now=None) -> int:
+    """Open orders whose authorization closed a while ago never got the pump's news (a task was lost):
+    settle each now, in its own transaction. Returns how many were settled."""
+    settled = 0
+    for authorization_id in order_list_stale_open(closed_before=(now or timezone.now()) - RECONCILE_AFTER):
+        try:
+            order_sync_from_pump(authorization_id=authorization_id)
+        except FuelpayError:
+            logger.exception("order could not be reconciled", extra={"authorization": authorization_id})
+            continue
+        settled += 1
+    return settled
 
 
 @ledger_transaction
@@ -235,7 +343,6 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
     order = FuelOrder(
         order_no=order_no,
         mode=OrderMode.POSTPAID,
-        status=OrderStatus.PAID,
         driver=driver,
         station_id=nozzle.station_id,
         nozzle=nozzle,
@@ -244,17 +351,20 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
         price_fen_per_litre=fill.price_fen_per_litre,
         hold=hold,
         fill_id=fill_id,
+        paid_fen=fill.amount_fen,
         dynamic_code=_dynamic_code(),
         idempotency_key=idempotency_key,
         paid_at=timezone.now(),
     )
     try:
         with transaction.atomic():
-            order.save()
+            order_transition(
+                order=order, to_status=OrderStatus.PAID, cause=OrderCause.DRIVER_POSTPAID_PAY, actor=driver.user
+            )
     except IntegrityError as error:
         raise FillAlreadyPaid() from error  # a concurrent payer won; this whole payment rolls back
-    _receipt_lines(order, volume_ml=fill.volume_ml, paid_fen=fill.amount_fen)
-    order.save()
+    _receipt_lines(order, volume_ml=fill.volume_ml, amount_fen=fill.amount_fen)
+    order.save(update_fields=["volume_ml", "fuel_amount_fen", "discount_fen"])
     return order
 
 

@@ -14,3 +14,10 @@ def order_pump_update_task(self, authorization_id: int) -> None:
     from orders.services import order_sync_from_pump
 
     order_sync_from_pump(authorization_id=authorization_id)
+
+
+@shared_task(bind=True)
+def orders_reconcile_task(self) -> int:
+    from orders.services import orders_reconcile
+
+    return orders_reconcile()

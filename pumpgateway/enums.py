@@ -37,6 +37,11 @@ OPEN_AUTHORIZATION_STATUSES = (
     AuthorizationStatus.AUTHORISED,
     AuthorizationStatus.FUELLING,
 )
+CLOSED_AUTHORIZATION_STATUSES = (
+    AuthorizationStatus.COMPLETED,
+    AuthorizationStatus.CANCELLED,
+    AuthorizationStatus.REFUSED,
+)
 
 
 class CommandKind(models.TextChoices):
@@ -71,15 +76,12 @@ class PumpErrorCode(models.TextChoices):
 
 
 class AuthorizationEndReason(models.TextChoices):
-    """Why an authorization ended without a normal fill; the order side turns these into driver messages."""
+    """Why an authorization ended without a normal fill (for staff; orders.lifecycle words it for drivers)."""
 
-    NOT_LIFTED = "not_lifted", _("The nozzle was not lifted in time. Your money has been released.")
-    PUMP_OFFLINE = "pump_offline", _("The pump went offline. Your money has been released.")
-    NOT_CONFIRMED = "not_confirmed", _("The pump did not confirm the authorization. Your money has been released.")
-    CONTROLLER_UNRESPONSIVE = (
-        "controller_unresponsive",
-        _("The station's pump controller is not responding. Your money has been released."),
-    )
-    PUMP_BUSY = "pump_busy", _("The pump was busy. Your money has been released.")
-    RESET_AT_PUMP = "reset_at_pump", _("The pump was reset before fuelling. Your money has been released.")
-    CANCELLED = "cancelled", _("The order was cancelled. Your money has been released.")
+    NOT_LIFTED = "not_lifted", _("Nozzle not lifted in time")
+    PUMP_OFFLINE = "pump_offline", _("Pump went offline")
+    NOT_CONFIRMED = "not_confirmed", _("Pump did not confirm the authorization")
+    CONTROLLER_UNRESPONSIVE = "controller_unresponsive", _("Pump controller not responding")
+    PUMP_BUSY = "pump_busy", _("Pump busy")
+    RESET_AT_PUMP = "reset_at_pump", _("Pump reset before fuelling")
+    CANCELLED = "cancelled", _("Cancelled")

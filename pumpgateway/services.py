@@ -14,6 +14,7 @@ from django.utils import timezone
 from pumpgateway.bridge import OutboundCommand
 from pumpgateway.dart.transactions import CD1, CD2, CD3, CD4, CD5, Command, PumpStatus
 from pumpgateway.enums import (
+    CLOSED_AUTHORIZATION_STATUSES,
     OPEN_AUTHORIZATION_STATUSES,
     AuthorizationSource,
     AuthorizationStatus,
@@ -57,7 +58,6 @@ AUTHORIZE_CONFIRM_SECONDS = 3
 RESYNC_SECONDS = 3
 # A request the bridge has not picked up in this long is stale (bridge down): the driver is told.
 REQUEST_STALE_SECONDS = 30
-CLOSED_STATUSES = (AuthorizationStatus.COMPLETED, AuthorizationStatus.CANCELLED, AuthorizationStatus.REFUSED)
 BUSY_STATES = (
     NozzleLiveState.AUTHORISED,
     NozzleLiveState.FUELLING,
@@ -344,7 +344,7 @@ class DjangoBridgeStore:
     def command_is_pending(self, command_id: int) -> bool:
         return (
             PumpCommand.objects.filter(pk=command_id, status=CommandStatus.PENDING)
-            .exclude(kind=CommandKind.AUTHORIZE, authorization__status__in=CLOSED_STATUSES)
+            .exclude(kind=CommandKind.AUTHORIZE, authorization__status__in=CLOSED_AUTHORIZATION_STATUSES)
             .exists()
         )
 

@@ -51,5 +51,6 @@ def funded_driver(driver):
     return driver
 
 
-# The forecourt (simulator on a pty + bridge) for any app's tests that need a real pump.
-from tests.forecourt import forecourt  # noqa: E402,F401
+# The forecourt (simulator on a pty + bridge), and a pump driven through the bridge's store without one,
+# for any app's tests that need a pump.
+from tests.forecourt import forecourt, store_line  # noqa: E402,F401

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from core.env import BASE_DIR
+from pumpgateway.dart.transactions import PumpStatus
 from pumpgateway.enums import NozzleLiveState
 from pumpgateway.models import NozzleState, PumpBinding
 from pumpgateway.runner import line_runner_start_thread
-from pumpgateway.services import pump_binding_set, pump_prices_sync, serial_line_configure
+from pumpgateway.services import DjangoBridgeStore, pump_binding_set, pump_prices_sync, serial_line_configure
+from tests.factories.pumpgateway import PumpBindingFactory
 from tests.factories.stations import (
     DispenserFactory,
     FuelGradeFactory,
@@ -107,3 +109,62 @@ def forecourt(tmp_path, settings):
     runner.stop()
     runner.thread.join(timeout=5)
     simulator.stop()
+
+
+class StoreLine:
+    """One pump (address 0x50, nozzles 1 and 2) driven through the real DjangoBridgeStore the way the DART
+    master reports it, without a serial port. After-commit effects (the order side's task) run at once."""
+
+    ADDRESS = 0x50
+
+    def __init__(self, line, capture_on_commit):
+        self.line = line
+        self.store = DjangoBridgeStore(line)
+        self._capture = capture_on_commit
+
+    def report(self, event: str, *args, **kwargs):
+        with self._capture(execute=True):
+            return getattr(self.store, event)(*args, **kwargs)
+
+    def send_pending(self) -> None:
+        """Hand the queued commands to the pump: write-ahead SENT, then delivered."""
+        self.store.wake()  # what the bridge wake-up task does in the process that owns the line
+        for command in self.report("pending_commands"):
+            if command.only_in_reset:
+                self.report("command_sending", command.command_id)
+            self.report("command_result", command.command_id, delivered=True)
+
+    def status(self, status: int, *, nozzle: int = 0, lifted: bool = False) -> None:
+        self.report("pump_status", self.ADDRESS, status, nozzle, lifted)
+
+    def authorised(self) -> None:
+        self.send_pending()
+        self.status(PumpStatus.AUTHORIZED)
+
+    def fuelling(self, *, nozzle: int = 1) -> None:
+        self.status(PumpStatus.FILLING, nozzle=nozzle, lifted=True)
+
+    def completed(self, *, volume_ml: int, amount_fen: int, nozzle: int = 1, price_fen_per_litre: int = 735) -> None:
+        """The final DC2 at two decimals (volume in centilitres, amount in fen); then the master resets the pump."""
+        self.status(PumpStatus.FILLING_COMPLETED, nozzle=nozzle, lifted=False)
+        self.report("fill_completed", self.ADDRESS, nozzle, volume_ml // 10, amount_fen, price_fen_per_litre)
+        self.status(PumpStatus.RESET)
+
+
+@pytest.fixture
+def store_line(django_capture_on_commit_callbacks):
+    """An active station 'pay-test' with one pump of two nozzles (92# at ¥7.35, list ¥7.65), online on a
+    line whose bridge is alive, every nozzle READY, and the line's store."""
+    station = StationFactory(code="pay-test")
+    dispenser = DispenserFactory(station=station, number=1)
+    grade = FuelGradeFactory()
+    GradePriceFactory(station=station, grade=grade, list_price_fen_per_litre=765, price_fen_per_litre=735)
+    nozzles = [
+        NozzleFactory(dispenser=dispenser, number=number, logical_number=number, grade=grade) for number in (1, 2)
+    ]
+    binding = PumpBindingFactory(dispenser=dispenser, dart_address=StoreLine.ADDRESS, online=True)
+    for nozzle in nozzles:
+        NozzleState.objects.create(nozzle=nozzle, state=NozzleLiveState.READY)
+    line = StoreLine(binding.line, django_capture_on_commit_callbacks)
+    line.nozzles, line.station, line.binding = nozzles, station, binding
+    return line

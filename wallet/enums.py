@@ -15,6 +15,9 @@ class AccountKind(models.TextChoices):
     DRIVER_PRINCIPAL = "driver_principal", _("Wallet principal (本金)")
     DRIVER_BONUS = "driver_bonus", _("Wallet bonus (赠送金)")
     DRIVER_CONTRACT = "driver_contract", _("Contract funds frozen for one station (合约冻结)")
+    # What a driver owes the platform: a fill the driver's balance could not cover (the platform paid the
+    # station in full). Debit-normal; taken from the driver's next top-up first.
+    DRIVER_RECEIVABLE = "driver_receivable", _("Owed by the driver (欠款)")
     PLATFORM_ESCROW = "platform_escrow", _("Platform escrow (备付金)")
     STATION_RECEIVABLE = "station_receivable", _("Owed to station")
     PROMOTION_EXPENSE_PLATFORM = "promotion_expense_platform", _("Promotion expense, platform funded")
@@ -28,6 +31,7 @@ ACCOUNT_TYPE_OF_KIND = {
     AccountKind.DRIVER_PRINCIPAL: AccountType.LIABILITY,
     AccountKind.DRIVER_BONUS: AccountType.LIABILITY,
     AccountKind.DRIVER_CONTRACT: AccountType.LIABILITY,
+    AccountKind.DRIVER_RECEIVABLE: AccountType.ASSET,
     AccountKind.PLATFORM_ESCROW: AccountType.ASSET,
     AccountKind.STATION_RECEIVABLE: AccountType.LIABILITY,
     AccountKind.PROMOTION_EXPENSE_PLATFORM: AccountType.EXPENSE,
@@ -36,6 +40,7 @@ ACCOUNT_TYPE_OF_KIND = {
     AccountKind.PROVIDER_CLEARING: AccountType.ASSET,
     AccountKind.REFUNDS_PAYABLE: AccountType.LIABILITY,
 }
+# The driver's own money (liabilities of the platform); the receivable is what the driver owes instead.
 DRIVER_KINDS = (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS, AccountKind.DRIVER_CONTRACT)
 
 
@@ -64,6 +69,8 @@ class Operation(models.TextChoices):
     WITHDRAWAL_PAID = "withdrawal_paid", _("Withdrawal paid out")
     CONTRACT_OPEN = "contract_open", _("Contract funds frozen")
     CONTRACT_CLOSE = "contract_close", _("Contract closed")
+    LATE_CAPTURE = "late_capture", _("Payment for a fill after fuelling")
+    DEBT_REPAYMENT = "debt_repayment", _("Amount owed repaid")
 
 
 class HoldStatus(models.TextChoices):
@@ -106,3 +113,4 @@ class WalletErrorCode(models.TextChoices):
     TRANSFER_NOT_ALLOWED = "wallet_transfer_not_allowed"
     CONTRACT_NOT_ALLOWED = "wallet_contract_not_allowed"
     UNBALANCED_POSTING = "ledger_unbalanced_posting"
+    DEBT_OUTSTANDING = "wallet_debt_outstanding"

@@ -80,6 +80,14 @@ class ContractNotAllowed(FuelpayError):
     default_message = _("This contract cannot be opened or changed.")
 
 
+class DebtOutstanding(FuelpayError):
+    """The driver owes the platform for an earlier fill: no new pump payments or withdrawals until repaid."""
+
+    code = Code.DEBT_OUTSTANDING
+    http_status = status.HTTP_402_PAYMENT_REQUIRED
+    default_message = _("You owe an amount from an earlier fill. Please top up to pay it first.")
+
+
 class UnbalancedPosting(FuelpayError):
     """A programming error: a posting whose debits do not equal its credits is never written."""
 

@@ -44,6 +44,12 @@ class Account(models.Model):
                 name="account_available_not_negative",
                 condition=Q(may_go_negative=True) | Q(credits_posted__gte=F("debits_posted") + F("debits_pending")),
             ),
+            # A driver can never repay more than they owe (the receivable is debit-normal).
+            models.CheckConstraint(
+                name="account_receivable_not_overpaid",
+                condition=~Q(kind=AccountKind.DRIVER_RECEIVABLE)
+                | Q(debits_posted__gte=F("credits_posted") + F("credits_pending")),
+            ),
             models.CheckConstraint(
                 name="account_counters_not_negative",
                 condition=Q(debits_posted__gte=0, credits_posted__gte=0, debits_pending__gte=0, credits_pending__gte=0),
@@ -123,7 +129,9 @@ class Hold(models.Model):
     captured_fen = models.BigIntegerField(default=0)
     refunded_fen = models.BigIntegerField(default=0)
     status = models.CharField(max_length=12, choices=HoldStatus.choices, default=HoldStatus.HELD)
-    expires_at = models.DateTimeField()
+    # NULL: the hold belongs to its caller (a prepaid order), which releases or captures it when the pump's
+    # authorization ends; it never expires on its own while fuel may still flow.
+    expires_at = models.DateTimeField(null=True, blank=True)
     pending_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
     resolution_entry = models.OneToOneField(
         JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

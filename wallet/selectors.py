@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet, Sum
 
-from wallet.enums import AccountKind, ContractStatus, HoldStatus, Phase
+from wallet.enums import ACCOUNT_TYPE_OF_KIND, DRIVER_KINDS, AccountKind, AccountType, ContractStatus, HoldStatus, Phase
 from wallet.models import Account, Contract, Hold, JournalLine
 
 
@@ -14,6 +14,7 @@ class WalletBalance:
     contract_fen: int  # posted funds frozen for specific stations (合约)
     held_fen: int  # reserved from principal and bonus by open pump authorizations
     contract_held_fen: int  # reserved from contract funds
+    debt_fen: int  # owed to the platform for a fill the balance did not cover (欠款)
 
     @property
     def available_fen(self) -> int:
@@ -27,23 +28,20 @@ class WalletBalance:
 
 def wallet_balance_get(*, driver_id: int) -> WalletBalance:
     """Read from the running counters: never a SUM over the journal."""
-    totals = {
-        kind: [0, 0] for kind in (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS, AccountKind.DRIVER_CONTRACT)
-    }
+    totals = {kind: [0, 0] for kind in (*DRIVER_KINDS, AccountKind.DRIVER_RECEIVABLE)}
     for account in Account.objects.filter(driver_id=driver_id).only(
         "kind", "credits_posted", "debits_posted", "debits_pending"
     ):
         totals[account.kind][0] += account.credits_posted - account.debits_posted
         totals[account.kind][1] += account.debits_pending
-    principal, bonus, contract = (
-        totals[k] for k in (AccountKind.DRIVER_PRINCIPAL, AccountKind.DRIVER_BONUS, AccountKind.DRIVER_CONTRACT)
-    )
+    principal, bonus, contract, receivable = (totals[k] for k in (*DRIVER_KINDS, AccountKind.DRIVER_RECEIVABLE))
     return WalletBalance(
         principal_fen=principal[0],
         bonus_fen=bonus[0],
         contract_fen=contract[0],
         held_fen=principal[1] + bonus[1],
         contract_held_fen=contract[1],
+        debt_fen=-receivable[0],  # debit-normal: what the driver owes
     )
 
 
@@ -62,7 +60,7 @@ def system_account_balance_fen(*, kind: str, station_id: int | None = None) -> i
     accounts = Account.objects.filter(kind=kind, station_id=station_id)
     totals = accounts.aggregate(debits=Sum("debits_posted"), credits=Sum("credits_posted"))
     debits, credits = totals["debits"] or 0, totals["credits"] or 0
-    if kind in (AccountKind.PLATFORM_ESCROW, AccountKind.PROVIDER_CLEARING) or kind.startswith("promotion_expense"):
+    if ACCOUNT_TYPE_OF_KIND[kind] in (AccountType.ASSET, AccountType.EXPENSE):
         return debits - credits
     return credits - debits
 
@@ -83,10 +81,11 @@ class HistoryItem:
 
 def wallet_history_list(*, driver_id: int, limit: int = 50) -> list[HistoryItem]:
     """Money that moved (posted lines), plus the reservations of authorizations still open. A settled
-    hold's reservation and its void are bookkeeping the driver does not need to read twice."""
+    hold's reservation and its void are bookkeeping the driver does not need to read twice; what the driver
+    owes is shown as the debt, not as lines of the receivable."""
     open_hold_entries = Hold.objects.filter(driver_id=driver_id, status=HoldStatus.HELD).values("pending_entry_id")
     lines = (
-        JournalLine.objects.filter(account__driver_id=driver_id)
+        JournalLine.objects.filter(account__driver_id=driver_id, account__kind__in=DRIVER_KINDS)
         .filter(Q(phase=Phase.POSTED) | Q(phase=Phase.PENDING, entry_id__in=open_hold_entries))
         .select_related("entry", "entry__station", "account")
         .order_by("-entry__created_at", "-entry_id", "pk")[:limit]

@@ -189,8 +189,6 @@ ORDER_FILL_UP_CAP_FEN = env_int("ORDER_FILL_UP_CAP_FEN", 50_000)
 ORDER_MIN_AMOUNT_FEN = env_int("ORDER_MIN_AMOUNT_FEN", 1_000)
 ORDER_MAX_AMOUNT_FEN = env_int("ORDER_MAX_AMOUNT_FEN", 200_000)
 ORDER_AMOUNT_PRESETS_FEN = [10_000, 20_000, 30_000, 50_000]
-# Long enough for the slowest fill; the pump side releases earlier when the nozzle is never lifted.
-ORDER_HOLD_TTL_SECONDS = env_int("ORDER_HOLD_TTL_SECONDS", 3600)
 # Postpaid: how far back a driver may look for their fill.
 POSTPAID_WINDOW_MINUTES = env_int("POSTPAID_WINDOW_MINUTES", 15)
 

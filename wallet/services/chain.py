@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Q, Sum, When
 
-from wallet.enums import Phase, Side
+from wallet.enums import AccountKind, AccountType, Phase, Side
 from wallet.models import Account, ChainHead, ChainLink, JournalEntry, JournalLine
 
 GENESIS_HASH = "0" * 64
@@ -87,7 +87,9 @@ def _signed(side_value: str):
 
 
 def ledger_verify(*, progress=None) -> LedgerReport:
-    """Every invariant the ledger promises, checked against the journal itself. Read-only."""
+    """Every invariant the ledger promises, checked against the journal itself: balanced entries, accounts
+    summing to zero, counters equal to the journal, no overdrawn wallet, driver receivables that are
+    debit-normal, never reserved and never overpaid, and the hash chain. Read-only."""
     report = LedgerReport()
     report.entries_checked = JournalEntry.objects.count()
     for phase in Phase.values:
@@ -140,10 +142,22 @@ def ledger_verify(*, progress=None) -> LedgerReport:
             )
         if not account.may_go_negative and account.available_fen < 0:
             report.problems.append(f"account {account.code} is negative: {account.available_fen}")
+        if account.kind == AccountKind.DRIVER_RECEIVABLE:
+            _verify_receivable(report, account)
     if progress:
         progress(f"{report.accounts_checked} accounts match the journal")
     _verify_chain(report)
     return report
+
+
+def _verify_receivable(report: LedgerReport, account: Account) -> None:
+    """What a driver owes: an asset, never reserved (pending), never repaid beyond the debt."""
+    if account.type != AccountType.ASSET or account.driver_id is None:
+        report.problems.append(f"account {account.code}: a driver receivable must be a driver's asset account")
+    if account.debits_pending or account.credits_pending:
+        report.problems.append(f"account {account.code}: a driver receivable has pending amounts")
+    if account.debits_posted < account.credits_posted:
+        report.problems.append(f"account {account.code}: repaid more than owed ({account.posted_balance_fen})")
 
 
 def _verify_chain(report: LedgerReport) -> None:

@@ -29,13 +29,18 @@ from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_t
 SPENDING_PRIORITY = {AccountKind.DRIVER_CONTRACT: 0, AccountKind.DRIVER_BONUS: 1, AccountKind.DRIVER_PRINCIPAL: 2}
 
 
-def _spendable_accounts(*, locked: list[Account], driver_id: int, station_id: int) -> list[Account]:
+def spendable_accounts(*, locked: list[Account], driver_id: int, station_id: int) -> list[Account]:
+    """The driver's money usable at this station, in spending order (the locked rows' current counters)."""
     usable_contract_accounts = dict(
         Contract.objects.filter(driver_id=driver_id, station_id=station_id, status=ContractStatus.ACTIVE).values_list(
             "account_id", "ends_at"
         )
     )
-    usable = [a for a in locked if a.kind != AccountKind.DRIVER_CONTRACT or a.pk in usable_contract_accounts]
+    usable = [
+        a
+        for a in locked
+        if a.kind in SPENDING_PRIORITY and (a.kind != AccountKind.DRIVER_CONTRACT or a.pk in usable_contract_accounts)
+    ]
     return sorted(usable, key=lambda a: (SPENDING_PRIORITY[a.kind], usable_contract_accounts.get(a.pk), a.pk))
 
 
@@ -57,9 +62,14 @@ def hold_place(
     reference: str,
     idempotency_key: str,
     ttl_seconds: int | None = None,
+    owner_releases: bool = False,
 ) -> Hold:
     """Reserve amount_fen for a nozzle authorization. It counts against the balance at once.
-    Composable: runs inside the caller's transaction (wallet_hold_place is the entry point)."""
+
+    A hold expires after ttl_seconds (WALLET_HOLD_TTL_SECONDS by default) and the periodic task gives the
+    money back. With owner_releases the hold has no expiry: its caller (a prepaid order, while the pump may
+    still deliver fuel) captures or releases it. Composable: runs inside the caller's transaction
+    (wallet_hold_place is the entry point)."""
     if type(amount_fen) is not int or amount_fen <= 0:
         raise InvalidAmount()
     # Lock first, then look for a replay: a concurrent duplicate waits here and then sees the original.
@@ -70,7 +80,7 @@ def hold_place(
     if replay is not None:
         return replay
     remaining, legs = amount_fen, []
-    for account in _spendable_accounts(locked=locked, driver_id=driver_id, station_id=station_id):
+    for account in spendable_accounts(locked=locked, driver_id=driver_id, station_id=station_id):
         take = min(remaining, account.available_fen)
         if take > 0:
             legs.append(Leg(account.pk, Side.DEBIT, take, Phase.PENDING))
@@ -95,7 +105,7 @@ def hold_place(
         station_id=station_id,
         reference=reference,
         amount_fen=amount_fen,
-        expires_at=timezone.now() + timedelta(seconds=ttl),
+        expires_at=None if owner_releases else timezone.now() + timedelta(seconds=ttl),
         pending_entry_id=posting.entry_id,
     )
 
@@ -193,8 +203,8 @@ def hold_release(*, hold_id: int, expired: bool = False) -> Hold:
         return hold
     if hold.status != HoldStatus.HELD:
         raise HoldNotActive(extra={"status": hold.status})
-    if expired and hold.expires_at > timezone.now():
-        return hold
+    if expired and (hold.expires_at is None or hold.expires_at > timezone.now()):
+        return hold  # not due, or its owner releases it
     return _release(hold, HoldStatus.EXPIRED if expired else HoldStatus.RELEASED)
 
 

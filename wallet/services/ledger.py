@@ -104,7 +104,9 @@ def _account_id_get_or_create(
             "station_id": station_id,
             "bucket": bucket,
             "driver_id": driver_id,
-            "may_go_negative": driver_id is None,
+            # A driver's own money never goes below zero; system accounts may, and so may the driver's
+            # receivable, which is debit-normal and guarded by its own CHECK constraint.
+            "may_go_negative": driver_id is None or ACCOUNT_TYPE_OF_KIND[kind] == AccountType.ASSET,
         },
     )
     _remember_account_id(code, account.pk)

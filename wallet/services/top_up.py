@@ -24,6 +24,7 @@ from wallet.locks import driver_accounts_select_for_update
 from wallet.models import TopUpOrder
 from wallet.providers import payment_provider_get
 from wallet.selectors import wallet_balance_get
+from wallet.services.debt import debt_repay_from_top_up
 from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id
 from wallet.tasks import wallet_provider_refund_task
 
@@ -114,7 +115,8 @@ def wallet_top_up_notification_handle(*, params: dict) -> TopUpOrder:
     """Verify a provider notification and credit the order exactly once.
 
     Duplicates return the order unchanged; a success after the order was closed locally is still
-    credited (the driver's money arrived); a credit that would break the balance cap is refunded.
+    credited (the driver's money arrived); a credit that would break the balance cap is refunded. What the
+    driver owes for an earlier fill is repaid first from the credited principal, in the same transaction.
     """
     notification = payment_provider_get().verify_notification(params)
     if notification is None:
@@ -134,7 +136,9 @@ def wallet_top_up_notification_handle(*, params: dict) -> TopUpOrder:
     order.paid_at = timezone.now()
     driver_accounts_select_for_update(driver_ids=[order.driver_id])
     balance = wallet_balance_get(driver_id=order.driver_id)
-    if balance.principal_fen + balance.bonus_fen + order.amount_fen + order.bonus_fen > settings.WALLET_MAX_BALANCE_FEN:
+    repaid_fen = min(balance.debt_fen, order.amount_fen)
+    credited_fen = order.amount_fen + order.bonus_fen - repaid_fen
+    if balance.principal_fen + balance.bonus_fen + credited_fen > settings.WALLET_MAX_BALANCE_FEN:
         transaction.on_commit(lambda: wallet_provider_refund_task.delay(order.out_trade_no, order.amount_fen))
         order.status = TopUpStatus.REFUNDED_OVER_LIMIT
         order.save(update_fields=["status", "provider_transaction_id", "paid_at"])
@@ -146,6 +150,7 @@ def wallet_top_up_notification_handle(*, params: dict) -> TopUpOrder:
         driver_id=order.driver_id,
         reference=order.out_trade_no,
     )
+    debt_repay_from_top_up(order=order, debt_fen=balance.debt_fen)
     order.status = TopUpStatus.CREDITED
     order.credit_entry_id = posting.entry_id
     order.save(update_fields=["status", "provider_transaction_id", "paid_at", "credit_entry"])

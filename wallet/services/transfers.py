@@ -5,7 +5,7 @@ from django.db import transaction
 
 from drivers.models import Driver
 from wallet.enums import AccountKind, Operation, Side, WithdrawalStatus
-from wallet.exceptions import InvalidAmount, LimitExceeded, TransferNotAllowed
+from wallet.exceptions import DebtOutstanding, InvalidAmount, LimitExceeded, TransferNotAllowed
 from wallet.locks import driver_accounts_select_for_update
 from wallet.models import JournalEntry, Withdrawal
 from wallet.providers import payment_provider_get
@@ -47,7 +47,8 @@ def wallet_transfer(*, from_driver: Driver, to_driver: Driver, amount_fen: int, 
 def wallet_withdraw(*, driver: Driver, idempotency_key: str) -> Withdrawal:
     """Return all unspent principal to the original payment method; the bonus is forfeited.
 
-    Refused while authorizations or contracts hold funds: those must settle first.
+    Refused while authorizations or contracts hold funds (those must settle first) and while the driver
+    owes for an earlier fill.
     """
     driver_accounts_select_for_update(driver_ids=[driver.pk])
     key = f"{driver.pk}:{idempotency_key}"
@@ -55,6 +56,8 @@ def wallet_withdraw(*, driver: Driver, idempotency_key: str) -> Withdrawal:
     if previous is not None:
         return Withdrawal.objects.get(entry=previous)
     balance = wallet_balance_get(driver_id=driver.pk)
+    if balance.debt_fen:
+        raise DebtOutstanding(extra={"debt_fen": balance.debt_fen})
     if balance.held_fen or balance.contract_fen or balance.contract_held_fen:
         raise LimitExceeded(extra={"limit": "funds_in_use"})
     if balance.principal_fen <= 0:

@@ -4,7 +4,10 @@ from wallet.services.chain import ledger_chain_extend, ledger_verify
 
 
 class Command(BaseCommand):
-    help = "Check every ledger invariant: balanced entries, zero-sum, counters = journal, no overdraft, hash chain."
+    help = (
+        "Check every ledger invariant: balanced entries, zero-sum, counters = journal, no overdraft, "
+        "driver receivables never overpaid, hash chain."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--chain-first", action="store_true", help="Link unchained entries before checking.")
