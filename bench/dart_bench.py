@@ -2,9 +2,9 @@
 
     make bench        # or: python bench/dart_bench.py [--cycles 300] [--authorizations 200]
 
-No database: the master talks to the forecourt simulator (its own process) over a pty; a recording
-store stands in for Django. The line's physical time is what the same bytes would take on a 9600-baud
-8O1 wire: 11 bits per byte = 1.146 ms.
+No database: the master talks to the forecourt simulator (its own process) over a pty; the tests'
+recording store (tests/pumpgateway/fakes.py) stands in for Django. The line's physical time is what the
+same bytes would take on a 9600-baud 8O1 wire: 11 bits per byte = 1.146 ms.
 """
 
 import argparse
@@ -35,6 +35,7 @@ from pumpgateway.dart.transactions import (  # noqa: E402
     encode_transactions,
 )
 from pumpgateway.ptys import pty_parity_clear  # noqa: E402
+from tests.pumpgateway.fakes import RecordingStore  # noqa: E402
 
 MS_PER_BYTE_9600_8O1 = 11 / 9600 * 1000
 PUMPS = 8
@@ -58,29 +59,6 @@ class CountingPort:
 
     def __getattr__(self, name):
         return getattr(self.port, name)
-
-
-class Store:
-    """What the master reports, kept in memory: only pump status matters for the latency figure."""
-
-    def __init__(self):
-        self.pending, self.status, self.results = [], {}, {}
-
-    def pending_commands(self):
-        commands, self.pending = self.pending, []
-        return commands
-
-    def command_is_pending(self, command_id):
-        return command_id not in self.results
-
-    def command_result(self, command_id, *, delivered, error=""):
-        self.results[command_id] = (delivered, error)
-
-    def pump_status(self, address, status, nozzle, lifted):
-        self.status[address] = status
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
 
 
 def percentile(values, fraction):
@@ -136,7 +114,7 @@ def main() -> None:
         try:
             pty_parity_clear(link)
             raw = serial.serial_for_url(link, baudrate=9600, bytesize=8, parity="O", stopbits=1, timeout=0.005)
-            port, store = CountingPort(raw), Store()
+            port, store = CountingPort(raw), RecordingStore()
             addresses = [FIRST_ADDRESS + n for n in range(PUMPS)]
             master = DartMaster(port, {address: [1] for address in addresses}, store)
             for _ in range(30):  # bring every pump online (link setup, status, parameters)

@@ -349,11 +349,15 @@ class DjangoBridgeStore:
         )
 
     # --- events out -------------------------------------------------------------------------
-    def _changed(self, key, value) -> bool:
-        if self._written.get(key) == value:
-            return False
-        self._written[key] = value
-        return True
+    def _differs(self, key, value) -> bool:
+        """Whether value differs from what this store last wrote for key (writes only on change)."""
+        return self._written.get(key) != value
+
+    def _remember(self, key, value) -> None:
+        """Record a write once its transaction has committed, never before: after a database error the
+        pump's next identical report must be applied again, not skipped as already written (a lost
+        AUTHORIZED report left the authorization SENT, and it was refused as unconfirmed 3 s later)."""
+        transaction.on_commit(lambda: self._written.__setitem__(key, value))
 
     def pump_online(self, address: int, online: bool) -> None:
         binding = self.bindings[address]
@@ -374,18 +378,20 @@ class DjangoBridgeStore:
     def _set_states(self, address: int, states: dict[int, str]) -> None:
         for logical, state in states.items():
             nozzle = self.nozzles.get((address, logical))
-            if nozzle is None or not self._changed(("nozzle", nozzle.pk), state):
+            if nozzle is None or not self._differs(("nozzle", nozzle.pk), state):
                 continue
             values = {"state": state}
             if state in (NozzleLiveState.READY, NozzleLiveState.AUTHORISED, NozzleLiveState.CALLING):
                 values |= {"volume_ml": 0, "amount_fen": 0}
             NozzleState.objects.update_or_create(nozzle=nozzle, defaults=values)
+            self._remember(("nozzle", nozzle.pk), state)
 
     def pump_status(self, address: int, status: int, nozzle: int, lifted: bool) -> None:
-        if not self._changed(("status", address), (status, nozzle, lifted)):
+        if not self._differs(("status", address), (status, nozzle, lifted)):
             return
         binding = self.bindings[address]
         with transaction.atomic():
+            self._remember(("status", address), (status, nozzle, lifted))
             PumpBinding.objects.filter(pk=binding.pk).update(status=status)
             authorization = authorization_open_for_pump(pump=binding)
             states = {n: NozzleLiveState.READY for (a, n) in self.nozzles if a == address}
@@ -425,8 +431,9 @@ class DjangoBridgeStore:
     def nozzle_price(self, address: int, nozzle: int, price: int) -> None:
         target = self.nozzles.get((address, nozzle))
         fen = price_fen_from_pump(price, self.bindings[address].price_decimals)
-        if target is not None and self._changed(("price", target.pk), fen):
+        if target is not None and self._differs(("price", target.pk), fen):
             NozzleState.objects.update_or_create(nozzle=target, defaults={"price_fen_per_litre": fen})
+            self._remember(("price", target.pk), fen)
 
     def filling_progress(self, address: int, nozzle: int, volume: int, amount: int) -> None:
         target = self.nozzles.get((address, nozzle))
