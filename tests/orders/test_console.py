@@ -86,4 +86,5 @@ def test_a_silent_controller_raises_an_alert(cashier, stations):
 
     SerialLineFactory(station=stations[0], last_seen_at=None)
     state = cashier.get("/console/mine/state/").json()
-    assert state["controllers_online"] is False and state["alerts"]
+    assert state["controllers_online"] is False
+    assert state["alerts"] == ["油机控制器无响应：车主暂时无法在油枪旁支付。"]
