@@ -104,6 +104,35 @@ def _prepaid_amount(*, balance: WalletBalance, amount_fen: int | None, fill_up: 
     return amount_fen
 
 
+def _order_with_hold(
+    *, mode: str, driver: Driver, nozzle: Nozzle, price: PriceInEffect, idempotency_key: str, amount_fen: int, **fields
+) -> FuelOrder:
+    """A new (unsaved) order for the nozzle with amount_fen held for it. A prepaid order owns its hold (no
+    expiry); a postpaid one captures it at once."""
+    order_no = _new_order_no()
+    hold = hold_place(
+        driver_id=driver.pk,
+        station_id=nozzle.station_id,
+        amount_fen=amount_fen,
+        reference=order_no,
+        idempotency_key=f"order:{driver.pk}:{idempotency_key}",
+        owner_releases=mode == OrderMode.PREPAID,
+    )
+    return FuelOrder(
+        order_no=order_no,
+        mode=mode,
+        driver=driver,
+        station_id=nozzle.station_id,
+        nozzle=nozzle,
+        grade_name=price.grade_name,
+        list_price_fen_per_litre=price.list_price_fen_per_litre,
+        hold=hold,
+        dynamic_code=_dynamic_code(),
+        idempotency_key=idempotency_key,
+        **fields,
+    )
+
+
 def _replayed_order(*, driver: Driver, nozzle: Nozzle, idempotency_key: str) -> FuelOrder | None:
     existing = FuelOrder.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
     if existing is not None and existing.nozzle_id != nozzle.pk:
@@ -136,28 +165,15 @@ def order_prepaid_create(
     if balance.debt_fen:
         raise DebtOutstanding(extra={"debt_fen": balance.debt_fen})
     amount = _prepaid_amount(balance=balance, amount_fen=amount_fen, fill_up=fill_up)
-    order_no = _new_order_no()
-    hold = hold_place(
-        driver_id=driver.pk,
-        station_id=nozzle.station_id,
-        amount_fen=amount,
-        reference=order_no,
-        idempotency_key=f"order:{driver.pk}:{idempotency_key}",
-        owner_releases=True,
-    )
-    order = FuelOrder(
-        order_no=order_no,
-        mode=OrderMode.PREPAID,
+    order = _order_with_hold(
         driver=driver,
-        station_id=nozzle.station_id,
         nozzle=nozzle,
-        grade_name=price.grade_name,
-        list_price_fen_per_litre=price.list_price_fen_per_litre,
+        price=price,
+        idempotency_key=idempotency_key,
+        amount_fen=amount,
+        mode=OrderMode.PREPAID,
         price_fen_per_litre=price.price_fen_per_litre,
         requested_amount_fen=amount,
-        hold=hold,
-        dynamic_code=_dynamic_code(),
-        idempotency_key=idempotency_key,
     )
     order_transition(order=order, to_status=OrderStatus.AUTHORIZING, cause=OrderCause.DRIVER_ORDER, actor=driver.user)
     order.authorization = pump_authorization_request(
@@ -331,31 +347,19 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
     price = _check_station_and_price(nozzle)
     if FuelOrder.objects.filter(fill_id=fill_id, status=OrderStatus.PAID).exists():
         raise FillAlreadyPaid()
-    order_no = _new_order_no()
-    hold = hold_place(
-        driver_id=driver.pk,
-        station_id=nozzle.station_id,
-        amount_fen=fill.amount_fen,
-        reference=order_no,
-        idempotency_key=f"order:{driver.pk}:{idempotency_key}",
-    )
-    hold_capture(hold_id=hold.pk, amount_fen=fill.amount_fen)
-    order = FuelOrder(
-        order_no=order_no,
-        mode=OrderMode.POSTPAID,
+    order = _order_with_hold(
         driver=driver,
-        station_id=nozzle.station_id,
         nozzle=nozzle,
-        grade_name=price.grade_name,
-        list_price_fen_per_litre=price.list_price_fen_per_litre,
+        price=price,
+        idempotency_key=idempotency_key,
+        amount_fen=fill.amount_fen,
+        mode=OrderMode.POSTPAID,
         price_fen_per_litre=fill.price_fen_per_litre,
-        hold=hold,
         fill_id=fill_id,
         paid_fen=fill.amount_fen,
-        dynamic_code=_dynamic_code(),
-        idempotency_key=idempotency_key,
         paid_at=timezone.now(),
     )
+    hold_capture(hold_id=order.hold_id, amount_fen=fill.amount_fen)
     try:
         with transaction.atomic():
             order_transition(

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from wallet.exceptions import HoldNotActive, WalletBusy
+from wallet.exceptions import WalletBusy
 
 RETRY_BUSY = {"autoretry_for": (WalletBusy,), "max_retries": 5, "retry_backoff": True, "retry_jitter": True}
 
@@ -12,13 +12,6 @@ def wallet_release_expired_holds_task(self) -> int:
     from wallet.services.holds import wallet_holds_release_expired
 
     return wallet_holds_release_expired()
-
-
-@shared_task(bind=True, throws=(HoldNotActive,), **RETRY_BUSY)
-def wallet_hold_release_task(self, hold_id: int) -> None:
-    from wallet.services.holds import wallet_hold_release
-
-    wallet_hold_release(hold_id=hold_id)
 
 
 @shared_task(bind=True)
