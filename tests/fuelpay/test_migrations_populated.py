@@ -7,6 +7,7 @@ The old tree is exported with `git archive` (CI clones have the full history) an
 processes, in the same virtualenv, against a scratch database of the suite's kind (SQLite, or a
 scratch PostgreSQL database when the suite runs on PostgreSQL)."""
 
+import json
 import os
 import shutil
 import sqlite3
@@ -78,7 +79,8 @@ class ScratchDatabase:
             self.params = {"host": settings["HOST"], "port": settings["PORT"], "user": settings["USER"]}
             self.name = f"{settings['NAME']}_migration"
             self.url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{self.name}"
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}"', f'CREATE DATABASE "{self.name}"')
+            self.drop()
+            self._admin(f'CREATE DATABASE "{self.name}"')
         else:
             self.path = tmp_path / "scratch.sqlite3"
             self.url = f"sqlite:///{self.path}"
@@ -93,7 +95,7 @@ class ScratchDatabase:
 
     def drop(self) -> None:
         if self.vendor == "postgresql":
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}"')
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
     def snapshot(self) -> dict[str, tuple[list[str], Counter]]:
         """Every table: its columns and its rows (as a multiset)."""
@@ -103,15 +105,22 @@ class ScratchDatabase:
         else:
             db = sqlite3.connect(self.path)
             listing = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        cursor = db.cursor()
-        cursor.execute(listing)
-        tables = {}
-        for (table,) in cursor.fetchall():
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the catalogue
-            columns = [column[0] for column in cursor.description]
-            tables[table] = (columns, Counter(tuple(row) for row in cursor.fetchall()))
-        db.close()
+        try:
+            cursor = db.cursor()
+            cursor.execute(listing)
+            tables = {}
+            for (table,) in cursor.fetchall():
+                cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the catalogue
+                columns = [column[0] for column in cursor.description]
+                tables[table] = (columns, Counter(tuple(map(_comparable, row)) for row in cursor.fetchall()))
+        finally:
+            db.close()
         return tables
+
+
+def _comparable(value):
+    """JSON columns come back as dicts and lists on PostgreSQL."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
 
 
 def _project(columns: list[str], rows: Counter, keep: list[str]) -> Counter:
