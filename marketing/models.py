@@ -1,10 +1,10 @@
-"""Promotion rules. The full engine (coupons, levels, points, campaigns) builds on these."""
+"""Promotion rules: the engine's promotions (marketing.engine), top-up bonuses and contract offers."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from marketing.enums import Funder
+from marketing.enums import BenefitKind, Funder, PromotionScope, StackingClass, UseStatus
 
 
 class TopUpBonusRule(models.Model):
@@ -54,3 +54,90 @@ class ContractOffer(models.Model):
                 name="contract_offer_positive", condition=Q(committed_fen__gt=0, days__gt=0, reward_bonus_fen__gte=0)
             ),
         ]
+
+
+class Promotion(models.Model):
+    """One promotion = scope + schedule + conditions + benefit + funder + caps + stacking (marketing.engine).
+
+    benefit_value's unit by benefit_kind: percent_off basis points off (500 = 5% off = 95折); amount_off fen;
+    per_litre_off fen per litre; fixed_price fen per litre; bonus_credit fen; extra_points points;
+    coupon_grant the coupon template's id; station_price none (the station's own GradePrice difference).
+    Empty list conditions mean "any". Hours are local; hour_from > hour_to runs across midnight (22→6).
+    """
+
+    name = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    is_active = models.BooleanField(_("active"), default=False)
+    scope = models.CharField(_("scope"), max_length=12, choices=PromotionScope.choices)
+    enterprise = models.ForeignKey(
+        "stations.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stations = models.ManyToManyField("stations.Station", blank=True, related_name="+", verbose_name=_("stations"))
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    weekdays = models.CharField(_("weekdays (1=Mon … 7=Sun; empty: every day)"), max_length=7, blank=True)
+    hour_from = models.PositiveSmallIntegerField(_("from hour"), null=True, blank=True)
+    hour_to = models.PositiveSmallIntegerField(_("to hour"), null=True, blank=True)
+    grade_codes = models.JSONField(_("fuel grades"), default=list, blank=True)
+    nonfuel_categories = models.JSONField(_("non-fuel categories"), default=list, blank=True)
+    min_amount_fen = models.BigIntegerField(_("minimum amount (fen)"), default=0)
+    min_volume_ml = models.BigIntegerField(_("minimum volume (ml)"), default=0)
+    member_levels = models.JSONField(_("member levels"), default=list, blank=True)
+    first_order_only = models.BooleanField(_("first order only"), default=False)
+    payment_modes = models.JSONField(_("payment modes"), default=list, blank=True)
+    segments = models.JSONField(_("driver segments"), default=list, blank=True)
+    vehicle_fuel_types = models.JSONField(_("vehicle fuel types"), default=list, blank=True)
+    benefit_kind = models.CharField(_("benefit"), max_length=16, choices=BenefitKind.choices)
+    benefit_value = models.BigIntegerField(_("benefit value"), default=0)
+    funder = models.CharField(_("funded by"), max_length=12, choices=Funder.choices)
+    funding_station = models.ForeignKey(
+        "stations.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    budget_fen = models.BigIntegerField(_("budget (fen; empty: unlimited)"), null=True, blank=True)
+    per_driver_limit = models.PositiveIntegerField(_("uses per driver"), null=True, blank=True)
+    per_day_limit = models.PositiveIntegerField(_("uses per day"), null=True, blank=True)
+    budget_used_fen = models.BigIntegerField(_("budget used (fen)"), default=0)  # reserved + settled
+    stacking = models.CharField(_("stacking"), max_length=10, choices=StackingClass.choices)
+    stack_group = models.CharField(_("stacking group"), max_length=30, blank=True)
+    priority = models.IntegerField(_("priority"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        constraints = [
+            models.CheckConstraint(
+                name="promotion_amounts_not_negative",
+                condition=Q(benefit_value__gte=0, min_amount_fen__gte=0, min_volume_ml__gte=0, budget_used_fen__gte=0),
+            ),
+            models.CheckConstraint(
+                name="promotion_budget_holds",
+                condition=Q(budget_fen__isnull=True) | Q(budget_used_fen__lte=F("budget_fen")),
+            ),
+            models.CheckConstraint(
+                name="promotion_hours_valid",
+                condition=(Q(hour_from__isnull=True) & Q(hour_to__isnull=True)) | Q(hour_from__lte=23, hour_to__lte=24),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PromotionUse(models.Model):
+    """A promotion's use by one order (reference): reserved at confirm, settled at capture or released.
+    Caps count the uses that are not released; the budget counts their cost (Promotion.budget_used_fen)."""
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="uses")
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=UseStatus.choices)
+    cost_fen = models.BigIntegerField()
+    day = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promotion use")
+        verbose_name_plural = _("promotion uses")
+        constraints = [models.UniqueConstraint(fields=["promotion", "reference"], name="promotion_use_once_per_order")]
+        indexes = [models.Index(fields=["reference"])]

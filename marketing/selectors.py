@@ -1,9 +1,12 @@
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from marketing.models import ContractOffer, TopUpBonusRule
+from marketing.engine import Draft, Offer, Quote, quote
+from marketing.enums import PromotionScope, UseStatus
+from marketing.models import ContractOffer, Promotion, PromotionUse, TopUpBonusRule
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,107 @@ def promotion_list_for_driver() -> tuple[list[TopUpBonusRule], list[ContractOffe
     rules = list(TopUpBonusRule.objects.filter(_rule_in_effect(timezone.now())).order_by("min_amount_fen"))
     offers = list(ContractOffer.objects.filter(is_active=True).select_related("station").order_by("committed_fen"))
     return rules, offers
+
+
+def _offer_from(promotion: Promotion) -> Offer:
+    budget_left = None if promotion.budget_fen is None else promotion.budget_fen - promotion.budget_used_fen
+    return Offer(
+        id=promotion.pk,
+        name=promotion.name,
+        name_en=promotion.name_en,
+        benefit_kind=promotion.benefit_kind,
+        benefit_value=promotion.benefit_value,
+        funder=promotion.funder,
+        stacking=promotion.stacking,
+        priority=promotion.priority,
+        stack_group=promotion.stack_group,
+        weekdays=promotion.weekdays,
+        hour_from=promotion.hour_from,
+        hour_to=promotion.hour_to,
+        grade_codes=tuple(promotion.grade_codes),
+        nonfuel_categories=tuple(promotion.nonfuel_categories),
+        min_amount_fen=promotion.min_amount_fen,
+        min_volume_ml=promotion.min_volume_ml,
+        member_levels=tuple(promotion.member_levels),
+        first_order_only=promotion.first_order_only,
+        payment_modes=tuple(promotion.payment_modes),
+        segments=tuple(promotion.segments),
+        vehicle_fuel_types=tuple(promotion.vehicle_fuel_types),
+        budget_left_fen=budget_left,
+    )
+
+
+def promotion_qs_for_station(*, station_id: int, enterprise_id: int, at) -> QuerySet[Promotion]:
+    """Promotions in effect at the station at that moment (schedules and conditions are the engine's)."""
+    in_scope = (
+        Q(scope=PromotionScope.PLATFORM)
+        | Q(scope=PromotionScope.ENTERPRISE, enterprise_id=enterprise_id)
+        | Q(
+            scope=PromotionScope.STATIONS,
+            pk__in=Promotion.stations.through.objects.filter(station_id=station_id).values("promotion_id"),
+        )
+    )
+    return Promotion.objects.filter(_rule_in_effect(at), in_scope)
+
+
+def _capped_out(*, promotions: list[Promotion], driver_id: int | None, day) -> set[int]:
+    """Promotions whose per-driver or per-day cap is used up."""
+    capped = [p for p in promotions if p.per_driver_limit is not None or p.per_day_limit is not None]
+    if not capped:
+        return set()
+    uses = (
+        PromotionUse.objects.filter(promotion__in=capped)
+        .exclude(status=UseStatus.RELEASED)
+        .values("promotion_id")
+        .annotate(
+            today=Count("pk", filter=Q(day=day)),
+            by_driver=Count("pk", filter=Q(driver_id=driver_id)),
+        )
+    )
+    counts = {row["promotion_id"]: row for row in uses}
+    out = set()
+    for promotion in capped:
+        row = counts.get(promotion.pk, {"today": 0, "by_driver": 0})
+        if (promotion.per_day_limit is not None and row["today"] >= promotion.per_day_limit) or (
+            promotion.per_driver_limit is not None and row["by_driver"] >= promotion.per_driver_limit
+        ):
+            out.add(promotion.pk)
+    return out
+
+
+def promotion_quote(
+    *, draft: Draft, driver_id: int | None = None, reference: str = "", only_ids: Iterable[int] | None = None
+) -> Quote:
+    """The quote for a draft at its station: promotions in effect at draft.at, caps applied. only_ids (the
+    re-quote at capture) limits it to the promotions the order reserved at confirm, whose caps it holds."""
+    promotions = promotion_qs_for_station(station_id=draft.station_id, enterprise_id=draft.enterprise_id, at=draft.at)
+    if only_ids is not None:
+        promotions = promotions.filter(pk__in=list(only_ids))
+    promotions = list(promotions)
+    out = set()
+    if only_ids is None:
+        out = _capped_out(promotions=promotions, driver_id=driver_id, day=draft.at.date())
+    offers = [_offer_from(p) for p in promotions if p.pk not in out]
+    if only_ids is not None:  # the driver's conditions were judged at confirm; the reservation holds them
+        offers = [_as_reserved(offer, reference) for offer in offers]
+    return quote(draft, offers)
+
+
+def _as_reserved(offer: Offer, reference: str) -> Offer:
+    """At capture: the order's own reserved cost is budget it already holds."""
+    offer = replace(
+        offer, member_levels=(), first_order_only=False, payment_modes=(), segments=(), vehicle_fuel_types=()
+    )
+    if offer.budget_left_fen is None:
+        return offer
+    held = PromotionUse.objects.filter(promotion_id=offer.id, reference=reference, status=UseStatus.RESERVED)
+    reserved = held.values_list("cost_fen", flat=True).first() or 0
+    return replace(offer, budget_left_fen=offer.budget_left_fen + reserved)
+
+
+def promotion_ids_reserved(*, reference: str) -> list[int]:
+    return list(
+        PromotionUse.objects.filter(reference=reference, status=UseStatus.RESERVED).values_list(
+            "promotion_id", flat=True
+        )
+    )

@@ -12,7 +12,7 @@ from stations.selectors import nozzle_get_by_number, station_price_get
 
 class OrderLineOutputSerializer(serializers.Serializer):
     kind = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField(source="display_label")
     amount_fen = serializers.IntegerField()
     funder = serializers.CharField()
 
@@ -33,14 +33,19 @@ class OrderQuoteApi(APIView):
         data = payload.validated_data
         nozzle = nozzle_get_by_number(station_code=data["station_code"], nozzle_number=data["nozzle_number"])
         price = station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id)
-        quote = order_quote_get(price=price, amount_fen=data["amount_fen"])
+        driver = getattr(request.user, "driver", None) if request.user.is_authenticated else None
+        quote = order_quote_get(
+            station=nozzle.station, price=price, amount_fen=data["amount_fen"], driver_id=driver.pk if driver else None
+        )
         return Response(
             {
                 "amount_fen": quote.amount_fen,
+                "pay_fen": quote.pay_fen,
                 "estimated_volume_ml": quote.estimated_volume_ml,
                 "price_fen_per_litre": quote.price_fen_per_litre,
                 "list_price_fen_per_litre": quote.list_price_fen_per_litre,
                 "lines": OrderLineOutputSerializer(quote.lines, many=True).data,
+                "hints": [str(hint.reason) for hint in quote.hints],
             }
         )
 

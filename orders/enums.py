@@ -1,10 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class OrderMode(models.TextChoices):
-    PREPAID = "prepaid", _("Prepaid (一键加油)")
-    POSTPAID = "postpaid", _("Postpaid (闪付)")
+# Quotes come from marketing; orders store its line kinds and the payment modes its conditions name.
+from marketing.enums import LineKind as OrderLineKind  # noqa: F401
+from marketing.enums import PaymentMode as OrderMode  # noqa: F401
 
 
 class OrderStatus(models.TextChoices):
@@ -42,12 +41,6 @@ class OrderProblem(models.TextChoices):
     NO_FUEL = "no_fuel", _("Hung up without fuelling")
     HOLD_LAPSED = "hold_lapsed", _("The reservation had lapsed before the fill")
     OVER_HOLD = "over_hold", _("The fill came to more than the reservation")
-
-
-class OrderLineKind(models.TextChoices):
-    FUEL = "fuel", _("Fuel")
-    DISCOUNT = "discount", _("Discount")
-    NON_FUEL = "non_fuel", _("Non-fuel item")
 
 
 class OrderErrorCode(models.TextChoices):

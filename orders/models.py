@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 
 from marketing.enums import Funder
 from orders.enums import OrderCause, OrderLineKind, OrderMode, OrderStatus
@@ -58,13 +59,22 @@ class FuelOrder(models.Model):
 class OrderLine(models.Model):
     order = models.ForeignKey(FuelOrder, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=10, choices=OrderLineKind.choices)
-    label = models.CharField(max_length=80)
+    label = models.CharField(max_length=160)  # Chinese; the engine words every line in both languages
+    label_en = models.CharField(max_length=160, blank=True)
     amount_fen = models.BigIntegerField()  # discounts are negative
+    # A discount line's promotion and who funds it: settlement splits the cost by funder.
     funder = models.CharField(max_length=12, choices=Funder.choices, blank=True)
+    promotion = models.ForeignKey(
+        "marketing.Promotion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["pk"]
         db_table = "wallet_orderline"
+
+    @property
+    def display_label(self) -> str:
+        return self.label_en if translation.get_language() == "en" and self.label_en else self.label
 
 
 class OrderStatusChange(models.Model):

@@ -1,29 +1,63 @@
-"""Itemised price lines for a fuel sale (明折明扣): the same arithmetic quotes an order before the
-pump runs and writes the receipt after it stops. The promotion engine will append its own lines."""
+"""An order's price comes from the promotion engine (marketing): the same quote before the pump runs and,
+re-quoted on the actual fill with the promotions reserved at confirm, on the receipt after it stops."""
 
-from dataclasses import dataclass
+from datetime import datetime
 
-from core.money import amount_for_volume_fen
-from marketing.enums import Funder
-from orders.enums import OrderLineKind
+from django.utils import timezone
 
-STATION_DISCOUNT_LABEL = "站点直降 明折明扣"
-
-
-@dataclass(frozen=True)
-class PriceLine:
-    kind: str
-    label: str
-    amount_fen: int  # discounts are negative
-    funder: str = ""
+from marketing.engine import Draft, Quote
+from marketing.selectors import promotion_quote
+from orders.enums import OrderStatus
+from orders.models import FuelOrder
+from stations.models import Station
+from stations.selectors import PriceInEffect
 
 
-def fuel_price_lines(
-    *, grade_name: str, volume_ml: int, paid_fen: int, list_price_fen_per_litre: int
-) -> list[PriceLine]:
-    """Fuel at list price, then the station's own per-litre cut (funded by the station) down to paid_fen."""
-    fuel_fen = max(amount_for_volume_fen(volume_ml=volume_ml, price_fen_per_litre=list_price_fen_per_litre), paid_fen)
-    lines = [PriceLine(OrderLineKind.FUEL, grade_name, fuel_fen)]
-    if fuel_fen > paid_fen:
-        lines.append(PriceLine(OrderLineKind.DISCOUNT, STATION_DISCOUNT_LABEL, paid_fen - fuel_fen, Funder.STATION))
-    return lines
+def order_draft(
+    *,
+    station: Station,
+    price: PriceInEffect,
+    volume_ml: int,
+    amount_fen: int,
+    mode: str,
+    driver_id: int | None,
+    at: datetime | None = None,
+) -> Draft:
+    """What the engine needs to know about a sale: the fuel, the moment, and who buys it."""
+    first = (
+        driver_id is not None and not FuelOrder.objects.filter(driver_id=driver_id, status=OrderStatus.PAID).exists()
+    )
+    return Draft(
+        station_id=station.pk,
+        enterprise_id=station.enterprise_id,
+        grade_code=price.grade_code,
+        grade_name=price.grade_name,
+        list_price_fen_per_litre=price.list_price_fen_per_litre,
+        price_fen_per_litre=price.price_fen_per_litre,
+        volume_ml=volume_ml,
+        amount_fen=amount_fen,
+        at=timezone.localtime(at or timezone.now()),
+        payment_mode=mode,
+        is_first_order=first,
+    )
+
+
+def order_requote(order: FuelOrder, *, volume_ml: int, amount_fen: int, promotion_ids: list[int]) -> Quote:
+    """The quote on the actual fill: judged at the confirmation's moment, with the promotions reserved then."""
+    price = PriceInEffect(
+        grade_code=order.nozzle.grade.code,
+        grade_name=order.grade_name,
+        list_price_fen_per_litre=order.list_price_fen_per_litre,
+        price_fen_per_litre=order.price_fen_per_litre,
+        effective_from=order.created_at,
+    )
+    draft = order_draft(
+        station=order.station,
+        price=price,
+        volume_ml=volume_ml,
+        amount_fen=amount_fen,
+        mode=order.mode,
+        driver_id=None,
+        at=order.created_at,
+    )
+    return promotion_quote(draft=draft, driver_id=order.driver_id, reference=order.order_no, only_ids=promotion_ids)

@@ -8,10 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.money import format_fen, volume_for_amount_ml
-from orders.enums import OPEN_ORDER_STATUSES, OrderStatus
+from marketing.engine import Hint, QuoteLine
+from marketing.selectors import promotion_quote
+from orders.enums import OPEN_ORDER_STATUSES, OrderMode, OrderStatus
 from orders.lifecycle import SETTLING, OrderMessage, order_message
 from orders.models import FuelOrder, OrderLine
-from orders.pricing import PriceLine, fuel_price_lines
+from orders.pricing import order_draft
 from pumpgateway.enums import CLOSED_AUTHORIZATION_STATUSES, AuthorizationStatus, NozzleLiveState
 from pumpgateway.selectors import (
     nozzle_live_get,
@@ -19,33 +21,38 @@ from pumpgateway.selectors import (
     postpaid_fill_list,
     station_controllers_alive,
 )
-from stations.models import Nozzle
+from stations.models import Nozzle, Station
 from stations.selectors import PriceInEffect
 
 
 @dataclass(frozen=True)
 class OrderQuote:
-    amount_fen: int
+    amount_fen: int  # the pump's preset (at the station price)
+    pay_fen: int  # what the driver pays for it, every promotion applied
     estimated_volume_ml: int
     price_fen_per_litre: int
     list_price_fen_per_litre: int
-    lines: list[PriceLine]
+    lines: tuple[QuoteLine, ...]
+    hints: tuple[Hint, ...]
 
 
-def order_quote_get(*, price: PriceInEffect, amount_fen: int) -> OrderQuote:
-    """What the driver will see on the receipt if the pump delivers the full preset."""
+def order_quote_get(
+    *, station: Station, price: PriceInEffect, amount_fen: int, driver_id: int | None, mode: str = OrderMode.PREPAID
+) -> OrderQuote:
+    """What the driver will see on the receipt if the pump delivers the full preset, line by line."""
     volume = volume_for_amount_ml(amount_fen=amount_fen, price_fen_per_litre=price.price_fen_per_litre)
+    draft = order_draft(
+        station=station, price=price, volume_ml=volume, amount_fen=amount_fen, mode=mode, driver_id=driver_id
+    )
+    quote = promotion_quote(draft=draft, driver_id=driver_id)
     return OrderQuote(
         amount_fen=amount_fen,
+        pay_fen=quote.total_fen,
         estimated_volume_ml=volume,
         price_fen_per_litre=price.price_fen_per_litre,
         list_price_fen_per_litre=price.list_price_fen_per_litre,
-        lines=fuel_price_lines(
-            grade_name=price.grade_name,
-            volume_ml=volume,
-            paid_fen=amount_fen,
-            list_price_fen_per_litre=price.list_price_fen_per_litre,
-        ),
+        lines=quote.lines,
+        hints=quote.hints,
     )
 
 

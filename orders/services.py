@@ -3,9 +3,9 @@ the order (orders.lifecycle) → the fill is captured, the rest released. Postpa
 authorizes, the driver pays the fill afterwards, exactly once.
 
 Lock order (no path takes these the other way round): an order's row, then its hold's row, then the
-driver's wallet rows, then system ledger rows; and the driver's wallet rows before the pump binding row
-(a prepaid order). The pump gateway's own writes lock the binding and authorizations only, and tell the
-order side after they commit (pumpgateway.listeners).
+driver's wallet rows, then system ledger rows, then promotion rows (marketing.services); and the driver's
+wallet rows before the pump binding row (a prepaid order). The pump gateway's own writes lock the binding
+and authorizations only, and tell the order side after they commit (pumpgateway.listeners).
 """
 
 import logging
@@ -17,13 +17,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.exceptions import FuelpayError
+from core.money import volume_for_amount_ml
 from drivers.models import Driver
+from marketing.engine import Quote
+from marketing.selectors import promotion_ids_reserved, promotion_quote
+from marketing.services import promotion_uses_release, promotion_uses_reserve, promotion_uses_settle
 from orders.enums import OPEN_ORDER_STATUSES, OrderCause, OrderMode, OrderProblem, OrderStatus
 from orders.exceptions import FillAlreadyPaid, FillNotPayable, OrderNotCancellable
 from orders.lifecycle import order_transition
 from orders.locks import order_select_for_update
 from orders.models import FuelOrder, OrderLine
-from orders.pricing import fuel_price_lines
+from orders.pricing import order_draft, order_requote
 from orders.selectors import order_list_stale_open
 from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus, NozzleLiveState
 from pumpgateway.exceptions import (
@@ -176,6 +180,7 @@ def order_prepaid_create(
         requested_amount_fen=amount,
     )
     order_transition(order=order, to_status=OrderStatus.AUTHORIZING, cause=OrderCause.DRIVER_ORDER, actor=driver.user)
+    _promotions_reserve(order, price=price, amount_fen=amount)
     order.authorization = pump_authorization_request(
         nozzle=nozzle,
         source=AuthorizationSource.PREPAID,
@@ -186,19 +191,40 @@ def order_prepaid_create(
     return order
 
 
-def _receipt_lines(order: FuelOrder, *, volume_ml: int, amount_fen: int) -> None:
-    """The fill at list price, then each discount down to amount_fen (what the fill costs the driver)."""
-    lines = fuel_price_lines(
-        grade_name=order.grade_name,
-        volume_ml=volume_ml,
-        paid_fen=amount_fen,
-        list_price_fen_per_litre=order.list_price_fen_per_litre,
+def _promotions_reserve(order: FuelOrder, *, price: PriceInEffect, amount_fen: int) -> Quote:
+    """Quote the preset at confirm and reserve the budgets and caps of the promotions it uses."""
+    draft = order_draft(
+        station=order.station,
+        price=price,
+        volume_ml=volume_for_amount_ml(amount_fen=amount_fen, price_fen_per_litre=order.price_fen_per_litre),
+        amount_fen=amount_fen,
+        mode=order.mode,
+        driver_id=order.driver_id,
+        at=order.created_at,
     )
-    order.volume_ml, order.fuel_amount_fen = volume_ml, lines[0].amount_fen
-    order.discount_fen = lines[0].amount_fen - amount_fen
+    quote = promotion_quote(draft=draft, driver_id=order.driver_id)
+    promotion_uses_reserve(quote=quote, driver_id=order.driver_id, reference=order.order_no, day=draft.at.date())
+    return quote
+
+
+def _receipt_lines(order: FuelOrder, *, quote: Quote, volume_ml: int) -> None:
+    """The receipt: the quote's lines, each discount with its promotion and funder, in both languages."""
+    order.volume_ml, order.fuel_amount_fen, order.discount_fen = (
+        volume_ml,
+        quote.lines[0].amount_fen,
+        quote.discount_fen,
+    )
     OrderLine.objects.bulk_create(
-        OrderLine(order=order, kind=line.kind, label=line.label, amount_fen=line.amount_fen, funder=line.funder)
-        for line in lines
+        OrderLine(
+            order=order,
+            kind=line.kind,
+            label=line.reason.zh,
+            label_en=line.reason.en,
+            amount_fen=line.amount_fen,
+            funder=line.funder,
+            promotion_id=line.promotion_id,
+        )
+        for line in quote.lines
     )
 
 
@@ -206,12 +232,15 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
     """The pump delivered view.fill_amount_fen. Covered by the held reservation: capture it, PAID. Not
     covered (the hold had lapsed, or the fill is larger): NEEDS_REVIEW, capture what the hold covers, and
     collect the rest late from the balance; what the balance cannot pay becomes the driver's debt."""
-    fill_fen = view.fill_amount_fen
     hold = hold_select_for_update(hold_id=order.hold_id)
     order.fill_id = view.fill_id
-    _receipt_lines(order, volume_ml=view.fill_volume_ml, amount_fen=fill_fen)
+    reserved = promotion_ids_reserved(reference=order.order_no)
+    quote = order_requote(order, volume_ml=view.fill_volume_ml, amount_fen=view.fill_amount_fen, promotion_ids=reserved)
+    _receipt_lines(order, quote=quote, volume_ml=view.fill_volume_ml)
+    fill_fen = quote.total_fen  # what the fill costs the driver, every promotion applied
     if hold.status == HoldStatus.HELD and fill_fen <= hold.amount_fen:
         hold_capture(hold_id=hold.pk, amount_fen=fill_fen)
+        promotion_uses_settle(quote=quote, reference=order.order_no)
         order.paid_fen, order.paid_at = fill_fen, timezone.now()
         order.save()
         order_transition(order=order, to_status=OrderStatus.PAID, cause=OrderCause.PUMP_COMPLETED)
@@ -231,6 +260,7 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
         reference=order.order_no,
         idempotency_key=f"order:{order.pk}",
     )
+    promotion_uses_settle(quote=quote, reference=order.order_no)
     order.paid_fen, order.debt_fen = captured + late.collected_fen, late.debt_fen
     logger.warning(
         "fill not covered by its hold",
@@ -248,6 +278,7 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
 
 def _order_release(order: FuelOrder, *, to_status: str, cause: str, failure_code: str, actor=None) -> None:
     hold_release(hold_id=order.hold_id)
+    promotion_uses_release(reference=order.order_no)
     order_transition(order=order, to_status=to_status, cause=cause, failure_code=failure_code, actor=actor)
 
 
@@ -347,19 +378,28 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
     price = _check_station_and_price(nozzle)
     if FuelOrder.objects.filter(fill_id=fill_id, status=OrderStatus.PAID).exists():
         raise FillAlreadyPaid()
+    draft = order_draft(
+        station=nozzle.station,
+        price=price,
+        volume_ml=fill.volume_ml,
+        amount_fen=fill.amount_fen,
+        mode=OrderMode.POSTPAID,
+        driver_id=driver.pk,
+    )
+    quote = promotion_quote(draft=draft, driver_id=driver.pk)
     order = _order_with_hold(
         driver=driver,
         nozzle=nozzle,
         price=price,
         idempotency_key=idempotency_key,
-        amount_fen=fill.amount_fen,
+        amount_fen=quote.total_fen,
         mode=OrderMode.POSTPAID,
         price_fen_per_litre=fill.price_fen_per_litre,
         fill_id=fill_id,
-        paid_fen=fill.amount_fen,
+        paid_fen=quote.total_fen,
         paid_at=timezone.now(),
     )
-    hold_capture(hold_id=order.hold_id, amount_fen=fill.amount_fen)
+    hold_capture(hold_id=order.hold_id, amount_fen=quote.total_fen)
     try:
         with transaction.atomic():
             order_transition(
@@ -367,7 +407,9 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
             )
     except IntegrityError as error:
         raise FillAlreadyPaid() from error  # a concurrent payer won; this whole payment rolls back
-    _receipt_lines(order, volume_ml=fill.volume_ml, amount_fen=fill.amount_fen)
+    promotion_uses_reserve(quote=quote, driver_id=driver.pk, reference=order.order_no, day=draft.at.date())
+    promotion_uses_settle(quote=quote, reference=order.order_no)
+    _receipt_lines(order, quote=quote, volume_ml=fill.volume_ml)
     order.save(update_fields=["volume_ml", "fuel_amount_fen", "discount_fen"])
     return order
 

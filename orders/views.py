@@ -88,7 +88,10 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
     }
     if price is not None:
         context["quotes"] = {
-            amount: order_quote_get(price=price, amount_fen=amount) for amount in settings.ORDER_AMOUNT_PRESETS_FEN
+            amount: order_quote_get(
+                station=nozzle.station, price=price, amount_fen=amount, driver_id=driver.pk if driver else None
+            )
+            for amount in settings.ORDER_AMOUNT_PRESETS_FEN
         }
     if request.method == "POST":
         if driver is None:

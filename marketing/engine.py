@@ -1,0 +1,380 @@
+"""The promotion engine: pure arithmetic over a draft and the promotions in play (no database).
+
+Rounding, specified once: every discount is computed exactly and rounded half-up to the fen (core.money),
+then capped at what is left of the amount it applies to, so no line can push a total below zero and the
+lines always sum to the total.
+
+Combination, deterministic: the station price (明折明扣) applies first, always. Then the candidates are each
+exclusive promotion alone and the stackable ones together (the best of each stacking group, priority order,
+each on what the previous ones left). The candidate saving the driver most wins; ties go to the higher
+priority, then the lower promotion id.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import translation
+from django.utils.translation import gettext
+
+from core.money import amount_for_volume_fen, basis_points_of_fen, format_fen
+from marketing.enums import DISCOUNT_BENEFITS, BenefitKind, LineKind, StackingClass
+
+LANGUAGES = ("zh-hans", "en")
+MAX_HINTS = 3
+
+
+@dataclass(frozen=True)
+class DraftItem:
+    category: str
+    label: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the driver is about to buy and who they are. amount_fen is the fuel at the station price (what
+    the pump charges); the list price gives the fuel line."""
+
+    station_id: int
+    enterprise_id: int
+    grade_code: str
+    grade_name: str
+    list_price_fen_per_litre: int
+    price_fen_per_litre: int
+    volume_ml: int
+    amount_fen: int
+    at: datetime  # local time of the confirmation: schedules are judged at it, also at capture
+    payment_mode: str = ""
+    member_level: str = ""
+    segment: str = ""
+    is_first_order: bool = False
+    vehicle_fuel_type: str = ""
+    items: tuple[DraftItem, ...] = ()
+
+    @property
+    def list_amount_fen(self) -> int:
+        return max(
+            amount_for_volume_fen(volume_ml=self.volume_ml, price_fen_per_litre=self.list_price_fen_per_litre),
+            self.amount_fen,
+        )
+
+    @property
+    def payable_before_promotions_fen(self) -> int:
+        return self.amount_fen + sum(item.amount_fen for item in self.items)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A promotion as the engine sees it (marketing.selectors builds these from Promotion rows)."""
+
+    id: int
+    name: str
+    name_en: str
+    benefit_kind: str
+    benefit_value: int
+    funder: str
+    stacking: str
+    priority: int = 0
+    stack_group: str = ""
+    weekdays: str = ""
+    hour_from: int | None = None
+    hour_to: int | None = None
+    grade_codes: tuple[str, ...] = ()
+    nonfuel_categories: tuple[str, ...] = ()
+    min_amount_fen: int = 0
+    min_volume_ml: int = 0
+    member_levels: tuple[str, ...] = ()
+    first_order_only: bool = False
+    payment_modes: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    vehicle_fuel_types: tuple[str, ...] = ()
+    budget_left_fen: int | None = None  # None: unlimited; caps the discount
+
+
+@dataclass(frozen=True)
+class Reason:
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en if translation.get_language() == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    kind: str
+    amount_fen: int  # discounts are negative
+    reason: Reason
+    funder: str = ""
+    promotion_id: int | None = None
+
+    @property
+    def display_label(self) -> str:
+        return str(self.reason)
+
+
+@dataclass(frozen=True)
+class Reward:
+    """A benefit that is not a price cut: bonus credit (fen), extra points, a coupon template id."""
+
+    benefit_kind: str
+    value: int
+    promotion_id: int
+    funder: str
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Hint:
+    promotion_id: int
+    missing_fen: int
+    missing_ml: int
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Quote:
+    lines: tuple[QuoteLine, ...]
+    total_fen: int
+    rewards: tuple[Reward, ...] = ()
+    hints: tuple[Hint, ...] = ()
+    promotion_ids: tuple[int, ...] = field(default=())
+
+    @property
+    def discount_fen(self) -> int:
+        return -sum(line.amount_fen for line in self.lines if line.kind == LineKind.DISCOUNT)
+
+    def cost_by_promotion(self) -> dict[int, int]:
+        costs: dict[int, int] = {}
+        for line in self.lines:
+            if line.promotion_id is not None:
+                costs[line.promotion_id] = costs.get(line.promotion_id, 0) - line.amount_fen
+        return costs
+
+
+def _in_both_languages(render) -> Reason:
+    texts = []
+    for language in LANGUAGES:
+        with translation.override(language):
+            texts.append(render(language))
+    return Reason(*texts)
+
+
+def _in_schedule(offer: Offer, at: datetime) -> bool:
+    if offer.weekdays and str(at.isoweekday()) not in offer.weekdays:
+        return False
+    if offer.hour_from is None or offer.hour_to is None:
+        return True
+    if offer.hour_from <= offer.hour_to:
+        return offer.hour_from <= at.hour < offer.hour_to
+    return at.hour >= offer.hour_from or at.hour < offer.hour_to  # across midnight
+
+
+def _matches(values: tuple[str, ...], value: str) -> bool:
+    return not values or value in values
+
+
+def _qualifies_except_minimums(offer: Offer, draft: Draft) -> bool:
+    return (
+        _in_schedule(offer, draft.at)
+        and _matches(offer.grade_codes, draft.grade_code)
+        and (not offer.nonfuel_categories or any(i.category in offer.nonfuel_categories for i in draft.items))
+        and _matches(offer.member_levels, draft.member_level)
+        and (draft.is_first_order or not offer.first_order_only)
+        and _matches(offer.payment_modes, draft.payment_mode)
+        and _matches(offer.segments, draft.segment)
+        and _matches(offer.vehicle_fuel_types, draft.vehicle_fuel_type)
+        and offer.budget_left_fen != 0
+    )
+
+
+def _missing(offer: Offer, draft: Draft) -> tuple[int, int]:
+    return (
+        max(offer.min_amount_fen - draft.payable_before_promotions_fen, 0),
+        max(offer.min_volume_ml - draft.volume_ml, 0),
+    )
+
+
+def _schedule_text(offer: Offer) -> str:
+    if offer.hour_from is None or offer.hour_to is None:
+        return ""
+    return f"({offer.hour_from:02d}:00–{offer.hour_to % 24:02d}:00)"
+
+
+def _zhe(basis_points_off: int) -> str:
+    """500 basis points off → "95"; 1000 → "9"; 1250 → "87.5"."""
+    tenths = (10_000 - basis_points_off) / 100
+    text = f"{tenths:g}"
+    return text[:-1] if text.endswith("0") and "." not in text else text
+
+
+def _benefit_text(offer: Offer) -> str:
+    value = offer.benefit_value
+    match offer.benefit_kind:
+        case BenefitKind.PERCENT_OFF:
+            return gettext("%(zhe)s%% of the price") % {"zhe": _zhe(value)}
+        case BenefitKind.AMOUNT_OFF:
+            return gettext("%(off)s off orders from %(minimum)s") % {
+                "off": format_fen(value),
+                "minimum": format_fen(offer.min_amount_fen),
+            }
+        case BenefitKind.PER_LITRE_OFF:
+            return gettext("%(off)s off per litre") % {"off": format_fen(value)}
+        case BenefitKind.FIXED_PRICE:
+            return gettext("%(price)s per litre") % {"price": format_fen(value)}
+        case BenefitKind.STATION_PRICE:
+            return gettext("station price below list")
+        case BenefitKind.BONUS_CREDIT:
+            return gettext("%(bonus)s bonus credit") % {"bonus": format_fen(value)}
+        case BenefitKind.EXTRA_POINTS:
+            return gettext("%(points)s extra points") % {"points": value}
+        case _:
+            return gettext("a coupon")
+
+
+def _offer_reason(offer: Offer, amount_fen: int | None = None) -> Reason:
+    def render(language: str) -> str:
+        name = offer.name_en if language == "en" else offer.name
+        text = f"{name}{_schedule_text(offer)}: {_benefit_text(offer)}"
+        return text if amount_fen is None else f"{text} {format_fen(amount_fen)}"
+
+    return _in_both_languages(render)
+
+
+def _hint_reason(offer: Offer, missing_fen: int, missing_ml: int) -> Reason:
+    def render(language: str) -> str:
+        name = offer.name_en if language == "en" else offer.name
+        if missing_fen:
+            more = gettext("Add %(amount)s more") % {"amount": format_fen(missing_fen)}
+        else:
+            more = gettext("Add %(litres)s L more") % {"litres": f"{missing_ml / 1000:g}"}
+        return gettext("%(more)s to get %(promotion)s") % {"more": more, "promotion": f"{name}: {_benefit_text(offer)}"}
+
+    return _in_both_languages(render)
+
+
+@dataclass
+class _Pools:
+    """What is left to discount: the fuel, and each non-fuel category."""
+
+    fuel_fen: int
+    categories: dict[str, int]
+
+    def base(self, offer: Offer) -> int:
+        if offer.nonfuel_categories:
+            return sum(self.categories.get(category, 0) for category in offer.nonfuel_categories)
+        return self.fuel_fen
+
+    def take(self, offer: Offer, amount_fen: int) -> None:
+        if not offer.nonfuel_categories:
+            self.fuel_fen -= amount_fen
+            return
+        for category in offer.nonfuel_categories:
+            part = min(amount_fen, self.categories.get(category, 0))
+            self.categories[category] = self.categories.get(category, 0) - part
+            amount_fen -= part
+
+
+def _raw_discount(offer: Offer, draft: Draft, base_fen: int) -> int:
+    value = offer.benefit_value
+    match offer.benefit_kind:
+        case BenefitKind.PERCENT_OFF:
+            return basis_points_of_fen(amount_fen=base_fen, basis_points=value)
+        case BenefitKind.AMOUNT_OFF:
+            return value
+        case BenefitKind.PER_LITRE_OFF:
+            return amount_for_volume_fen(volume_ml=draft.volume_ml, price_fen_per_litre=value)
+        case BenefitKind.FIXED_PRICE:
+            return draft.amount_fen - amount_for_volume_fen(volume_ml=draft.volume_ml, price_fen_per_litre=value)
+        case BenefitKind.STATION_PRICE:
+            return draft.list_amount_fen - draft.amount_fen
+    return 0
+
+
+def _apply(offers: Iterable[Offer], draft: Draft, pools: _Pools) -> list[tuple[Offer, int]]:
+    """Each discount offer in turn on what the previous ones left; rounded, capped, never negative."""
+    applied = []
+    for offer in offers:
+        if offer.benefit_kind not in DISCOUNT_BENEFITS:
+            applied.append((offer, 0))
+            continue
+        cap = pools.base(offer) if offer.budget_left_fen is None else min(pools.base(offer), offer.budget_left_fen)
+        amount = max(min(_raw_discount(offer, draft, pools.base(offer)), cap), 0)
+        pools.take(offer, amount)
+        applied.append((offer, amount))
+    return applied
+
+
+def _priority_order(offers: Iterable[Offer]) -> list[Offer]:
+    return sorted(offers, key=lambda o: (-o.priority, o.id))
+
+
+def _stackable_set(offers: list[Offer], draft: Draft, pools: _Pools) -> list[Offer]:
+    """All stackable offers, keeping only the most generous of each stacking group (alone on the pools)."""
+    chosen: dict[str, Offer] = {}
+    loose = []
+    for offer in _priority_order(offers):
+        if not offer.stack_group:
+            loose.append(offer)
+            continue
+        best = chosen.get(offer.stack_group)
+        saving = _apply([offer], draft, _Pools(pools.fuel_fen, dict(pools.categories)))[0][1]
+        if best is None or saving > _apply([best], draft, _Pools(pools.fuel_fen, dict(pools.categories)))[0][1]:
+            chosen[offer.stack_group] = offer
+    return _priority_order([*loose, *chosen.values()])
+
+
+def quote(draft: Draft, offers: Iterable[Offer]) -> Quote:
+    """The driver's best deterministic combination, itemised, with hints of what almost qualified."""
+    eligible, hints = [], []
+    for offer in offers:
+        if not _qualifies_except_minimums(offer, draft):
+            continue
+        missing_fen, missing_ml = _missing(offer, draft)
+        if missing_fen or missing_ml:
+            hints.append(Hint(offer.id, missing_fen, missing_ml, _hint_reason(offer, missing_fen, missing_ml)))
+        else:
+            eligible.append(offer)
+
+    base_offers = [o for o in eligible if o.benefit_kind == BenefitKind.STATION_PRICE]
+    others = [o for o in eligible if o.benefit_kind != BenefitKind.STATION_PRICE]
+    pools = _Pools(draft.list_amount_fen, {})
+    for item in draft.items:
+        pools.categories[item.category] = pools.categories.get(item.category, 0) + item.amount_fen
+    base_applied = _apply(_priority_order(base_offers), draft, pools)
+
+    candidates = [[offer] for offer in others if offer.stacking == StackingClass.EXCLUSIVE]
+    candidates.append(_stackable_set([o for o in others if o.stacking == StackingClass.STACKABLE], draft, pools))
+
+    def evaluate(candidate: list[Offer]):
+        applied = _apply(candidate, draft, _Pools(pools.fuel_fen, dict(pools.categories)))
+        saving = sum(amount for _, amount in applied)
+        return (-saving, -sum(o.priority for o in candidate), [o.id for o in candidate]), applied
+
+    _, best = min((evaluate(candidate) for candidate in candidates), key=lambda pair: pair[0])
+    return _build_quote(draft, [*base_applied, *best], hints)
+
+
+def _build_quote(draft: Draft, applied: list[tuple[Offer, int]], hints: list[Hint]) -> Quote:
+    fuel_reason = Reason(draft.grade_name, draft.grade_name)
+    lines = [QuoteLine(LineKind.FUEL, draft.list_amount_fen, fuel_reason)]
+    lines += [QuoteLine(LineKind.NON_FUEL, item.amount_fen, Reason(item.label, item.label)) for item in draft.items]
+    rewards = []
+    for offer, amount in applied:
+        if offer.benefit_kind in DISCOUNT_BENEFITS:
+            if amount:
+                reason = _offer_reason(offer, -amount)
+                lines.append(QuoteLine(LineKind.DISCOUNT, -amount, reason, offer.funder, offer.id))
+        else:
+            reason = _offer_reason(offer)
+            rewards.append(Reward(offer.benefit_kind, offer.benefit_value, offer.id, offer.funder, reason))
+    hints.sort(key=lambda hint: (hint.missing_fen, hint.missing_ml, hint.promotion_id))
+    used = tuple(sorted({line.promotion_id for line in lines if line.promotion_id} | {r.promotion_id for r in rewards}))
+    return Quote(
+        lines=tuple(lines),
+        total_fen=sum(line.amount_fen for line in lines),
+        rewards=tuple(rewards),
+        hints=tuple(hints[:MAX_HINTS]),
+        promotion_ids=used,
+    )
