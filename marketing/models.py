@@ -96,6 +96,8 @@ class Promotion(models.Model):
     budget_fen = models.BigIntegerField(_("budget (fen; empty: unlimited)"), null=True, blank=True)
     per_driver_limit = models.PositiveIntegerField(_("uses per driver"), null=True, blank=True)
     per_day_limit = models.PositiveIntegerField(_("uses per day"), null=True, blank=True)
+    # 限时秒杀: "the first 100" — an exact cap on all uses, held under concurrent confirmations.
+    uses_limit = models.PositiveIntegerField(_("uses in all (flash sale)"), null=True, blank=True)
     budget_used_fen = models.BigIntegerField(_("budget used (fen)"), default=0)  # reserved + settled
     stacking = models.CharField(_("stacking"), max_length=10, choices=StackingClass.choices)
     stack_group = models.CharField(_("stacking group"), max_length=30, blank=True)

@@ -112,29 +112,40 @@ def promotion_qs_for_station(*, station_id: int, enterprise_id: int, at) -> Quer
     return Promotion.objects.filter(_rule_in_effect(at), in_scope)
 
 
-def _capped_out(*, promotions: list[Promotion], driver_id: int | None, day) -> set[int]:
-    """Promotions whose per-driver or per-day cap is used up."""
-    capped = [p for p in promotions if p.per_driver_limit is not None or p.per_day_limit is not None]
-    if not capped:
-        return set()
-    uses = (
-        PromotionUse.objects.filter(promotion__in=capped)
+_NO_USES = {"total": 0, "today": 0, "by_driver": 0}
+
+
+def promotion_use_counts(*, promotion_ids: list[int], driver_id: int | None, day) -> dict[int, dict[str, int]]:
+    """Live (not released) uses of each promotion: in all, on the day, and by the driver."""
+    rows = (
+        PromotionUse.objects.filter(promotion_id__in=promotion_ids)
         .exclude(status=UseStatus.RELEASED)
         .values("promotion_id")
         .annotate(
+            total=Count("pk"),
             today=Count("pk", filter=Q(day=day)),
             by_driver=Count("pk", filter=Q(driver_id=driver_id)),
         )
     )
-    counts = {row["promotion_id"]: row for row in uses}
-    out = set()
-    for promotion in capped:
-        row = counts.get(promotion.pk, {"today": 0, "by_driver": 0})
-        if (promotion.per_day_limit is not None and row["today"] >= promotion.per_day_limit) or (
-            promotion.per_driver_limit is not None and row["by_driver"] >= promotion.per_driver_limit
-        ):
-            out.add(promotion.pk)
-    return out
+    return {row["promotion_id"]: row for row in rows}
+
+
+def promotion_cap_reached(promotion: Promotion, counts: dict[int, dict[str, int]]) -> bool:
+    row = counts.get(promotion.pk, _NO_USES)
+    return (
+        (promotion.uses_limit is not None and row["total"] >= promotion.uses_limit)
+        or (promotion.per_day_limit is not None and row["today"] >= promotion.per_day_limit)
+        or (promotion.per_driver_limit is not None and row["by_driver"] >= promotion.per_driver_limit)
+    )
+
+
+def _capped_out(*, promotions: list[Promotion], driver_id: int | None, day) -> set[int]:
+    """Promotions whose cap (in all, per day, per driver) is used up."""
+    capped = [p for p in promotions if {p.per_driver_limit, p.per_day_limit, p.uses_limit} != {None}]
+    if not capped:
+        return set()
+    counts = promotion_use_counts(promotion_ids=[p.pk for p in capped], driver_id=driver_id, day=day)
+    return {p.pk for p in capped if promotion_cap_reached(p, counts)}
 
 
 def promotion_quote(

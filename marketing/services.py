@@ -6,12 +6,13 @@ never wait on each other the other way round; counts are taken under those locks
 
 from datetime import date
 
-from django.db.models import Count, F, Q
+from django.db.models import F
 
 from marketing.engine import Quote
 from marketing.enums import UseStatus
 from marketing.exceptions import PromotionUsedUp
 from marketing.models import Promotion, PromotionUse
+from marketing.selectors import promotion_cap_reached, promotion_use_counts
 
 
 def promotion_uses_reserve(*, quote: Quote, driver_id: int, reference: str, day: date) -> None:
@@ -20,21 +21,11 @@ def promotion_uses_reserve(*, quote: Quote, driver_id: int, reference: str, day:
     costs = quote.cost_by_promotion()
     ids = list(quote.promotion_ids)
     promotions = {p.pk: p for p in Promotion.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-    counts = {
-        row["promotion_id"]: row
-        for row in PromotionUse.objects.filter(promotion_id__in=ids)
-        .exclude(status=UseStatus.RELEASED)
-        .values("promotion_id")
-        .annotate(today=Count("pk", filter=Q(day=day)), by_driver=Count("pk", filter=Q(driver_id=driver_id)))
-    }
+    counts = promotion_use_counts(promotion_ids=ids, driver_id=driver_id, day=day)
     for promotion_id in ids:
         promotion, cost = promotions[promotion_id], costs.get(promotion_id, 0)
-        row = counts.get(promotion_id, {"today": 0, "by_driver": 0})
-        if (
-            (promotion.budget_fen is not None and promotion.budget_used_fen + cost > promotion.budget_fen)
-            or (promotion.per_day_limit is not None and row["today"] >= promotion.per_day_limit)
-            or (promotion.per_driver_limit is not None and row["by_driver"] >= promotion.per_driver_limit)
-        ):
+        over_budget = promotion.budget_fen is not None and promotion.budget_used_fen + cost > promotion.budget_fen
+        if over_budget or promotion_cap_reached(promotion, counts):
             raise PromotionUsedUp(extra={"promotion_id": promotion_id})
     for promotion_id in ids:
         cost = costs.get(promotion_id, 0)
