@@ -37,4 +37,6 @@ app.conf.beat_schedule = {
     },
     # Station price schedules take effect at a given time; due ones are pushed to the pumps.
     "pumps-push-due-prices": {"task": "pumpgateway.tasks.prices_push_due_task", "schedule": 30.0},
+    # Coupons past their validity expire, so the driver's wallet shows only what can still be used.
+    "marketing-expire-coupons": {"task": "marketing.tasks.coupons_expire_task", "schedule": crontab(minute="*/10")},
 }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from marketing.models import ContractOffer, Promotion, TopUpBonusRule
+from marketing.models import ContractOffer, Coupon, CouponTemplate, Promotion, TopUpBonusRule
 from stations.admin_scoping import PlatformOnlyAdmin
 
 
@@ -20,3 +20,22 @@ class PromotionAdmin(PlatformOnlyAdmin):
     list_filter = ["is_active", "scope", "benefit_kind", "funder"]
     filter_horizontal = ["stations"]
     readonly_fields = ["budget_used_fen"]
+
+
+@admin.register(CouponTemplate)
+class CouponTemplateAdmin(PlatformOnlyAdmin):
+    list_display = ["name", "kind", "partner_code", "benefit_kind", "benefit_value", "min_amount_fen", "is_active"]
+    list_filter = ["kind", "is_active"]
+    filter_horizontal = ["stations"]
+
+
+@admin.register(Coupon)
+class CouponAdmin(PlatformOnlyAdmin):
+    """Coupons are issued by services (campaigns, rules, staff with a reason); the admin shows them."""
+
+    list_display = ["pk", "template", "driver", "status", "valid_until", "issued_via", "issued_by", "reason"]
+    list_filter = ["status", "issued_via", "template__kind"]
+    readonly_fields = [f.name for f in Coupon._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -90,6 +90,7 @@ class Offer:
     segments: tuple[str, ...] = ()
     vehicle_fuel_types: tuple[str, ...] = ()
     budget_left_fen: int | None = None  # None: unlimited; caps the discount
+    coupon_id: int | None = None  # a driver's coupon (one per order: selectors give them one stack group)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class QuoteLine:
     reason: Reason
     funder: str = ""
     promotion_id: int | None = None
+    coupon_id: int | None = None
 
     @property
     def display_label(self) -> str:
@@ -127,10 +129,11 @@ class Reward:
 
 @dataclass(frozen=True)
 class Hint:
-    promotion_id: int
+    promotion_id: int | None
     missing_fen: int
     missing_ml: int
     reason: Reason
+    coupon_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class Quote:
     rewards: tuple[Reward, ...] = ()
     hints: tuple[Hint, ...] = ()
     promotion_ids: tuple[int, ...] = field(default=())
+    coupon_ids: tuple[int, ...] = field(default=())
 
     @property
     def discount_fen(self) -> int:
@@ -306,8 +310,12 @@ def _apply(offers: Iterable[Offer], draft: Draft, pools: _Pools) -> list[tuple[O
     return applied
 
 
+def _key(offer: Offer) -> tuple[int, bool, int]:
+    return (-offer.priority, offer.coupon_id is not None, offer.id)
+
+
 def _priority_order(offers: Iterable[Offer]) -> list[Offer]:
-    return sorted(offers, key=lambda o: (-o.priority, o.id))
+    return sorted(offers, key=_key)
 
 
 def _stackable_set(offers: list[Offer], draft: Draft, pools: _Pools) -> list[Offer]:
@@ -333,7 +341,9 @@ def quote(draft: Draft, offers: Iterable[Offer]) -> Quote:
             continue
         missing_fen, missing_ml = _missing(offer, draft)
         if missing_fen or missing_ml:
-            hints.append(Hint(offer.id, missing_fen, missing_ml, _hint_reason(offer, missing_fen, missing_ml)))
+            reason = _hint_reason(offer, missing_fen, missing_ml)
+            promotion_id = None if offer.coupon_id else offer.id
+            hints.append(Hint(promotion_id, missing_fen, missing_ml, reason, offer.coupon_id))
         else:
             eligible.append(offer)
 
@@ -350,7 +360,7 @@ def quote(draft: Draft, offers: Iterable[Offer]) -> Quote:
     def evaluate(candidate: list[Offer]):
         applied = _apply(candidate, draft, _Pools(pools.fuel_fen, dict(pools.categories)))
         saving = sum(amount for _, amount in applied)
-        return (-saving, -sum(o.priority for o in candidate), [o.id for o in candidate]), applied
+        return (-saving, -sum(o.priority for o in candidate), [_key(o) for o in candidate]), applied
 
     _, best = min((evaluate(candidate) for candidate in candidates), key=lambda pair: pair[0])
     return _build_quote(draft, [*base_applied, *best], hints)
@@ -365,16 +375,19 @@ def _build_quote(draft: Draft, applied: list[tuple[Offer, int]], hints: list[Hin
         if offer.benefit_kind in DISCOUNT_BENEFITS:
             if amount:
                 reason = _offer_reason(offer, -amount)
-                lines.append(QuoteLine(LineKind.DISCOUNT, -amount, reason, offer.funder, offer.id))
+                promotion_id = None if offer.coupon_id else offer.id
+                lines.append(QuoteLine(LineKind.DISCOUNT, -amount, reason, offer.funder, promotion_id, offer.coupon_id))
         else:
             reason = _offer_reason(offer)
             rewards.append(Reward(offer.benefit_kind, offer.benefit_value, offer.id, offer.funder, reason))
-    hints.sort(key=lambda hint: (hint.missing_fen, hint.missing_ml, hint.promotion_id))
+    hints.sort(key=lambda hint: (hint.missing_fen, hint.missing_ml, hint.promotion_id or 0, hint.coupon_id or 0))
     used = tuple(sorted({line.promotion_id for line in lines if line.promotion_id} | {r.promotion_id for r in rewards}))
+    coupons = tuple(line.coupon_id for line in lines if line.coupon_id)
     return Quote(
         lines=tuple(lines),
         total_fen=sum(line.amount_fen for line in lines),
         rewards=tuple(rewards),
         hints=tuple(hints[:MAX_HINTS]),
         promotion_ids=used,
+        coupon_ids=coupons,
     )

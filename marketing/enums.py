@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Funder(models.TextChoices):
@@ -62,3 +63,33 @@ class UseStatus(models.TextChoices):
     RESERVED = "reserved", _("Reserved at confirm")
     SETTLED = "settled", _("Settled at capture")
     RELEASED = "released", _("Released")
+
+
+class CouponKind(models.TextChoices):
+    FUEL = "fuel", _("Fuel coupon (油品券)")
+    NON_FUEL = "non_fuel", _("Non-fuel coupon (非油券)")
+    GIFT = "gift", _("Gift coupon (礼品券)")
+    PARTNER = "partner", _("Partner coupon (合作券)")
+
+
+class CouponStatus(models.TextChoices):
+    AVAILABLE = "available", pgettext_lazy("coupon status", "Available")
+    LOCKED = "locked", _("Held by an order")
+    USED = "used", _("Used")
+    EXPIRED = "expired", _("Expired")
+
+
+# The coupon state machine: changed only through marketing.services.coupon_transition.
+COUPON_TRANSITIONS = {
+    CouponStatus.AVAILABLE: {CouponStatus.LOCKED, CouponStatus.EXPIRED},
+    CouponStatus.LOCKED: {CouponStatus.USED, CouponStatus.AVAILABLE},
+    CouponStatus.USED: set(),
+    CouponStatus.EXPIRED: set(),
+}
+
+
+class CouponIssuedVia(models.TextChoices):
+    CAMPAIGN = "campaign", _("Campaign")
+    RULE = "rule", _("Rule")
+    STAFF = "staff", _("Staff")
+    REFERRAL = "referral", _("Referral")

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from core.exceptions import RetryableError
+from core.exceptions import FuelpayError, RetryableError
 
 
 class PromotionUsedUp(RetryableError):
@@ -8,3 +8,15 @@ class PromotionUsedUp(RetryableError):
 
     code = "promotion_used_up"
     default_message = _("A promotion has just run out. Please check the new price and confirm again.")
+
+
+class CouponNotUsable(RetryableError):
+    """The coupon the quote used was spent, locked by another order or expired since."""
+
+    code = "coupon_not_usable"
+    default_message = _("That coupon can no longer be used. Please check the new price and confirm again.")
+
+
+class CouponIssueRefused(FuelpayError):
+    code = "coupon_issue_refused"
+    default_message = _("The coupon could not be issued.")

@@ -1,10 +1,20 @@
 """Promotion rules: the engine's promotions (marketing.engine), top-up bonuses and contract offers."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from marketing.enums import BenefitKind, Funder, PromotionScope, StackingClass, UseStatus
+from marketing.enums import (
+    BenefitKind,
+    CouponIssuedVia,
+    CouponKind,
+    CouponStatus,
+    Funder,
+    PromotionScope,
+    StackingClass,
+    UseStatus,
+)
 
 
 class TopUpBonusRule(models.Model):
@@ -143,3 +153,78 @@ class PromotionUse(models.Model):
         verbose_name_plural = _("promotion uses")
         constraints = [models.UniqueConstraint(fields=["promotion", "reference"], name="promotion_use_once_per_order")]
         indexes = [models.Index(fields=["reference"])]
+
+
+class CouponTemplate(models.Model):
+    """What a coupon gives and where (油品券/非油券/礼品券/合作券). A partner coupon carries the partner's code
+    and is settled with the partner. benefit_value's unit as Promotion's (amount_off fen, percent_off basis
+    points, per_litre_off fen per litre)."""
+
+    name = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=10, choices=CouponKind.choices)
+    partner_code = models.CharField(_("partner code"), max_length=40, blank=True)
+    benefit_kind = models.CharField(_("benefit"), max_length=16, choices=BenefitKind.choices)
+    benefit_value = models.BigIntegerField(_("benefit value"))
+    min_amount_fen = models.BigIntegerField(_("minimum amount (fen)"), default=0)
+    grade_codes = models.JSONField(_("fuel grades"), default=list, blank=True)
+    nonfuel_categories = models.JSONField(_("non-fuel categories"), default=list, blank=True)
+    scope = models.CharField(_("scope"), max_length=12, choices=PromotionScope.choices)
+    enterprise = models.ForeignKey(
+        "stations.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stations = models.ManyToManyField("stations.Station", blank=True, related_name="+", verbose_name=_("stations"))
+    funder = models.CharField(_("funded by"), max_length=12, choices=Funder.choices)
+    funding_station = models.ForeignKey(
+        "stations.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    valid_days = models.PositiveSmallIntegerField(_("valid for (days from issue)"), default=30)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("coupon template")
+        verbose_name_plural = _("coupon templates")
+        constraints = [
+            models.CheckConstraint(
+                name="coupon_template_amounts_positive", condition=Q(benefit_value__gt=0, min_amount_fen__gte=0)
+            ),
+            models.CheckConstraint(
+                name="coupon_template_discount_benefit",
+                condition=Q(benefit_kind__in=["percent_off", "amount_off", "per_litre_off"]),
+            ),
+            models.CheckConstraint(
+                name="partner_coupon_names_partner",
+                condition=~Q(kind="partner") | ~Q(partner_code=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Coupon(models.Model):
+    """One driver's coupon: single use; locked while an order holds it, returned if the order does not pay."""
+
+    template = models.ForeignKey(CouponTemplate, on_delete=models.PROTECT, related_name="coupons")
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="coupons")
+    status = models.CharField(_("status"), max_length=10, choices=CouponStatus.choices)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    issued_via = models.CharField(_("issued via"), max_length=10, choices=CouponIssuedVia.choices)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reference = models.CharField(max_length=40, blank=True)  # the order holding or having used it
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        indexes = [models.Index(fields=["driver", "status"]), models.Index(fields=["reference"])]
+        constraints = [
+            models.CheckConstraint(
+                name="staff_issue_has_reason_and_person",
+                condition=~Q(issued_via="staff") | (Q(issued_by__isnull=False) & ~Q(reason="")),
+            ),
+        ]

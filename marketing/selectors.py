@@ -5,8 +5,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from marketing.engine import Draft, Offer, Quote, quote
-from marketing.enums import PromotionScope, UseStatus
-from marketing.models import ContractOffer, Promotion, PromotionUse, TopUpBonusRule
+from marketing.enums import CouponStatus, PromotionScope, StackingClass, UseStatus
+from marketing.models import ContractOffer, Coupon, CouponTemplate, Promotion, PromotionUse, TopUpBonusRule
 
 
 @dataclass(frozen=True)
@@ -99,17 +99,54 @@ def _offer_from(promotion: Promotion) -> Offer:
     )
 
 
+def _in_scope(model, *, station_id: int, enterprise_id: int, prefix: str = "") -> Q:
+    """Rows of model (Promotion, CouponTemplate) that apply at the station: platform-wide, its enterprise's, or
+    listing it."""
+    listing = model.stations.through.objects.filter(station_id=station_id).values(f"{model._meta.model_name}_id")
+    return (
+        Q(**{f"{prefix}scope": PromotionScope.PLATFORM})
+        | Q(**{f"{prefix}scope": PromotionScope.ENTERPRISE, f"{prefix}enterprise_id": enterprise_id})
+        | Q(**{f"{prefix}scope": PromotionScope.STATIONS, f"{prefix}pk__in": listing})
+    )
+
+
 def promotion_qs_for_station(*, station_id: int, enterprise_id: int, at) -> QuerySet[Promotion]:
     """Promotions in effect at the station at that moment (schedules and conditions are the engine's)."""
-    in_scope = (
-        Q(scope=PromotionScope.PLATFORM)
-        | Q(scope=PromotionScope.ENTERPRISE, enterprise_id=enterprise_id)
-        | Q(
-            scope=PromotionScope.STATIONS,
-            pk__in=Promotion.stations.through.objects.filter(station_id=station_id).values("promotion_id"),
-        )
-    )
+    in_scope = _in_scope(Promotion, station_id=station_id, enterprise_id=enterprise_id)
     return Promotion.objects.filter(_rule_in_effect(at), in_scope)
+
+
+def _coupon_offer(coupon: Coupon) -> Offer:
+    template = coupon.template
+    return Offer(
+        id=coupon.pk,
+        coupon_id=coupon.pk,
+        name=template.name,
+        name_en=template.name_en,
+        benefit_kind=template.benefit_kind,
+        benefit_value=template.benefit_value,
+        funder=template.funder,
+        stacking=StackingClass.STACKABLE,
+        stack_group="coupon",
+        grade_codes=tuple(template.grade_codes),
+        nonfuel_categories=tuple(template.nonfuel_categories),
+        min_amount_fen=template.min_amount_fen,
+    )
+
+
+def coupon_offers_for_draft(*, draft: Draft, driver_id: int | None, reference: str = "", locked: bool = False):
+    """The driver's coupons usable at the draft's station and moment; locked: those the order holds."""
+    if driver_id is None:
+        return []
+    coupons = Coupon.objects.filter(
+        _in_scope(CouponTemplate, station_id=draft.station_id, enterprise_id=draft.enterprise_id, prefix="template__"),
+        driver_id=driver_id,
+    ).select_related("template")
+    if locked:
+        coupons = coupons.filter(status=CouponStatus.LOCKED, reference=reference)
+    else:
+        coupons = coupons.filter(status=CouponStatus.AVAILABLE, valid_from__lte=draft.at, valid_until__gt=draft.at)
+    return [_coupon_offer(coupon) for coupon in coupons]
 
 
 _NO_USES = {"total": 0, "today": 0, "by_driver": 0}
@@ -151,8 +188,9 @@ def _capped_out(*, promotions: list[Promotion], driver_id: int | None, day) -> s
 def promotion_quote(
     *, draft: Draft, driver_id: int | None = None, reference: str = "", only_ids: Iterable[int] | None = None
 ) -> Quote:
-    """The quote for a draft at its station: promotions in effect at draft.at, caps applied. only_ids (the
-    re-quote at capture) limits it to the promotions the order reserved at confirm, whose caps it holds."""
+    """The quote for a draft at its station: promotions in effect at draft.at, caps applied, and the driver's
+    coupons. only_ids (the re-quote at capture) limits it to the promotions the order reserved at confirm,
+    whose caps it holds, and to the coupon it locked."""
     promotions = promotion_qs_for_station(station_id=draft.station_id, enterprise_id=draft.enterprise_id, at=draft.at)
     if only_ids is not None:
         promotions = promotions.filter(pk__in=list(only_ids))
@@ -163,6 +201,8 @@ def promotion_quote(
     offers = [_offer_from(p) for p in promotions if p.pk not in out]
     if only_ids is not None:  # the driver's conditions were judged at confirm; the reservation holds them
         offers = [_as_reserved(offer, reference) for offer in offers]
+    held = only_ids is not None
+    offers += coupon_offers_for_draft(draft=draft, driver_id=driver_id, reference=reference, locked=held)
     return quote(draft, offers)
 
 

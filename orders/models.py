@@ -67,6 +67,7 @@ class OrderLine(models.Model):
     promotion = models.ForeignKey(
         "marketing.Promotion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    coupon = models.ForeignKey("marketing.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["pk"]

@@ -21,7 +21,7 @@ from core.money import volume_for_amount_ml
 from drivers.models import Driver
 from marketing.engine import Quote
 from marketing.selectors import promotion_ids_reserved, promotion_quote
-from marketing.services import promotion_uses_release, promotion_uses_reserve, promotion_uses_settle
+from marketing.services import quote_release, quote_reserve, quote_settle
 from orders.enums import OPEN_ORDER_STATUSES, OrderCause, OrderMode, OrderProblem, OrderStatus
 from orders.exceptions import FillAlreadyPaid, FillNotPayable, OrderNotCancellable
 from orders.lifecycle import order_transition
@@ -203,7 +203,7 @@ def _promotions_reserve(order: FuelOrder, *, price: PriceInEffect, amount_fen: i
         at=order.created_at,
     )
     quote = promotion_quote(draft=draft, driver_id=order.driver_id)
-    promotion_uses_reserve(quote=quote, driver_id=order.driver_id, reference=order.order_no, day=draft.at.date())
+    quote_reserve(quote=quote, driver_id=order.driver_id, reference=order.order_no, at=draft.at)
     return quote
 
 
@@ -223,6 +223,7 @@ def _receipt_lines(order: FuelOrder, *, quote: Quote, volume_ml: int) -> None:
             amount_fen=line.amount_fen,
             funder=line.funder,
             promotion_id=line.promotion_id,
+            coupon_id=line.coupon_id,
         )
         for line in quote.lines
     )
@@ -240,7 +241,7 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
     fill_fen = quote.total_fen  # what the fill costs the driver, every promotion applied
     if hold.status == HoldStatus.HELD and fill_fen <= hold.amount_fen:
         hold_capture(hold_id=hold.pk, amount_fen=fill_fen)
-        promotion_uses_settle(quote=quote, reference=order.order_no)
+        quote_settle(quote=quote, reference=order.order_no)
         order.paid_fen, order.paid_at = fill_fen, timezone.now()
         order.save()
         order_transition(order=order, to_status=OrderStatus.PAID, cause=OrderCause.PUMP_COMPLETED)
@@ -260,7 +261,7 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
         reference=order.order_no,
         idempotency_key=f"order:{order.pk}",
     )
-    promotion_uses_settle(quote=quote, reference=order.order_no)
+    quote_settle(quote=quote, reference=order.order_no)
     order.paid_fen, order.debt_fen = captured + late.collected_fen, late.debt_fen
     logger.warning(
         "fill not covered by its hold",
@@ -278,7 +279,7 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
 
 def _order_release(order: FuelOrder, *, to_status: str, cause: str, failure_code: str, actor=None) -> None:
     hold_release(hold_id=order.hold_id)
-    promotion_uses_release(reference=order.order_no)
+    quote_release(reference=order.order_no)
     order_transition(order=order, to_status=to_status, cause=cause, failure_code=failure_code, actor=actor)
 
 
@@ -407,8 +408,8 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
             )
     except IntegrityError as error:
         raise FillAlreadyPaid() from error  # a concurrent payer won; this whole payment rolls back
-    promotion_uses_reserve(quote=quote, driver_id=driver.pk, reference=order.order_no, day=draft.at.date())
-    promotion_uses_settle(quote=quote, reference=order.order_no)
+    quote_reserve(quote=quote, driver_id=driver.pk, reference=order.order_no, at=draft.at)
+    quote_settle(quote=quote, reference=order.order_no)
     _receipt_lines(order, quote=quote, volume_ml=fill.volume_ml)
     order.save(update_fields=["volume_ml", "fuel_amount_fen", "discount_fen"])
     return order

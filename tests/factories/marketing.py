@@ -1,7 +1,7 @@
 import factory
 
-from marketing.enums import BenefitKind, Funder, PromotionScope, StackingClass
-from marketing.models import Promotion
+from marketing.enums import BenefitKind, CouponKind, Funder, PromotionScope, StackingClass
+from marketing.models import CouponTemplate, Promotion
 
 
 class PromotionFactory(factory.django.DjangoModelFactory):
@@ -18,3 +18,18 @@ class PromotionFactory(factory.django.DjangoModelFactory):
     benefit_value = 500
     funder = Funder.PLATFORM
     stacking = StackingClass.STACKABLE
+
+
+class CouponTemplateFactory(factory.django.DjangoModelFactory):
+    """A platform-wide ¥10 fuel coupon, valid 30 days."""
+
+    class Meta:
+        model = CouponTemplate
+
+    name = factory.Sequence(lambda n: f"油品券{n}")
+    name_en = factory.Sequence(lambda n: f"Fuel coupon {n}")
+    kind = CouponKind.FUEL
+    benefit_kind = BenefitKind.AMOUNT_OFF
+    benefit_value = 1000
+    scope = PromotionScope.PLATFORM
+    funder = Funder.PLATFORM

@@ -12,7 +12,7 @@ from marketing.enums import UseStatus
 from marketing.exceptions import PromotionUsedUp
 from marketing.models import Promotion, PromotionUse
 from marketing.selectors import promotion_quote
-from marketing.services import promotion_uses_reserve
+from marketing.services import quote_reserve
 from tests.factories.drivers import DriverFactory
 from tests.factories.marketing import PromotionFactory
 from tests.factories.stations import StationFactory
@@ -40,7 +40,7 @@ def _confirm(draft, driver_id, reference):
     try:
         with transaction.atomic():
             quote = promotion_quote(draft=draft, driver_id=driver_id)
-            promotion_uses_reserve(quote=quote, driver_id=driver_id, reference=reference, day=draft.at.date())
+            quote_reserve(quote=quote, driver_id=driver_id, reference=reference, at=draft.at)
             return quote
     except PromotionUsedUp as error:
         return error

@@ -8,7 +8,7 @@ from marketing.enums import BenefitKind, Funder, PromotionScope, StackingClass, 
 from marketing.exceptions import PromotionUsedUp
 from marketing.models import Promotion, PromotionUse
 from marketing.selectors import promotion_quote
-from marketing.services import promotion_uses_reserve
+from marketing.services import quote_reserve
 from orders.enums import OrderLineKind, OrderStatus
 from orders.models import FuelOrder
 from orders.services import order_cancel, order_prepaid_create
@@ -158,7 +158,7 @@ def test_a_promotion_that_runs_out_between_quote_and_confirm_refuses_and_changes
     Promotion.objects.filter(pk=promotion.pk).update(budget_used_fen=1000)  # another order took some
     before = (counters_snapshot(), list(PromotionUse.objects.values_list("pk", flat=True)))
     with pytest.raises(PromotionUsedUp):
-        promotion_uses_reserve(quote=quote, driver_id=funded.pk, reference="X1", day=draft.at.date())
+        quote_reserve(quote=quote, driver_id=funded.pk, reference="X1", at=draft.at)
     assert (counters_snapshot(), list(PromotionUse.objects.values_list("pk", flat=True))) == before
     assert Promotion.objects.get(pk=promotion.pk).budget_used_fen == 1000
 
