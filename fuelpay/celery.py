@@ -39,4 +39,11 @@ app.conf.beat_schedule = {
     "pumps-push-due-prices": {"task": "pumpgateway.tasks.prices_push_due_task", "schedule": 30.0},
     # Coupons past their validity expire, so the driver's wallet shows only what can still be used.
     "marketing-expire-coupons": {"task": "marketing.tasks.coupons_expire_task", "schedule": crontab(minute="*/10")},
+    # Points past their validity expire, with a history row for the driver.
+    "marketing-expire-points": {"task": "marketing.tasks.points_expire_task", "schedule": crontab(hour=3, minute=10)},
+    # Spend ages out of the 90-day window and drivers go quiet: levels and segments (and their sizes) nightly.
+    "marketing-refresh-standings": {
+        "task": "marketing.tasks.standings_refresh_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from drivers.services import driver_register
-from marketing.enums import Funder
-from marketing.models import ContractOffer, TopUpBonusRule
+from marketing.enums import BenefitKind, Funder, PromotionScope, PromotionTarget, StackingClass
+from marketing.models import ContractOffer, Promotion
 from pumpgateway.services import pump_binding_set, serial_line_configure
 from stations.enums import EnterpriseKind, FuelKind, StaffRoleKind, StationStatus
 from stations.models import Station
@@ -132,13 +132,23 @@ def demo_data_seed() -> DemoSummary:
         enterprise = enterprise_get_or_create(name="示范石化连锁", kind=EnterpriseKind.CHAIN)
         grades = {code: fuel_grade_get_or_create(code=code, name=name, kind=kind) for code, name, kind in GRADES}
         stations = [_station_with_forecourt(enterprise, spec, grades) for spec in STATIONS]
-        if not TopUpBonusRule.objects.exists():
-            TopUpBonusRule.objects.create(
-                name="充2000送100", min_amount_fen=200_000, bonus_fen=10_000, funder=Funder.PLATFORM
-            )
-            TopUpBonusRule.objects.create(
-                name="充1000送40", min_amount_fen=100_000, bonus_fen=4_000, funder=Funder.PLATFORM
-            )
+        if not Promotion.objects.filter(applies_to=PromotionTarget.TOP_UP).exists():
+            for name, name_en, minimum, bonus in (
+                ("充2000送100", "Top up ¥2,000, get ¥100", 200_000, 10_000),
+                ("充1000送40", "Top up ¥1,000, get ¥40", 100_000, 4_000),
+            ):
+                Promotion.objects.create(
+                    name=name,
+                    name_en=name_en,
+                    is_active=True,
+                    applies_to=PromotionTarget.TOP_UP,
+                    scope=PromotionScope.PLATFORM,
+                    min_amount_fen=minimum,
+                    benefit_kind=BenefitKind.BONUS_CREDIT,
+                    benefit_value=bonus,
+                    funder=Funder.PLATFORM,
+                    stacking=StackingClass.EXCLUSIVE,
+                )
         if not ContractOffer.objects.exists():
             ContractOffer.objects.create(
                 station=stations[0], committed_fen=100_000, days=30, reward_bonus_fen=3_000, funder=Funder.STATION

@@ -1,12 +1,7 @@
 from django.contrib import admin
 
-from marketing.models import ContractOffer, Coupon, CouponTemplate, Promotion, TopUpBonusRule
+from marketing.models import ContractOffer, Coupon, CouponTemplate, MemberLevel, Promotion, Standing
 from stations.admin_scoping import PlatformOnlyAdmin
-
-
-@admin.register(TopUpBonusRule)
-class TopUpBonusRuleAdmin(PlatformOnlyAdmin):
-    list_display = ["name", "min_amount_fen", "bonus_fen", "funder", "is_active"]
 
 
 @admin.register(ContractOffer)
@@ -16,8 +11,18 @@ class ContractOfferAdmin(PlatformOnlyAdmin):
 
 @admin.register(Promotion)
 class PromotionAdmin(PlatformOnlyAdmin):
-    list_display = ["name", "scope", "benefit_kind", "benefit_value", "funder", "stacking", "priority", "is_active"]
-    list_filter = ["is_active", "scope", "benefit_kind", "funder"]
+    list_display = [
+        "name",
+        "applies_to",
+        "scope",
+        "benefit_kind",
+        "benefit_value",
+        "funder",
+        "stacking",
+        "priority",
+        "is_active",
+    ]
+    list_filter = ["is_active", "applies_to", "scope", "benefit_kind", "funder"]
     filter_horizontal = ["stations"]
     readonly_fields = ["budget_used_fen"]
 
@@ -39,3 +44,15 @@ class CouponAdmin(PlatformOnlyAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(MemberLevel)
+class MemberLevelAdmin(PlatformOnlyAdmin):
+    list_display = ["code", "name", "min_spend_90d_fen", "birthday_coupon"]
+
+
+@admin.register(Standing)
+class StandingAdmin(PlatformOnlyAdmin):
+    list_display = ["driver", "level", "segment", "points", "spend_90d_fen", "last_paid_at"]
+    list_filter = ["level", "segment"]
+    readonly_fields = [f.name for f in Standing._meta.fields]

@@ -333,8 +333,8 @@ def _stackable_set(offers: list[Offer], draft: Draft, pools: _Pools) -> list[Off
     return _priority_order([*loose, *chosen.values()])
 
 
-def quote(draft: Draft, offers: Iterable[Offer]) -> Quote:
-    """The driver's best deterministic combination, itemised, with hints of what almost qualified."""
+def qualifying(draft: Draft, offers: Iterable[Offer]) -> tuple[list[Offer], list[Hint]]:
+    """The offers the draft qualifies for, and hints for those it only misses by amount or litres."""
     eligible, hints = [], []
     for offer in offers:
         if not _qualifies_except_minimums(offer, draft):
@@ -346,6 +346,12 @@ def quote(draft: Draft, offers: Iterable[Offer]) -> Quote:
             hints.append(Hint(promotion_id, missing_fen, missing_ml, reason, offer.coupon_id))
         else:
             eligible.append(offer)
+    return eligible, hints
+
+
+def quote(draft: Draft, offers: Iterable[Offer]) -> Quote:
+    """The driver's best deterministic combination, itemised, with hints of what almost qualified."""
+    eligible, hints = qualifying(draft, offers)
 
     base_offers = [o for o in eligible if o.benefit_kind == BenefitKind.STATION_PRICE]
     others = [o for o in eligible if o.benefit_kind != BenefitKind.STATION_PRICE]

@@ -24,6 +24,11 @@ class PromotionScope(models.TextChoices):
     STATIONS = "stations", _("Listed stations")
 
 
+class PromotionTarget(models.TextChoices):
+    FUEL = "fuel", _("Sales at the pump")
+    TOP_UP = "top_up", _("Top-ups (储值满额送)")
+
+
 class BenefitKind(models.TextChoices):
     """What a promotion gives. benefit_value's unit depends on the kind (see Promotion.benefit_value)."""
 
@@ -93,3 +98,19 @@ class CouponIssuedVia(models.TextChoices):
     RULE = "rule", _("Rule")
     STAFF = "staff", _("Staff")
     REFERRAL = "referral", _("Referral")
+
+
+class Segment(models.TextChoices):
+    """RFM-style driver segments, recomputed by a periodic task (marketing.segments)."""
+
+    NEW = "new", _("New")
+    POTENTIAL = "potential", _("Potential")
+    HIGH_VALUE = "high_value", _("High value")
+    AT_RISK = "at_risk", _("At risk")
+    DORMANT = "dormant", _("Dormant (睡眠)")
+
+
+class PointsKind(models.TextChoices):
+    EARN = "earn", _("Earned")
+    REDEEM = "redeem", _("Redeemed")
+    EXPIRE = "expire", _("Expired")

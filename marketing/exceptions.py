@@ -20,3 +20,8 @@ class CouponNotUsable(RetryableError):
 class CouponIssueRefused(FuelpayError):
     code = "coupon_issue_refused"
     default_message = _("The coupon could not be issued.")
+
+
+class NotEnoughPoints(FuelpayError):
+    code = "not_enough_points"
+    default_message = _("You do not have enough points.")

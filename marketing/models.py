@@ -1,4 +1,4 @@
-"""Promotion rules: the engine's promotions (marketing.engine), top-up bonuses and contract offers."""
+"""The engine's promotions (marketing.engine; top-up bonuses are promotions too), coupons, contract offers."""
 
 from django.conf import settings
 from django.db import models
@@ -11,39 +11,13 @@ from marketing.enums import (
     CouponKind,
     CouponStatus,
     Funder,
+    PointsKind,
     PromotionScope,
+    PromotionTarget,
+    Segment,
     StackingClass,
     UseStatus,
 )
-
-
-class TopUpBonusRule(models.Model):
-    """Top up at least min_amount_fen, get bonus_fen on the bonus sub-balance (充2000送100)."""
-
-    name = models.CharField(_("name"), max_length=80)
-    min_amount_fen = models.BigIntegerField(_("minimum top-up (fen)"))
-    bonus_fen = models.BigIntegerField(_("bonus (fen)"))
-    funder = models.CharField(_("funded by"), max_length=12, choices=Funder.choices, default=Funder.PLATFORM)
-    funding_station = models.ForeignKey("stations.Station", null=True, blank=True, on_delete=models.PROTECT)
-    is_active = models.BooleanField(default=True)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("top-up bonus rule")
-        verbose_name_plural = _("top-up bonus rules")
-        constraints = [
-            models.CheckConstraint(
-                name="bonus_rule_amounts_positive", condition=Q(min_amount_fen__gt=0, bonus_fen__gt=0)
-            ),
-            models.CheckConstraint(
-                name="station_funded_rule_names_station",
-                condition=Q(funder=Funder.PLATFORM) | Q(funding_station__isnull=False),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ContractOffer(models.Model):
@@ -78,6 +52,10 @@ class Promotion(models.Model):
     name = models.CharField(_("name (Chinese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=60)
     is_active = models.BooleanField(_("active"), default=False)
+    # A top-up promotion (储值满额送) gives bonus credit on a top-up of at least min_amount_fen.
+    applies_to = models.CharField(
+        _("applies to"), max_length=8, choices=PromotionTarget.choices, default=PromotionTarget.FUEL
+    )
     scope = models.CharField(_("scope"), max_length=12, choices=PromotionScope.choices)
     enterprise = models.ForeignKey(
         "stations.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -164,6 +142,7 @@ class CouponTemplate(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=60)
     kind = models.CharField(_("kind"), max_length=10, choices=CouponKind.choices)
     partner_code = models.CharField(_("partner code"), max_length=40, blank=True)
+    points_price = models.PositiveIntegerField(_("price in points (empty: not for points)"), null=True, blank=True)
     benefit_kind = models.CharField(_("benefit"), max_length=16, choices=BenefitKind.choices)
     benefit_value = models.BigIntegerField(_("benefit value"))
     min_amount_fen = models.BigIntegerField(_("minimum amount (fen)"), default=0)
@@ -228,3 +207,85 @@ class Coupon(models.Model):
                 condition=~Q(issued_via="staff") | (Q(issued_by__isnull=False) & ~Q(reason="")),
             ),
         ]
+
+
+class MemberLevel(models.Model):
+    """会员等级: reached by rolling 90-day spend. Its benefits are promotions and coupons naming the level."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=30)
+    name_en = models.CharField(_("name (English)"), max_length=30)
+    min_spend_90d_fen = models.BigIntegerField(_("90-day spend from (fen)"), unique=True)
+    birthday_coupon = models.ForeignKey(
+        CouponTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("birthday gift"),
+    )
+
+    class Meta:
+        verbose_name = _("member level")
+        verbose_name_plural = _("member levels")
+        ordering = ["min_spend_90d_fen"]
+        constraints = [models.CheckConstraint(name="member_level_spend_positive", condition=Q(min_spend_90d_fen__gt=0))]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Standing(models.Model):
+    """A driver's loyalty standing: level (rolling 90-day spend), segment, points. Changed by marketing's
+    services only; the row lock serialises a driver's points."""
+
+    driver = models.OneToOneField("drivers.Driver", on_delete=models.PROTECT, related_name="standing")
+    level = models.CharField(_("member level"), max_length=20, blank=True)
+    segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices, default=Segment.NEW)
+    points = models.BigIntegerField(_("points"), default=0)
+    spend_90d_fen = models.BigIntegerField(_("90-day spend (fen)"), default=0)
+    paid_orders = models.PositiveIntegerField(_("paid orders"), default=0)
+    last_paid_at = models.DateTimeField(_("last paid"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("member standing")
+        verbose_name_plural = _("member standings")
+        constraints = [models.CheckConstraint(name="standing_points_not_negative", condition=Q(points__gte=0))]
+
+
+class PointsEntry(models.Model):
+    """积分 history, one row per change. An earn row keeps what is left of it (remaining) until redeemed
+    (oldest first) or expired."""
+
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=8, choices=PointsKind.choices)
+    points = models.BigIntegerField(_("points"))  # signed
+    paid_fen = models.BigIntegerField(default=0)  # an earn row: what the driver paid (the 90-day spend)
+    remaining = models.BigIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    reference = models.CharField(max_length=40)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["driver", "kind", "reference"], name="points_entry_once"),
+            models.CheckConstraint(name="points_remaining_in_range", condition=Q(remaining__gte=0)),
+        ]
+        indexes = [models.Index(fields=["driver", "kind", "created_at"])]
+
+
+class SegmentSize(models.Model):
+    """How many drivers each segment held on a day (standings_refresh), for the sizes over time."""
+
+    day = models.DateField()
+    segment = models.CharField(max_length=12, choices=Segment.choices)
+    drivers = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("segment size")
+        verbose_name_plural = _("segment sizes")
+        constraints = [models.UniqueConstraint(fields=["day", "segment"], name="segment_size_once_a_day")]

@@ -4,9 +4,17 @@ from dataclasses import dataclass, replace
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from marketing.engine import Draft, Offer, Quote, quote
-from marketing.enums import CouponStatus, PromotionScope, StackingClass, UseStatus
-from marketing.models import ContractOffer, Coupon, CouponTemplate, Promotion, PromotionUse, TopUpBonusRule
+from marketing.engine import Draft, Offer, Quote, qualifying, quote
+from marketing.enums import (
+    BenefitKind,
+    CouponStatus,
+    PromotionScope,
+    PromotionTarget,
+    Segment,
+    StackingClass,
+    UseStatus,
+)
+from marketing.models import ContractOffer, Coupon, CouponTemplate, Promotion, PromotionUse, Standing
 
 
 @dataclass(frozen=True)
@@ -35,18 +43,38 @@ def _rule_in_effect(now) -> Q:
     )
 
 
-def top_up_bonus_offer_get(*, amount_fen: int) -> BonusOffer | None:
-    """The single most generous active rule the amount qualifies for (rules do not stack)."""
-    now = timezone.now()
-    rule = (
-        TopUpBonusRule.objects.filter(_rule_in_effect(now), min_amount_fen__lte=amount_fen)
-        .order_by("-bonus_fen", "pk")
-        .first()
+def top_up_bonus_offer_get(*, amount_fen: int, driver_id: int | None = None) -> BonusOffer | None:
+    """储值满额送: the single most generous top-up promotion the amount and the driver (level, segment)
+    qualify for (they do not stack); ties go to the higher priority, then the older promotion."""
+    now = timezone.localtime()
+    promotions = Promotion.objects.filter(
+        _rule_in_effect(now), applies_to=PromotionTarget.TOP_UP, benefit_kind=BenefitKind.BONUS_CREDIT
     )
-    if rule is None:
+    standing = standing_get(driver_id=driver_id)
+    draft = Draft(
+        station_id=0,
+        enterprise_id=0,
+        grade_code="",
+        grade_name="",
+        list_price_fen_per_litre=1,
+        price_fen_per_litre=1,
+        volume_ml=0,
+        amount_fen=amount_fen,
+        at=now,
+        member_level=standing.level,
+        segment=standing.segment,
+        is_first_order=standing.paid_orders == 0,
+    )
+    eligible, _ = qualifying(draft, [_offer_from(p) for p in promotions])
+    if not eligible:
         return None
+    best = min(eligible, key=lambda o: (-o.benefit_value, -o.priority, o.id))
+    promotion = next(p for p in promotions if p.pk == best.id)
     return BonusOffer(
-        bonus_fen=rule.bonus_fen, funder=rule.funder, funding_station_id=rule.funding_station_id, rule_name=rule.name
+        bonus_fen=best.benefit_value,
+        funder=best.funder,
+        funding_station_id=promotion.funding_station_id,
+        rule_name=promotion.name,
     )
 
 
@@ -64,11 +92,30 @@ def contract_terms_get(*, offer_id: int) -> ContractTerms | None:
     )
 
 
-def promotion_list_for_driver() -> tuple[list[TopUpBonusRule], list[ContractOffer]]:
+def promotion_list_for_driver() -> tuple[list[Promotion], list[ContractOffer]]:
     """What the driver's home page advertises: top-up bonuses and contract offers in effect now."""
-    rules = list(TopUpBonusRule.objects.filter(_rule_in_effect(timezone.now())).order_by("min_amount_fen"))
+    bonuses = Promotion.objects.filter(
+        _rule_in_effect(timezone.now()), applies_to=PromotionTarget.TOP_UP, benefit_kind=BenefitKind.BONUS_CREDIT
+    )
     offers = list(ContractOffer.objects.filter(is_active=True).select_related("station").order_by("committed_fen"))
-    return rules, offers
+    return list(bonuses.order_by("min_amount_fen", "pk")), offers
+
+
+@dataclass(frozen=True)
+class StandingView:
+    level: str
+    segment: str
+    points: int
+    paid_orders: int
+    spend_90d_fen: int
+
+
+def standing_get(*, driver_id: int | None) -> StandingView:
+    """A driver's level, segment and points; a driver who never paid is new, level-less, with no points."""
+    row = Standing.objects.filter(driver_id=driver_id).first() if driver_id else None
+    if row is None:
+        return StandingView(level="", segment=Segment.NEW, points=0, paid_orders=0, spend_90d_fen=0)
+    return StandingView(row.level, row.segment, row.points, row.paid_orders, row.spend_90d_fen)
 
 
 def _offer_from(promotion: Promotion) -> Offer:
@@ -113,7 +160,7 @@ def _in_scope(model, *, station_id: int, enterprise_id: int, prefix: str = "") -
 def promotion_qs_for_station(*, station_id: int, enterprise_id: int, at) -> QuerySet[Promotion]:
     """Promotions in effect at the station at that moment (schedules and conditions are the engine's)."""
     in_scope = _in_scope(Promotion, station_id=station_id, enterprise_id=enterprise_id)
-    return Promotion.objects.filter(_rule_in_effect(at), in_scope)
+    return Promotion.objects.filter(_rule_in_effect(at), in_scope, applies_to=PromotionTarget.FUEL)
 
 
 def _coupon_offer(coupon: Coupon) -> Offer:

@@ -6,16 +6,37 @@ never wait on each other the other way round; counts are taken under those locks
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketing.engine import Quote
-from marketing.enums import COUPON_TRANSITIONS, CouponIssuedVia, CouponStatus, UseStatus
-from marketing.exceptions import CouponIssueRefused, CouponNotUsable, PromotionUsedUp
-from marketing.models import Coupon, CouponTemplate, Promotion, PromotionUse
+from marketing.enums import (
+    COUPON_TRANSITIONS,
+    BenefitKind,
+    CouponIssuedVia,
+    CouponStatus,
+    PointsKind,
+    Segment,
+    UseStatus,
+)
+from marketing.exceptions import CouponIssueRefused, CouponNotUsable, NotEnoughPoints, PromotionUsedUp
+from marketing.models import (
+    Coupon,
+    CouponTemplate,
+    MemberLevel,
+    PointsEntry,
+    Promotion,
+    PromotionUse,
+    SegmentSize,
+    Standing,
+)
+from marketing.segments import segment_for
 from marketing.selectors import promotion_cap_reached, promotion_use_counts
+
+SPEND_WINDOW_DAYS = 90  # member levels come from the rolling 90-day spend
 
 
 def _promotion_uses_reserve(*, quote: Quote, driver_id: int, reference: str, day: date) -> None:
@@ -134,3 +155,139 @@ def coupons_expire(*, now=None) -> int:
             coupon_transition(coupon, to_status=CouponStatus.EXPIRED)
             expired += 1
     return expired
+
+
+def _standing_for_update(driver_id: int) -> Standing:
+    Standing.objects.get_or_create(driver_id=driver_id)
+    return Standing.objects.select_for_update().get(driver_id=driver_id)
+
+
+def _level_for(spend_fen: int, levels: list[MemberLevel]) -> str:
+    reached = [level for level in levels if level.min_spend_90d_fen <= spend_fen]
+    return reached[-1].code if reached else ""
+
+
+def _standing_recompute(standing: Standing, *, now, levels: list[MemberLevel]) -> None:
+    since = now - timedelta(days=SPEND_WINDOW_DAYS)
+    standing.spend_90d_fen = (
+        PointsEntry.objects.filter(
+            driver_id=standing.driver_id, kind=PointsKind.EARN, created_at__gt=since, created_at__lte=now
+        ).aggregate(total=Sum("paid_fen"))["total"]
+        or 0
+    )
+    standing.level = _level_for(standing.spend_90d_fen, levels)
+    standing.segment = segment_for(
+        paid_orders=standing.paid_orders,
+        spend_90d_fen=standing.spend_90d_fen,
+        last_paid_at=standing.last_paid_at,
+        now=now,
+    )
+
+
+def order_paid_record(*, driver_id: int, paid_fen: int, reference: str, quote: Quote, at=None) -> int:
+    """Orders tell marketing a sale was paid (inside their transaction): points earned (per ¥ paid, plus any
+    extra points the quote gave), coupons the quote granted, the 90-day spend, level and segment. Once per
+    reference. Returns the points earned."""
+    at = at or timezone.now()
+    standing = _standing_for_update(driver_id)
+    if PointsEntry.objects.filter(driver_id=driver_id, kind=PointsKind.EARN, reference=reference).exists():
+        return 0
+    extra = sum(r.value for r in quote.rewards if r.benefit_kind == BenefitKind.EXTRA_POINTS)
+    points = paid_fen // settings.LOYALTY_FEN_PER_POINT + extra
+    PointsEntry.objects.create(
+        driver_id=driver_id,
+        kind=PointsKind.EARN,
+        points=points,
+        paid_fen=paid_fen,
+        remaining=points,
+        expires_at=at + timedelta(days=settings.LOYALTY_POINTS_VALID_DAYS),
+        reference=reference,
+        created_at=at,
+    )
+    standing.points += points
+    standing.paid_orders += 1
+    standing.last_paid_at = at
+    _standing_recompute(standing, now=at, levels=list(MemberLevel.objects.all()))
+    standing.save()
+    for reward in quote.rewards:
+        if reward.benefit_kind == BenefitKind.COUPON_GRANT:
+            template = CouponTemplate.objects.get(pk=reward.value)
+            coupon_issue(template=template, driver_id=driver_id, via=CouponIssuedVia.RULE, now=at)
+    return points
+
+
+def _points_take(*, driver_id: int, points: int, kind: str, reference: str, at) -> None:
+    """Take points from the driver's earn rows, oldest expiry first, and write one history row."""
+    left = points
+    rows = PointsEntry.objects.select_for_update().filter(driver_id=driver_id, kind=PointsKind.EARN, remaining__gt=0)
+    for row in rows.order_by("expires_at", "pk"):
+        part = min(left, row.remaining)
+        row.remaining -= part
+        row.save(update_fields=["remaining"])
+        left -= part
+        if not left:
+            break
+    PointsEntry.objects.create(driver_id=driver_id, kind=kind, points=-points, reference=reference, created_at=at)
+
+
+@transaction.atomic
+def points_redeem_for_coupon(*, driver_id: int, template_id: int, idempotency_key: str) -> Coupon:
+    """Spend points on a coupon whose template has a points price. Not enough points: refused, nothing
+    changes."""
+    now = timezone.now()
+    template = CouponTemplate.objects.filter(pk=template_id, is_active=True, points_price__isnull=False).first()
+    if template is None:
+        raise CouponIssueRefused(_("This coupon cannot be bought with points."))
+    standing = _standing_for_update(driver_id)
+    reference = f"redeem:{idempotency_key}"[:40]
+    if PointsEntry.objects.filter(driver_id=driver_id, kind=PointsKind.REDEEM, reference=reference).exists():
+        raise CouponIssueRefused(_("This redemption was already made."))
+    if standing.points < template.points_price:
+        raise NotEnoughPoints(extra={"points": standing.points, "price": template.points_price})
+    _points_take(driver_id=driver_id, points=template.points_price, kind=PointsKind.REDEEM, reference=reference, at=now)
+    standing.points -= template.points_price
+    standing.save(update_fields=["points", "updated_at"])
+    return coupon_issue(template=template, driver_id=driver_id, via=CouponIssuedVia.RULE, now=now)
+
+
+def points_expire(*, now=None) -> int:
+    """Earn rows past their expiry lose what is left of them (a periodic task). Returns points expired."""
+    now = now or timezone.now()
+    expired = 0
+    due = PointsEntry.objects.filter(kind=PointsKind.EARN, remaining__gt=0, expires_at__lte=now)
+    for driver_id in due.values_list("driver_id", flat=True).distinct():
+        with transaction.atomic():
+            standing = _standing_for_update(driver_id)
+            rows = list(due.filter(driver_id=driver_id).select_for_update())
+            points = sum(row.remaining for row in rows)
+            for row in rows:
+                PointsEntry.objects.create(
+                    driver_id=driver_id,
+                    kind=PointsKind.EXPIRE,
+                    points=-row.remaining,
+                    reference=f"expire:{row.pk}",
+                    created_at=now,
+                )
+                row.remaining = 0
+                row.save(update_fields=["remaining"])
+            standing.points -= points
+            standing.save(update_fields=["points", "updated_at"])
+            expired += points
+    return expired
+
+
+def standings_refresh(*, now=None) -> dict[str, int]:
+    """Recompute every standing's 90-day spend, level and segment (spend ages out; drivers go quiet), and
+    record the segment sizes of the day. Returns the sizes."""
+    now = now or timezone.now()
+    levels = list(MemberLevel.objects.all())
+    for standing_id in Standing.objects.values_list("pk", flat=True):
+        with transaction.atomic():
+            standing = Standing.objects.select_for_update().get(pk=standing_id)
+            _standing_recompute(standing, now=now, levels=levels)
+            standing.save(update_fields=["spend_90d_fen", "level", "segment", "updated_at"])
+    sizes = dict(Standing.objects.values("segment").annotate(n=Count("pk")).values_list("segment", "n"))
+    day = timezone.localdate(now)
+    for segment in Segment.values:
+        SegmentSize.objects.update_or_create(day=day, segment=segment, defaults={"drivers": sizes.get(segment, 0)})
+    return {segment: sizes.get(segment, 0) for segment in Segment.values}

@@ -8,3 +8,17 @@ def coupons_expire_task(self) -> int:
     from marketing.services import coupons_expire
 
     return coupons_expire()
+
+
+@shared_task(bind=True)
+def points_expire_task(self) -> int:
+    from marketing.services import points_expire
+
+    return points_expire()
+
+
+@shared_task(bind=True)
+def standings_refresh_task(self) -> dict:
+    from marketing.services import standings_refresh
+
+    return standings_refresh()

@@ -6,8 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from marketing.engine import Draft, Quote
-from marketing.selectors import promotion_quote
-from orders.enums import OrderStatus
+from marketing.selectors import promotion_quote, standing_get
 from orders.models import FuelOrder
 from stations.models import Station
 from stations.selectors import PriceInEffect
@@ -24,9 +23,7 @@ def order_draft(
     at: datetime | None = None,
 ) -> Draft:
     """What the engine needs to know about a sale: the fuel, the moment, and who buys it."""
-    first = (
-        driver_id is not None and not FuelOrder.objects.filter(driver_id=driver_id, status=OrderStatus.PAID).exists()
-    )
+    standing = standing_get(driver_id=driver_id)
     return Draft(
         station_id=station.pk,
         enterprise_id=station.enterprise_id,
@@ -38,7 +35,9 @@ def order_draft(
         amount_fen=amount_fen,
         at=timezone.localtime(at or timezone.now()),
         payment_mode=mode,
-        is_first_order=first,
+        member_level=standing.level,
+        segment=standing.segment,
+        is_first_order=driver_id is not None and standing.paid_orders == 0,
     )
 
 

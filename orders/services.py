@@ -21,7 +21,7 @@ from core.money import volume_for_amount_ml
 from drivers.models import Driver
 from marketing.engine import Quote
 from marketing.selectors import promotion_ids_reserved, promotion_quote
-from marketing.services import quote_release, quote_reserve, quote_settle
+from marketing.services import order_paid_record, quote_release, quote_reserve, quote_settle
 from orders.enums import OPEN_ORDER_STATUSES, OrderCause, OrderMode, OrderProblem, OrderStatus
 from orders.exceptions import FillAlreadyPaid, FillNotPayable, OrderNotCancellable
 from orders.lifecycle import order_transition
@@ -229,6 +229,11 @@ def _receipt_lines(order: FuelOrder, *, quote: Quote, volume_ml: int) -> None:
     )
 
 
+def _order_paid_tell_marketing(order: FuelOrder, quote: Quote) -> None:
+    """Points, level and segment, and any coupon the quote granted, in the paying transaction."""
+    order_paid_record(driver_id=order.driver_id, paid_fen=order.paid_fen, reference=order.order_no, quote=quote)
+
+
 def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
     """The pump delivered view.fill_amount_fen. Covered by the held reservation: capture it, PAID. Not
     covered (the hold had lapsed, or the fill is larger): NEEDS_REVIEW, capture what the hold covers, and
@@ -245,6 +250,7 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
         order.paid_fen, order.paid_at = fill_fen, timezone.now()
         order.save()
         order_transition(order=order, to_status=OrderStatus.PAID, cause=OrderCause.PUMP_COMPLETED)
+        _order_paid_tell_marketing(order, quote)
         return
     problem = OrderProblem.OVER_HOLD if hold.status == HoldStatus.HELD else OrderProblem.HOLD_LAPSED
     order.save()
@@ -275,6 +281,7 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
     order_transition(
         order=order, to_status=OrderStatus.PAID, cause=OrderCause.SYSTEM_LATE_CAPTURE, failure_code=problem
     )
+    _order_paid_tell_marketing(order, quote)
 
 
 def _order_release(order: FuelOrder, *, to_status: str, cause: str, failure_code: str, actor=None) -> None:
@@ -412,6 +419,7 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
     quote_settle(quote=quote, reference=order.order_no)
     _receipt_lines(order, quote=quote, volume_ml=fill.volume_ml)
     order.save(update_fields=["volume_ml", "fuel_amount_fen", "discount_fen"])
+    _order_paid_tell_marketing(order, quote)
     return order
 
 

@@ -168,6 +168,15 @@ PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 30)
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "simulator")
 PAYMENT_SIMULATOR_SECRET = env_str("PAYMENT_SIMULATOR_SECRET", "")
 
+# --- Marketing (loyalty) ---------------------------------------------------------------------
+# 积分: one point per this many fen paid (100: a point per ¥1; 10_000: a point per ¥100).
+LOYALTY_FEN_PER_POINT = env_int("LOYALTY_FEN_PER_POINT", 100)
+LOYALTY_POINTS_VALID_DAYS = env_int("LOYALTY_POINTS_VALID_DAYS", 365)
+# Segments (marketing.segments): high value from this 90-day spend; at risk / dormant after these days unseen.
+SEGMENT_HIGH_VALUE_SPEND_90D_FEN = env_int("SEGMENT_HIGH_VALUE_SPEND_90D_FEN", 300_000)
+SEGMENT_AT_RISK_AFTER_DAYS = env_int("SEGMENT_AT_RISK_AFTER_DAYS", 30)
+SEGMENT_DORMANT_AFTER_DAYS = env_int("SEGMENT_DORMANT_AFTER_DAYS", 60)
+
 # --- Pump gateway -------------------------------------------------------------------------
 PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS = env_int("PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS", 120)
 # How often a bridge looks in the database for commands whose Celery wake-up it may have missed.

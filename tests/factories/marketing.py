@@ -1,6 +1,6 @@
 import factory
 
-from marketing.enums import BenefitKind, CouponKind, Funder, PromotionScope, StackingClass
+from marketing.enums import BenefitKind, CouponKind, Funder, PromotionScope, PromotionTarget, StackingClass
 from marketing.models import CouponTemplate, Promotion
 
 
@@ -33,3 +33,17 @@ class CouponTemplateFactory(factory.django.DjangoModelFactory):
     benefit_value = 1000
     scope = PromotionScope.PLATFORM
     funder = Funder.PLATFORM
+
+
+def top_up_bonus(*, name: str, min_amount_fen: int, bonus_fen: int, funder: str = Funder.PLATFORM, **fields):
+    """储值满额送: a top-up promotion giving bonus_fen on a top-up of at least min_amount_fen."""
+    return PromotionFactory(
+        name=name,
+        applies_to=PromotionTarget.TOP_UP,
+        benefit_kind=BenefitKind.BONUS_CREDIT,
+        benefit_value=bonus_fen,
+        min_amount_fen=min_amount_fen,
+        funder=funder,
+        stacking=StackingClass.EXCLUSIVE,
+        **fields,
+    )

@@ -7,7 +7,7 @@ from django.utils import timezone
 from marketing.enums import BenefitKind, Funder, PromotionScope, StackingClass, UseStatus
 from marketing.exceptions import PromotionUsedUp
 from marketing.models import Promotion, PromotionUse
-from marketing.selectors import promotion_quote
+from marketing.selectors import promotion_quote, standing_get
 from marketing.services import quote_reserve
 from orders.enums import OrderLineKind, OrderStatus
 from orders.models import FuelOrder
@@ -93,6 +93,7 @@ def test_a_preset_of_300_that_filled_212_gets_the_discount_of_212(store_line, fu
     assert Promotion.objects.get(pk=level.pk).budget_used_fen == 1060
     assert wallet_balance_get(driver_id=funded.pk).principal_fen == 100_000 - 20_140
     assert ledger_verify().ok
+    assert standing_get(driver_id=funded.pk).points == 201  # a point per ¥1 paid
 
 
 def test_a_full_reduction_the_actual_fill_no_longer_reaches_is_released(store_line, funded):
@@ -174,3 +175,11 @@ def test_scope_keeps_a_stations_promotion_at_that_station(store_line, funded):
     used = set(PromotionUse.objects.filter(reference=order.order_no).values_list("promotion_id", flat=True))
     assert here.pk in used and enterprise.pk in used
     assert elsewhere.pk not in used and other_enterprise.pk not in used
+
+
+def test_a_first_order_promotion_only_for_the_first_paid_order(store_line, funded):
+    first = PromotionFactory(benefit_kind=BenefitKind.AMOUNT_OFF, benefit_value=500, first_order_only=True)
+    order = _fill(store_line, _order(store_line, funded), volume_ml=20_000, amount_fen=14_700)
+    assert order.lines.filter(promotion=first).get().amount_fen == -500
+    second = _fill(store_line, _order(store_line, funded, key="o2"), volume_ml=20_000, amount_fen=14_700)
+    assert not second.lines.filter(promotion=first).exists()

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from marketing.enums import Funder
-from marketing.models import TopUpBonusRule
+from tests.factories.marketing import top_up_bonus
 from tests.factories.wallet import counters_snapshot, top_up
 from wallet.enums import AccountKind, HoldStatus
 from wallet.exceptions import CaptureExceedsHold, HoldNotActive, IdempotencyConflict, InsufficientFunds
@@ -107,7 +107,7 @@ def test_expired_holds_are_released_by_the_periodic_step_and_live_ones_are_kept(
 
 
 def test_bonus_is_spent_before_principal(driver, station):
-    TopUpBonusRule.objects.create(name="送", min_amount_fen=100_000, bonus_fen=5_000, funder=Funder.PLATFORM)
+    top_up_bonus(name="送", min_amount_fen=100_000, bonus_fen=5_000, funder=Funder.PLATFORM)
     top_up(driver, 100_000)
     hold = _hold(driver, station, 8_000)
     wallet_hold_capture(hold_id=hold.pk, amount_fen=8_000)

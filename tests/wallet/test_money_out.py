@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 
 from marketing.enums import Funder
-from marketing.models import ContractOffer, TopUpBonusRule
+from marketing.models import ContractOffer
 from tests.factories.drivers import DriverFactory
+from tests.factories.marketing import top_up_bonus
 from tests.factories.stations import StationFactory
 from tests.factories.wallet import counters_snapshot, top_up
 from wallet.enums import AccountKind, ContractStatus, WithdrawalStatus
@@ -51,7 +52,7 @@ def test_partial_then_full_refund_returns_exactly_what_was_paid(driver, station,
 
 
 def test_refund_returns_principal_side_first_then_bonus(driver, station):
-    TopUpBonusRule.objects.create(name="送", min_amount_fen=100_000, bonus_fen=5_000, funder=Funder.PLATFORM)
+    top_up_bonus(name="送", min_amount_fen=100_000, bonus_fen=5_000, funder=Funder.PLATFORM)
     top_up(driver, 100_000)
     payment = _paid(driver, station, 8_000)  # 5,000 bonus + 3,000 principal
     wallet_payment_refund(hold_id=payment.pk, amount_fen=4_000, idempotency_key="r1")
@@ -93,7 +94,7 @@ def test_transfer_moves_principal_between_drivers(driver):
 
 def test_bonus_is_not_transferable(driver, settings):
     settings.WALLET_TRANSFER_MAX_FEN = 500_000
-    TopUpBonusRule.objects.create(name="送", min_amount_fen=100_000, bonus_fen=5_000, funder=Funder.PLATFORM)
+    top_up_bonus(name="送", min_amount_fen=100_000, bonus_fen=5_000, funder=Funder.PLATFORM)
     recipient = DriverFactory()
     top_up(driver, 100_000)
     with pytest.raises(InsufficientFunds):
@@ -139,7 +140,7 @@ def test_transfer_api_refuses_unknown_recipient(client, driver):
 
 
 def test_withdrawal_pays_out_principal_and_forfeits_bonus(driver, django_capture_on_commit_callbacks):
-    TopUpBonusRule.objects.create(name="送", min_amount_fen=100_000, bonus_fen=5_000, funder=Funder.PLATFORM)
+    top_up_bonus(name="送", min_amount_fen=100_000, bonus_fen=5_000, funder=Funder.PLATFORM)
     top_up(driver, 100_000)
     with django_capture_on_commit_callbacks(execute=True):
         withdrawal = wallet_withdraw(driver=driver, idempotency_key="w")

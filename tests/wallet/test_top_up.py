@@ -1,7 +1,7 @@
 import pytest
 
 from marketing.enums import Funder
-from marketing.models import TopUpBonusRule
+from tests.factories.marketing import top_up_bonus
 from tests.factories.wallet import counters_snapshot, top_up
 from wallet.enums import AccountKind, TopUpStatus
 from wallet.exceptions import InvalidAmount, InvalidSignature, LimitExceeded, NotificationMismatch, PaymentOrderNotFound
@@ -89,7 +89,7 @@ def test_notification_for_unknown_order_is_rejected():
 
 
 def test_bonus_rule_credits_bonus_funded_by_the_platform(driver):
-    TopUpBonusRule.objects.create(name="充2000送100", min_amount_fen=200_000, bonus_fen=10_000, funder=Funder.PLATFORM)
+    top_up_bonus(name="充2000送100", min_amount_fen=200_000, bonus_fen=10_000, funder=Funder.PLATFORM)
     top_up(driver, 200_000)
     balance = wallet_balance_get(driver_id=driver.pk)
     assert (balance.principal_fen, balance.bonus_fen) == (200_000, 10_000)

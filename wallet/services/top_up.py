@@ -71,7 +71,7 @@ def wallet_top_up_order_create(*, driver: Driver, amount_fen: int, idempotency_k
         return existing
     if type(amount_fen) is not int:
         raise InvalidAmount()
-    offer = top_up_bonus_offer_get(amount_fen=amount_fen)
+    offer = top_up_bonus_offer_get(amount_fen=amount_fen, driver_id=driver.pk)
     _check_top_up_limits(driver=driver, amount_fen=amount_fen, bonus_fen=offer.bonus_fen if offer else 0)
     try:
         with transaction.atomic():
