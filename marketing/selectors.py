@@ -14,7 +14,16 @@ from marketing.enums import (
     StackingClass,
     UseStatus,
 )
-from marketing.models import ContractOffer, Coupon, CouponTemplate, Promotion, PromotionUse, Standing
+from marketing.models import (
+    ContractOffer,
+    Coupon,
+    CouponTemplate,
+    MemberLevel,
+    PointsEntry,
+    Promotion,
+    PromotionUse,
+    Standing,
+)
 
 
 @dataclass(frozen=True)
@@ -270,4 +279,35 @@ def promotion_ids_reserved(*, reference: str) -> list[int]:
         PromotionUse.objects.filter(reference=reference, status=UseStatus.RESERVED).values_list(
             "promotion_id", flat=True
         )
+    )
+
+
+@dataclass(frozen=True)
+class Rewards:
+    """The driver's rewards page: level, points and their history, coupons, coupons to buy with points."""
+
+    standing: StandingView
+    level_name: str
+    next_level: MemberLevel | None
+    points_history: list[PointsEntry]
+    coupons: list[Coupon]
+    past_coupons: list[Coupon]
+    points_shop: list[CouponTemplate]
+
+
+def rewards_get(*, driver_id: int, history: int = 20) -> Rewards:
+    standing = standing_get(driver_id=driver_id)
+    levels = list(MemberLevel.objects.all())
+    current = next((level for level in levels if level.code == standing.level), None)
+    coupons = Coupon.objects.filter(driver_id=driver_id).select_related("template").order_by("valid_until", "pk")
+    return Rewards(
+        standing=standing,
+        level_name=current.name if current else "",
+        next_level=next((level for level in levels if level.min_spend_90d_fen > standing.spend_90d_fen), None),
+        points_history=list(PointsEntry.objects.filter(driver_id=driver_id)[:history]),
+        coupons=[c for c in coupons if c.status in (CouponStatus.AVAILABLE, CouponStatus.LOCKED)],
+        past_coupons=[c for c in coupons if c.status in (CouponStatus.USED, CouponStatus.EXPIRED)][-history:],
+        points_shop=list(
+            CouponTemplate.objects.filter(is_active=True, points_price__isnull=False).order_by("points_price", "pk")
+        ),
     )
