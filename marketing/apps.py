@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class MarketingConfig(AppConfig):
     name = "marketing"
     verbose_name = _("Promotions")
+
+    def ready(self):
+        from django.db.models.signals import m2m_changed
+
+        from marketing.models import Promotion
+
+        m2m_changed.connect(_promotion_stations_changed, sender=Promotion.stations.through)
+
+
+def _promotion_stations_changed(sender, instance, action, **kwargs):
+    """A promotion's stations list changed: touch it, so quotes stop using their cached copy."""
+    if action in ("post_add", "post_remove", "post_clear"):
+        from django.utils import timezone
+
+        from marketing.models import Promotion
+
+        Promotion.objects.filter(pk=instance.pk).update(updated_at=timezone.now())

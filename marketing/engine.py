@@ -20,7 +20,6 @@ from django.utils.translation import gettext
 from core.money import amount_for_volume_fen, basis_points_of_fen, format_fen
 from marketing.enums import DISCOUNT_BENEFITS, BenefitKind, LineKind, StackingClass
 
-LANGUAGES = ("zh-hans", "en")
 MAX_HINTS = 3
 
 
@@ -93,13 +92,42 @@ class Offer:
     coupon_id: int | None = None  # a driver's coupon (one per order: selectors give them one stack group)
 
 
-@dataclass(frozen=True)
 class Reason:
-    zh: str
-    en: str
+    """A line's plain-language reason in Chinese (zh) and English (en). Worded on first use, in the active
+    language without switching: a quote that is only shown renders one language, a receipt stores both."""
+
+    def __init__(self, zh: str | None = None, en: str | None = None, *, render=None):
+        self._texts = {"zh-hans": zh, "en": en}
+        self._render = render
+
+    def _text(self, language: str) -> str:
+        if self._texts[language] is None:
+            if translation.get_language() == language:
+                self._texts[language] = self._render(language)
+            else:
+                with translation.override(language):
+                    self._texts[language] = self._render(language)
+        return self._texts[language]
+
+    @property
+    def zh(self) -> str:
+        return self._text("zh-hans")
+
+    @property
+    def en(self) -> str:
+        return self._text("en")
 
     def __str__(self) -> str:
         return self.en if translation.get_language() == "en" else self.zh
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Reason) and (self.zh, self.en) == (other.zh, other.en)
+
+    def __hash__(self) -> int:
+        return hash((self.zh, self.en))
+
+    def __repr__(self) -> str:
+        return f"Reason(zh={self.zh!r}, en={self.en!r})"
 
 
 @dataclass(frozen=True)
@@ -155,14 +183,6 @@ class Quote:
             if line.promotion_id is not None:
                 costs[line.promotion_id] = costs.get(line.promotion_id, 0) - line.amount_fen
         return costs
-
-
-def _in_both_languages(render) -> Reason:
-    texts = []
-    for language in LANGUAGES:
-        with translation.override(language):
-            texts.append(render(language))
-    return Reason(*texts)
 
 
 def _in_schedule(offer: Offer, at: datetime) -> bool:
@@ -243,7 +263,7 @@ def _offer_reason(offer: Offer, amount_fen: int | None = None) -> Reason:
         text = f"{name}{_schedule_text(offer)}: {_benefit_text(offer)}"
         return text if amount_fen is None else f"{text} {format_fen(amount_fen)}"
 
-    return _in_both_languages(render)
+    return Reason(render=render)
 
 
 def _hint_reason(offer: Offer, missing_fen: int, missing_ml: int) -> Reason:
@@ -255,7 +275,7 @@ def _hint_reason(offer: Offer, missing_fen: int, missing_ml: int) -> Reason:
             more = gettext("Add %(litres)s L more") % {"litres": f"{missing_ml / 1000:g}"}
         return gettext("%(more)s to get %(promotion)s") % {"more": more, "promotion": f"{name}: {_benefit_text(offer)}"}
 
-    return _in_both_languages(render)
+    return Reason(render=render)
 
 
 @dataclass
@@ -334,18 +354,22 @@ def _stackable_set(offers: list[Offer], draft: Draft, pools: _Pools) -> list[Off
 
 
 def qualifying(draft: Draft, offers: Iterable[Offer]) -> tuple[list[Offer], list[Hint]]:
-    """The offers the draft qualifies for, and hints for those it only misses by amount or litres."""
-    eligible, hints = [], []
+    """The offers the draft qualifies for, and hints for the few it misses only by amount or litres (the
+    nearest first)."""
+    eligible, near = [], []
     for offer in offers:
         if not _qualifies_except_minimums(offer, draft):
             continue
         missing_fen, missing_ml = _missing(offer, draft)
         if missing_fen or missing_ml:
-            reason = _hint_reason(offer, missing_fen, missing_ml)
-            promotion_id = None if offer.coupon_id else offer.id
-            hints.append(Hint(promotion_id, missing_fen, missing_ml, reason, offer.coupon_id))
+            near.append((missing_fen, missing_ml, offer.coupon_id is not None, offer.id, offer))
         else:
             eligible.append(offer)
+    hints = []
+    for missing_fen, missing_ml, _, _, offer in sorted(near, key=lambda item: item[:4])[:MAX_HINTS]:
+        reason = _hint_reason(offer, missing_fen, missing_ml)
+        promotion_id = None if offer.coupon_id else offer.id
+        hints.append(Hint(promotion_id, missing_fen, missing_ml, reason, offer.coupon_id))
     return eligible, hints
 
 
@@ -386,14 +410,13 @@ def _build_quote(draft: Draft, applied: list[tuple[Offer, int]], hints: list[Hin
         else:
             reason = _offer_reason(offer)
             rewards.append(Reward(offer.benefit_kind, offer.benefit_value, offer.id, offer.funder, reason))
-    hints.sort(key=lambda hint: (hint.missing_fen, hint.missing_ml, hint.promotion_id or 0, hint.coupon_id or 0))
     used = tuple(sorted({line.promotion_id for line in lines if line.promotion_id} | {r.promotion_id for r in rewards}))
     coupons = tuple(line.coupon_id for line in lines if line.coupon_id)
     return Quote(
         lines=tuple(lines),
         total_fen=sum(line.amount_fen for line in lines),
         rewards=tuple(rewards),
-        hints=tuple(hints[:MAX_HINTS]),
+        hints=tuple(hints),
         promotion_ids=used,
         coupon_ids=coupons,
     )

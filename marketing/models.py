@@ -91,6 +91,7 @@ class Promotion(models.Model):
     stack_group = models.CharField(_("stacking group"), max_length=30, blank=True)
     priority = models.IntegerField(_("priority"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)  # the quote path's cache stamp (marketing.selectors)
 
     class Meta:
         verbose_name = _("promotion")

@@ -1,7 +1,8 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from marketing.engine import Draft, Offer, Quote, qualifying, quote
@@ -166,12 +167,6 @@ def _in_scope(model, *, station_id: int, enterprise_id: int, prefix: str = "") -
     )
 
 
-def promotion_qs_for_station(*, station_id: int, enterprise_id: int, at) -> QuerySet[Promotion]:
-    """Promotions in effect at the station at that moment (schedules and conditions are the engine's)."""
-    in_scope = _in_scope(Promotion, station_id=station_id, enterprise_id=enterprise_id)
-    return Promotion.objects.filter(_rule_in_effect(at), in_scope, applies_to=PromotionTarget.FUEL)
-
-
 def _coupon_offer(coupon: Coupon) -> Offer:
     template = coupon.template
     return Offer(
@@ -223,7 +218,8 @@ def promotion_use_counts(*, promotion_ids: list[int], driver_id: int | None, day
     return {row["promotion_id"]: row for row in rows}
 
 
-def promotion_cap_reached(promotion: Promotion, counts: dict[int, dict[str, int]]) -> bool:
+def promotion_cap_reached(promotion, counts: dict[int, dict[str, int]]) -> bool:
+    """promotion: a Promotion, or anything with its pk and limits."""
     row = counts.get(promotion.pk, _NO_USES)
     return (
         (promotion.uses_limit is not None and row["total"] >= promotion.uses_limit)
@@ -232,7 +228,7 @@ def promotion_cap_reached(promotion: Promotion, counts: dict[int, dict[str, int]
     )
 
 
-def _capped_out(*, promotions: list[Promotion], driver_id: int | None, day) -> set[int]:
+def _capped_out(*, promotions: list["_Live"], driver_id: int | None, day) -> set[int]:
     """Promotions whose cap (in all, per day, per driver) is used up."""
     capped = [p for p in promotions if {p.per_driver_limit, p.per_day_limit, p.uses_limit} != {None}]
     if not capped:
@@ -241,20 +237,88 @@ def _capped_out(*, promotions: list[Promotion], driver_id: int | None, day) -> s
     return {p.pk for p in capped if promotion_cap_reached(p, counts)}
 
 
+@dataclass(frozen=True)
+class _Live:
+    """A live promotion as the quote path keeps it between quotes: its offer (without the budget left, read
+    fresh each quote), its window and its caps."""
+
+    offer: Offer
+    starts_at: datetime | None
+    ends_at: datetime | None
+    budget_fen: int | None
+    uses_limit: int | None
+    per_day_limit: int | None
+    per_driver_limit: int | None
+
+    @property
+    def pk(self) -> int:
+        return self.offer.id
+
+
+# Per process: each station's active fuel promotions, kept while the promotions' stamp (how many there are,
+# the latest change) is unchanged. Any save changes updated_at; a stations list change touches it too
+# (MarketingConfig.ready). Budgets move without touching it: they are read per quote.
+_live_cache: dict[tuple[int, int], tuple[tuple, list[_Live]]] = {}
+
+
+def _promotions_stamp() -> tuple:
+    stamp = Promotion.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    return stamp["n"], stamp["at"]
+
+
+def _live_promotions(*, station_id: int, enterprise_id: int) -> list[_Live]:
+    stamp = _promotions_stamp()
+    cached = _live_cache.get((station_id, enterprise_id))
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    promotions = Promotion.objects.filter(
+        _in_scope(Promotion, station_id=station_id, enterprise_id=enterprise_id),
+        is_active=True,
+        applies_to=PromotionTarget.FUEL,
+    )
+    live = [
+        _Live(
+            offer=replace(_offer_from(p), budget_left_fen=None),
+            starts_at=p.starts_at,
+            ends_at=p.ends_at,
+            budget_fen=p.budget_fen,
+            uses_limit=p.uses_limit,
+            per_day_limit=p.per_day_limit,
+            per_driver_limit=p.per_driver_limit,
+        )
+        for p in promotions
+    ]
+    _live_cache[(station_id, enterprise_id)] = (stamp, live)
+    return live
+
+
 def promotion_quote(
     *, draft: Draft, driver_id: int | None = None, reference: str = "", only_ids: Iterable[int] | None = None
 ) -> Quote:
     """The quote for a draft at its station: promotions in effect at draft.at, caps applied, and the driver's
     coupons. only_ids (the re-quote at capture) limits it to the promotions the order reserved at confirm,
     whose caps it holds, and to the coupon it locked."""
-    promotions = promotion_qs_for_station(station_id=draft.station_id, enterprise_id=draft.enterprise_id, at=draft.at)
+    at = draft.at
+    live = [
+        item
+        for item in _live_promotions(station_id=draft.station_id, enterprise_id=draft.enterprise_id)
+        if (item.starts_at is None or item.starts_at <= at) and (item.ends_at is None or item.ends_at > at)
+    ]
     if only_ids is not None:
-        promotions = promotions.filter(pk__in=list(only_ids))
-    promotions = list(promotions)
+        wanted = set(only_ids)
+        live = [item for item in live if item.pk in wanted]
     out = set()
     if only_ids is None:
-        out = _capped_out(promotions=promotions, driver_id=driver_id, day=draft.at.date())
-    offers = [_offer_from(p) for p in promotions if p.pk not in out]
+        out = _capped_out(promotions=live, driver_id=driver_id, day=at.date())
+    budgeted = [item.pk for item in live if item.budget_fen is not None and item.pk not in out]
+    used = dict(Promotion.objects.filter(pk__in=budgeted).values_list("pk", "budget_used_fen")) if budgeted else {}
+    offers = [
+        item.offer
+        if item.budget_fen is None
+        else replace(item.offer, budget_left_fen=item.budget_fen - used.get(item.pk, item.budget_fen))
+        for item in live
+        if item.pk not in out
+    ]
     if only_ids is not None:  # the driver's conditions were judged at confirm; the reservation holds them
         offers = [_as_reserved(offer, reference) for offer in offers]
     held = only_ids is not None

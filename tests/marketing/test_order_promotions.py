@@ -183,3 +183,34 @@ def test_a_first_order_promotion_only_for_the_first_paid_order(store_line, funde
     assert order.lines.filter(promotion=first).get().amount_fen == -500
     second = _fill(store_line, _order(store_line, funded, key="o2"), volume_ml=20_000, amount_fen=14_700)
     assert not second.lines.filter(promotion=first).exists()
+
+
+def _preset_discount(store_line, driver, promotion) -> int:
+    from orders.selectors import order_quote_get
+    from stations.selectors import station_price_get
+
+    nozzle = store_line.nozzles[0]
+    price = station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id)
+    quote = order_quote_get(station=nozzle.station, price=price, amount_fen=30_000, driver_id=driver.pk)
+    return sum(-line.amount_fen for line in quote.lines if line.promotion_id == promotion.pk)
+
+
+def test_quotes_see_every_change_to_promotions_at_once(store_line, funded):
+    """The quote path keeps promotions between quotes; each edit must show in the very next quote."""
+    promotion = PromotionFactory(scope=PromotionScope.STATIONS)
+    assert _preset_discount(store_line, funded, promotion) == 0
+    promotion.stations.add(store_line.station)
+    assert _preset_discount(store_line, funded, promotion) == 1500
+    promotion.benefit_value = 1000
+    promotion.save()
+    assert _preset_discount(store_line, funded, promotion) == 3000
+    Promotion.objects.filter(pk=promotion.pk).update(budget_fen=1000)  # budgets are read fresh, not cached
+    promotion.refresh_from_db()
+    promotion.save()
+    assert _preset_discount(store_line, funded, promotion) == 1000
+    promotion.stations.remove(store_line.station)
+    assert _preset_discount(store_line, funded, promotion) == 0
+    promotion.stations.add(store_line.station)
+    promotion.is_active = False
+    promotion.save()
+    assert _preset_discount(store_line, funded, promotion) == 0
