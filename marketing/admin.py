@@ -1,7 +1,13 @@
+from django import forms
 from django.contrib import admin
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from marketing.models import ContractOffer, Coupon, CouponTemplate, MemberLevel, Promotion, Standing
+from marketing.selectors import promotion_preview_for_admin, promotion_qs_visible_to, promotion_report
+from marketing.services import promotion_authoring_check
 from stations.admin_scoping import PlatformOnlyAdmin
+from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to
 
 
 @admin.register(ContractOffer)
@@ -9,22 +15,113 @@ class ContractOfferAdmin(PlatformOnlyAdmin):
     list_display = ["station", "committed_fen", "days", "reward_bonus_fen", "funder", "is_active"]
 
 
+class PromotionForm(forms.ModelForm):
+    class Meta:
+        model = Promotion
+        fields = [
+            "name",
+            "name_en",
+            "is_active",
+            "applies_to",
+            "scope",
+            "enterprise",
+            "stations",
+            "starts_at",
+            "ends_at",
+            "weekdays",
+            "hour_from",
+            "hour_to",
+            "grade_codes",
+            "nonfuel_categories",
+            "min_amount_fen",
+            "min_volume_ml",
+            "member_levels",
+            "first_order_only",
+            "payment_modes",
+            "segments",
+            "vehicle_fuel_types",
+            "benefit_kind",
+            "benefit_value",
+            "funder",
+            "funding_station",
+            "budget_fen",
+            "per_driver_limit",
+            "per_day_limit",
+            "uses_limit",
+            "stacking",
+            "stack_group",
+            "priority",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        promotion_authoring_check(
+            user=self.user,
+            scope=cleaned.get("scope"),
+            enterprise=cleaned.get("enterprise"),
+            stations=list(cleaned.get("stations") or []),
+            funder=cleaned.get("funder"),
+            funding_station=cleaned.get("funding_station"),
+        )
+        return cleaned
+
+
 @admin.register(Promotion)
-class PromotionAdmin(PlatformOnlyAdmin):
-    list_display = [
-        "name",
-        "applies_to",
-        "scope",
-        "benefit_kind",
-        "benefit_value",
-        "funder",
-        "stacking",
-        "priority",
-        "is_active",
-    ]
+class PromotionAdmin(admin.ModelAdmin):
+    """Platform staff author any promotion; enterprise admins and station managers their own stations',
+    funded by them. A new promotion starts inactive: the change page previews its lines on sample sales
+    before it is switched on, and reports its uses, cost and budget left."""
+
+    form = PromotionForm
+    list_display = ["name", "applies_to", "scope", "benefit_kind", "benefit_value", "funder", "priority", "is_active"]
     list_filter = ["is_active", "applies_to", "scope", "benefit_kind", "funder"]
     filter_horizontal = ["stations"]
-    readonly_fields = ["budget_used_fen"]
+    readonly_fields = ["budget_used_fen", "preview", "report"]
+
+    def get_queryset(self, request):
+        return promotion_qs_visible_to(user=request.user)
+
+    def _may(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and staff_can_manage_station_setup(user=request.user)
+
+    def has_module_permission(self, request):
+        return self._may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request)
+
+    has_change_permission = has_add_permission = has_view_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its uses and receipt lines refer to it: switch it off instead
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "funding_station":
+            kwargs["queryset"] = station_qs_visible_to(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "stations":
+            kwargs["queryset"] = station_qs_visible_to(user=request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        cases = promotion_preview_for_admin(promotion=obj) if obj and obj.pk else []
+        if not cases:
+            return _("Save the promotion, with a station that sells fuel in its scope, to preview it.")
+        return render_to_string("marketing/admin_preview.html", {"cases": cases})
+
+    @admin.display(description=_("report"))
+    def report(self, obj):
+        if not obj or not obj.pk:
+            return "-"
+        return render_to_string("marketing/admin_report.html", {"report": promotion_report(promotion=obj)})
 
 
 @admin.register(CouponTemplate)

@@ -1,6 +1,7 @@
 """The engine's promotions (marketing.engine; top-up bonuses are promotions too), coupons, contract offers."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -113,6 +114,35 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """What an author can get wrong, in plain words (the admin shows these next to the fields)."""
+        errors = {}
+        value = self.benefit_value or 0
+        if self.benefit_kind == BenefitKind.PERCENT_OFF and not 0 < value <= 10_000:
+            errors["benefit_value"] = _(
+                "Percent off is in basis points: 500 means 5 percent off (95折), at most 10000."
+            )
+        elif self.benefit_kind not in (BenefitKind.STATION_PRICE, BenefitKind.PERCENT_OFF) and value <= 0:
+            errors["benefit_value"] = _("Give the benefit a value above zero.")
+        if (self.hour_from is None) != (self.hour_to is None):
+            errors["hour_to"] = _("Give both hours, or neither.")
+        elif self.hour_from is not None and (self.hour_from > 23 or not 0 < self.hour_to <= 24):
+            errors["hour_to"] = _("Hours run from 0 to 24; 22 to 6 runs across midnight.")
+        elif self.hour_from is not None and self.hour_from == self.hour_to:
+            errors["hour_to"] = _("The hours must differ.")
+        if self.weekdays and not set(self.weekdays) <= set("1234567"):
+            errors["weekdays"] = _("Weekdays are digits 1 (Monday) to 7 (Sunday), e.g. 67 for weekends.")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("The end must come after the start.")
+        if self.scope == PromotionScope.ENTERPRISE and self.enterprise_id is None:
+            errors["enterprise"] = _("Name the enterprise whose stations run it.")
+        if self.funder == Funder.STATION and self.funding_station_id is None:
+            errors["funding_station"] = _("Name the station that funds it.")
+        if self.applies_to == PromotionTarget.TOP_UP and self.benefit_kind != BenefitKind.BONUS_CREDIT:
+            errors["benefit_kind"] = _("A top-up promotion gives bonus credit.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class PromotionUse(models.Model):

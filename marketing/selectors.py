@@ -1,14 +1,17 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from marketing.engine import Draft, Offer, Quote, qualifying, quote
+from core.money import format_fen, volume_for_amount_ml
+from marketing.engine import Draft, Offer, Quote, QuoteLine, Reason, qualifying, quote
 from marketing.enums import (
     BenefitKind,
     CouponStatus,
+    Funder,
     PromotionScope,
     PromotionTarget,
     Segment,
@@ -24,6 +27,13 @@ from marketing.models import (
     Promotion,
     PromotionUse,
     Standing,
+)
+from stations.models import Station
+from stations.selectors import (
+    staff_role_get,
+    station_prices_in_effect,
+    station_qs_visible_to,
+    user_is_platform_admin,
 )
 
 
@@ -375,3 +385,122 @@ def rewards_get(*, driver_id: int, history: int = 20) -> Rewards:
             CouponTemplate.objects.filter(is_active=True, points_price__isnull=False).order_by("points_price", "pk")
         ),
     )
+
+
+def promotion_qs_visible_to(*, user) -> QuerySet[Promotion]:
+    """Promotions a staff user may see and edit: the platform all; an enterprise admin their enterprise's and
+    those listing only their stations; a station manager those listing only their station."""
+    if user_is_platform_admin(user=user):
+        return Promotion.objects.all()
+    visible = station_qs_visible_to(user=user).values("pk")
+    listings = Promotion.stations.through.objects
+    listing_only_theirs = (
+        Q(scope=PromotionScope.STATIONS)
+        & Q(pk__in=listings.filter(station_id__in=visible).values("promotion_id"))
+        & ~Q(pk__in=listings.exclude(station_id__in=visible).values("promotion_id"))
+    )
+    role = staff_role_get(user=user)
+    theirs = listing_only_theirs
+    if role is not None and role.enterprise_id:
+        theirs |= Q(scope=PromotionScope.ENTERPRISE, enterprise_id=role.enterprise_id)
+    return Promotion.objects.filter(theirs)
+
+
+@dataclass(frozen=True)
+class PreviewCase:
+    """One sample sale and what the promotion (with the station price) makes of it."""
+
+    description: Reason
+    lines: tuple[QuoteLine, ...]
+    total_fen: int
+
+
+def promotion_preview(*, promotion: Promotion, station: Station, grade_code: str, price) -> list[PreviewCase]:
+    """A sale that meets the promotion's conditions (its first grade, level, hour, weekday; its minimum or
+    ¥300), and one just below its minimum: the lines the driver would see, before the promotion is active."""
+    offer = _offer_from(promotion)
+    at = timezone.localtime()
+    if promotion.weekdays:
+        at += timedelta(days=(int(promotion.weekdays[0]) - at.isoweekday()) % 7)
+    at = at.replace(hour=promotion.hour_from if promotion.hour_from is not None else 12, minute=0)
+    amounts = [max(promotion.min_amount_fen, 30_000)]
+    if promotion.min_amount_fen > 100:
+        amounts.append(promotion.min_amount_fen - 100)
+    station_price = [_offer_from(p) for p in Promotion.objects.filter(benefit_kind=BenefitKind.STATION_PRICE)]
+    cases = []
+    for amount in amounts:
+        volume = volume_for_amount_ml(amount_fen=amount, price_fen_per_litre=price.price_fen_per_litre)
+        draft = Draft(
+            station_id=station.pk,
+            enterprise_id=station.enterprise_id,
+            grade_code=(promotion.grade_codes or [grade_code])[0],
+            grade_name=price.grade_name,
+            list_price_fen_per_litre=price.list_price_fen_per_litre,
+            price_fen_per_litre=price.price_fen_per_litre,
+            volume_ml=volume,
+            amount_fen=amount,
+            at=at,
+            payment_mode=(promotion.payment_modes or [""])[0],
+            member_level=(promotion.member_levels or [""])[0],
+            segment=(promotion.segments or [""])[0],
+            is_first_order=promotion.first_order_only,
+            vehicle_fuel_type=(promotion.vehicle_fuel_types or [""])[0],
+        )
+        result = quote(draft, [*station_price, offer])
+        cases.append(PreviewCase(_preview_description(draft), result.lines, result.total_fen))
+    return cases
+
+
+def _preview_description(draft: Draft) -> Reason:
+    def render(language: str) -> str:
+        text = gettext("a %(grade)s fill of %(amount)s at %(time)s") % {
+            "grade": draft.grade_name,
+            "amount": format_fen(draft.amount_fen),
+            "time": draft.at.strftime("%a %H:%M"),
+        }
+        if draft.member_level:
+            text += gettext(", member level %(level)s") % {"level": draft.member_level}
+        if draft.is_first_order:
+            text += gettext(", first order")
+        return text
+
+    return Reason(render=render)
+
+
+@dataclass(frozen=True)
+class PromotionReport:
+    uses: int
+    reserved: int
+    cost_by_funder: dict[str, int]
+    budget_left_fen: int | None
+
+
+def promotion_report(*, promotion: Promotion) -> PromotionReport:
+    """Uses (settled), orders still holding it, what it cost whom, and the budget left."""
+    uses = PromotionUse.objects.filter(promotion=promotion)
+    settled = uses.filter(status=UseStatus.SETTLED).aggregate(n=Count("pk"), cost=Sum("cost_fen"))
+    return PromotionReport(
+        uses=settled["n"],
+        reserved=uses.filter(status=UseStatus.RESERVED).count(),
+        cost_by_funder={str(Funder(promotion.funder).label): settled["cost"] or 0},
+        budget_left_fen=None if promotion.budget_fen is None else promotion.budget_fen - promotion.budget_used_fen,
+    )
+
+
+def promotion_preview_for_admin(*, promotion: Promotion) -> list[PreviewCase]:
+    """The preview at a station the promotion runs at (its first listed one, else one of its enterprise's or
+    any active station) that sells the promotion's grade."""
+    if promotion.scope == PromotionScope.STATIONS:
+        stations = promotion.stations.all()
+    elif promotion.scope == PromotionScope.ENTERPRISE:
+        stations = Station.objects.filter(enterprise_id=promotion.enterprise_id)
+    else:
+        stations = Station.objects.all()
+    for station in stations.order_by("pk")[:20]:
+        prices = station_prices_in_effect(station=station)
+        wanted = [p for p in prices if not promotion.grade_codes or p.grade_code in promotion.grade_codes]
+        if wanted:
+            return promotion_preview(
+                promotion=promotion, station=station, grade_code=wanted[0].grade_code, price=wanted[0]
+            )
+    return []

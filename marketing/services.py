@@ -7,6 +7,7 @@ never wait on each other the other way round; counts are taken under those locks
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
@@ -18,7 +19,9 @@ from marketing.enums import (
     BenefitKind,
     CouponIssuedVia,
     CouponStatus,
+    Funder,
     PointsKind,
+    PromotionScope,
     Segment,
     UseStatus,
 )
@@ -35,6 +38,7 @@ from marketing.models import (
 )
 from marketing.segments import segment_for
 from marketing.selectors import promotion_cap_reached, promotion_use_counts
+from stations.selectors import staff_role_get, station_qs_visible_to, user_is_platform_admin
 
 SPEND_WINDOW_DAYS = 90  # member levels come from the rolling 90-day spend
 
@@ -291,3 +295,22 @@ def standings_refresh(*, now=None) -> dict[str, int]:
     for segment in Segment.values:
         SegmentSize.objects.update_or_create(day=day, segment=segment, defaults={"drivers": sizes.get(segment, 0)})
     return {segment: sizes.get(segment, 0) for segment in Segment.values}
+
+
+def promotion_authoring_check(*, user, scope: str, enterprise, stations, funder: str, funding_station) -> None:
+    """Station staff author promotions for their own stations only, funded by one of them; the platform
+    authors anything. Raises ValidationError in plain words."""
+    if user_is_platform_admin(user=user):
+        return
+    visible = set(station_qs_visible_to(user=user).values_list("pk", flat=True))
+    role = staff_role_get(user=user)
+    if scope == PromotionScope.PLATFORM:
+        raise ValidationError({"scope": _("Only the platform runs promotions at every station.")})
+    if scope == PromotionScope.ENTERPRISE and (
+        enterprise is None or role is None or role.enterprise_id != enterprise.pk
+    ):
+        raise ValidationError({"enterprise": _("You can run promotions for your own enterprise only.")})
+    if scope == PromotionScope.STATIONS and (not stations or not {s.pk for s in stations} <= visible):
+        raise ValidationError({"stations": _("List one or more of your own stations.")})
+    if funder != Funder.STATION or funding_station is None or funding_station.pk not in visible:
+        raise ValidationError({"funder": _("Your promotions are funded by one of your stations.")})
