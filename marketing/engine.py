@@ -238,6 +238,8 @@ def _benefit_text(offer: Offer) -> str:
     match offer.benefit_kind:
         case BenefitKind.PERCENT_OFF:
             return gettext("%(zhe)s%% of the price") % {"zhe": _zhe(value)}
+        case BenefitKind.AMOUNT_OFF if not offer.min_amount_fen:
+            return gettext("%(off)s off") % {"off": format_fen(value)}
         case BenefitKind.AMOUNT_OFF:
             return gettext("%(off)s off orders from %(minimum)s") % {
                 "off": format_fen(value),
