@@ -42,6 +42,8 @@ app.conf.beat_schedule = {
     # Points past their validity expire, with a history row for the driver.
     "marketing-expire-points": {"task": "marketing.tasks.points_expire_task", "schedule": crontab(hour=3, minute=10)},
     # Spend ages out of the 90-day window and drivers go quiet: levels and segments (and their sizes) nightly.
+    # Messages held back by the driver's quiet hours go when they end.
+    "marketing-send-due-notifications": {"task": "marketing.tasks.notifications_send_due_task", "schedule": 300.0},
     "marketing-refresh-standings": {
         "task": "marketing.tasks.standings_refresh_task",
         "schedule": crontab(hour=3, minute=30),

@@ -3,10 +3,15 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from marketing.models import ContractOffer, Coupon, CouponTemplate, MemberLevel, Promotion, Standing
-from marketing.selectors import promotion_preview_for_admin, promotion_qs_visible_to, promotion_report
-from marketing.services import promotion_authoring_check
-from stations.admin_scoping import PlatformOnlyAdmin
+from marketing.models import Campaign, ContractOffer, Coupon, CouponTemplate, MemberLevel, Promotion, Standing
+from marketing.selectors import (
+    campaign_report,
+    promotion_preview_for_admin,
+    promotion_qs_visible_to,
+    promotion_report,
+)
+from marketing.services import campaign_launch, promotion_authoring_check
+from stations.admin_scoping import PlatformOnlyAdmin, run_service_for_admin
 from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to
 
 
@@ -153,3 +158,26 @@ class StandingAdmin(PlatformOnlyAdmin):
     list_display = ["driver", "level", "segment", "points", "spend_90d_fen", "last_paid_at"]
     list_filter = ["level", "segment"]
     readonly_fields = [f.name for f in Standing._meta.fields]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(PlatformOnlyAdmin):
+    """Campaigns target a segment; launching gives the coupon and the message to all but the holdout."""
+
+    list_display = ["name", "segment", "coupon_template", "holdout_percent", "launched_at"]
+    readonly_fields = ["launched_at", "uplift_report"]
+    actions = ["launch"]
+
+    @admin.action(description=_("Launch (coupon and message to the segment, holdout kept out)"))
+    def launch(self, request, queryset):
+        for campaign in queryset:
+            run_service_for_admin(request, campaign_launch, _("Launched."), campaign_id=campaign.pk)
+
+    @admin.display(description=_("report"))
+    def uplift_report(self, obj):
+        if not obj or obj.launched_at is None:
+            return "-"
+        target, holdout, result = campaign_report(campaign=obj)
+        return render_to_string(
+            "marketing/admin_campaign_report.html", {"target": target, "holdout": holdout, "uplift": result}
+        )

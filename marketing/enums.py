@@ -114,3 +114,27 @@ class PointsKind(models.TextChoices):
     EARN = "earn", _("Earned")
     REDEEM = "redeem", _("Redeemed")
     EXPIRE = "expire", _("Expired")
+
+
+class NotificationKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipts")
+    TOP_UP = "top_up", _("Top-up credited")
+    LOW_BALANCE = "low_balance", _("Low balance")
+    EXPIRING = "expiring", _("Coupons or contracts expiring")
+    CAMPAIGN = "campaign", _("Offers")
+    REFUEL_REMINDER = "refuel_reminder", _("Refuelling reminders (加油提醒)")
+
+
+# What a driver cannot switch off and what ignores quiet hours and frequency caps: money that moved.
+TRANSACTIONAL_KINDS = (NotificationKind.RECEIPT, NotificationKind.TOP_UP)
+
+
+class NotificationStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    WAITING = "waiting", _("Waiting for the end of quiet hours")
+    SUPPRESSED = "suppressed", _("Not sent")
+
+
+class CampaignGroup(models.TextChoices):
+    TARGET = "target", _("Targeted")
+    HOLDOUT = "holdout", _("Holdout")

@@ -25,3 +25,8 @@ class CouponIssueRefused(FuelpayError):
 class NotEnoughPoints(FuelpayError):
     code = "not_enough_points"
     default_message = _("You do not have enough points.")
+
+
+class CampaignAlreadyLaunched(FuelpayError):
+    code = "campaign_already_launched"
+    default_message = _("This campaign was already launched.")

@@ -8,10 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from marketing.enums import (
     BenefitKind,
+    CampaignGroup,
     CouponIssuedVia,
     CouponKind,
     CouponStatus,
     Funder,
+    NotificationKind,
+    NotificationStatus,
     PointsKind,
     PromotionScope,
     PromotionTarget,
@@ -320,3 +323,66 @@ class SegmentSize(models.Model):
         verbose_name = _("segment size")
         verbose_name_plural = _("segment sizes")
         constraints = [models.UniqueConstraint(fields=["day", "segment"], name="segment_size_once_a_day")]
+
+
+class Notification(models.Model):
+    """消息通知: one message to one driver, through the configured channel; the in-app inbox lists them."""
+
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
+    title = models.CharField(_("title"), max_length=80)
+    body = models.CharField(_("message"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=NotificationStatus.choices)
+    why_not_sent = models.CharField(max_length=20, blank=True)  # opted_out / frequency_cap
+    send_after = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["driver", "status", "created_at"])]
+
+
+class NotificationOptOut(models.Model):
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["driver", "kind"], name="notification_opt_out_once")]
+
+
+class Campaign(models.Model):
+    """A segment targeted with a coupon and a message; a random holdout group gets neither, so the report
+    measures uplift (targeted against holdout), not just redemptions."""
+
+    name = models.CharField(_("name"), max_length=60)
+    segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices)
+    coupon_template = models.ForeignKey(
+        CouponTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("coupon")
+    )
+    title = models.CharField(_("title"), max_length=80)
+    body = models.CharField(_("message"), max_length=300)
+    holdout_percent = models.PositiveSmallIntegerField(_("holdout (%)"), default=10)
+    launched_at = models.DateTimeField(_("launched"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(name="campaign_holdout_in_range", condition=Q(holdout_percent__lte=90)),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignMember(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="members")
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
+    group = models.CharField(max_length=8, choices=CampaignGroup.choices)
+    coupon = models.ForeignKey(Coupon, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "driver"], name="campaign_member_once")]

@@ -7,11 +7,15 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.money import format_fen, volume_for_amount_ml
+from marketing.campaigns import GroupOutcome, Uplift, uplift
 from marketing.engine import Draft, Offer, Quote, QuoteLine, Reason, qualifying, quote
 from marketing.enums import (
     BenefitKind,
+    CampaignGroup,
     CouponStatus,
     Funder,
+    NotificationStatus,
+    PointsKind,
     PromotionScope,
     PromotionTarget,
     Segment,
@@ -19,10 +23,13 @@ from marketing.enums import (
     UseStatus,
 )
 from marketing.models import (
+    Campaign,
+    CampaignMember,
     ContractOffer,
     Coupon,
     CouponTemplate,
     MemberLevel,
+    Notification,
     PointsEntry,
     Promotion,
     PromotionUse,
@@ -367,6 +374,7 @@ class Rewards:
     coupons: list[Coupon]
     past_coupons: list[Coupon]
     points_shop: list[CouponTemplate]
+    inbox: list[Notification]
 
 
 def rewards_get(*, driver_id: int, history: int = 20) -> Rewards:
@@ -384,6 +392,7 @@ def rewards_get(*, driver_id: int, history: int = 20) -> Rewards:
         points_shop=list(
             CouponTemplate.objects.filter(is_active=True, points_price__isnull=False).order_by("points_price", "pk")
         ),
+        inbox=list(Notification.objects.filter(driver_id=driver_id, status=NotificationStatus.SENT)[:history]),
     )
 
 
@@ -504,3 +513,22 @@ def promotion_preview_for_admin(*, promotion: Promotion) -> list[PreviewCase]:
                 promotion=promotion, station=station, grade_code=wanted[0].grade_code, price=wanted[0]
             )
     return []
+
+
+def campaign_report(*, campaign: Campaign) -> tuple[GroupOutcome, GroupOutcome, Uplift]:
+    """Targeted and holdout after the launch: redemptions, revisits (paid at least once) and spend."""
+    outcomes = {}
+    for group in CampaignGroup.values:
+        members = CampaignMember.objects.filter(campaign=campaign, group=group)
+        driver_ids = members.values("driver_id")
+        paid_after = PointsEntry.objects.filter(
+            driver_id__in=driver_ids, kind=PointsKind.EARN, created_at__gt=campaign.launched_at
+        )
+        outcomes[group] = GroupOutcome(
+            drivers=members.count(),
+            redeemed=members.filter(coupon__status=CouponStatus.USED).count(),
+            revisited=paid_after.values("driver_id").distinct().count(),
+            spend_fen=paid_after.aggregate(total=Sum("paid_fen"))["total"] or 0,
+        )
+    target, holdout = outcomes[CampaignGroup.TARGET], outcomes[CampaignGroup.HOLDOUT]
+    return target, holdout, uplift(target=target, holdout=holdout)

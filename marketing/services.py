@@ -4,6 +4,7 @@ The orders call these inside their own transaction. Promotion rows are locked in
 never wait on each other the other way round; counts are taken under those locks, so caps hold exactly.
 """
 
+import hashlib
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -13,23 +14,38 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketing.channels import channel_get
 from marketing.engine import Quote
 from marketing.enums import (
     COUPON_TRANSITIONS,
+    TRANSACTIONAL_KINDS,
     BenefitKind,
+    CampaignGroup,
     CouponIssuedVia,
     CouponStatus,
     Funder,
+    NotificationKind,
+    NotificationStatus,
     PointsKind,
     PromotionScope,
     Segment,
     UseStatus,
 )
-from marketing.exceptions import CouponIssueRefused, CouponNotUsable, NotEnoughPoints, PromotionUsedUp
+from marketing.exceptions import (
+    CampaignAlreadyLaunched,
+    CouponIssueRefused,
+    CouponNotUsable,
+    NotEnoughPoints,
+    PromotionUsedUp,
+)
 from marketing.models import (
+    Campaign,
+    CampaignMember,
     Coupon,
     CouponTemplate,
     MemberLevel,
+    Notification,
+    NotificationOptOut,
     PointsEntry,
     Promotion,
     PromotionUse,
@@ -314,3 +330,110 @@ def promotion_authoring_check(*, user, scope: str, enterprise, stations, funder:
         raise ValidationError({"stations": _("List one or more of your own stations.")})
     if funder != Funder.STATION or funding_station is None or funding_station.pk not in visible:
         raise ValidationError({"funder": _("Your promotions are funded by one of your stations.")})
+
+
+def _in_quiet_hours(at) -> bool:
+    start, end = settings.NOTIFICATION_QUIET_HOURS
+    return start <= at.hour or at.hour < end if start > end else start <= at.hour < end
+
+
+def _quiet_hours_end(at):
+    end = at.replace(hour=settings.NOTIFICATION_QUIET_HOURS[1], minute=0, second=0, microsecond=0)
+    return end if end > at else end + timedelta(days=1)
+
+
+def notify(*, driver_id: int, kind: str, title: str, body: str, now=None) -> Notification:
+    """Send a driver a message through the channel, unless they opted out of its kind or already had the
+    day's share; in quiet hours it waits until they end. Receipts and top-ups always go at once."""
+    now = timezone.localtime(now or timezone.now())
+    notification = Notification(driver_id=driver_id, kind=kind, title=title[:80], body=body[:300], created_at=now)
+    if kind not in TRANSACTIONAL_KINDS:
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        sent_today = Notification.objects.filter(
+            driver_id=driver_id,
+            created_at__gte=day_start,
+            status__in=[NotificationStatus.SENT, NotificationStatus.WAITING],
+        ).exclude(kind__in=TRANSACTIONAL_KINDS)
+        if NotificationOptOut.objects.filter(driver_id=driver_id, kind=kind).exists():
+            notification.status, notification.why_not_sent = NotificationStatus.SUPPRESSED, "opted_out"
+        elif sent_today.count() >= settings.NOTIFICATION_MAX_PER_DAY:
+            notification.status, notification.why_not_sent = NotificationStatus.SUPPRESSED, "frequency_cap"
+        elif _in_quiet_hours(now):
+            notification.status, notification.send_after = NotificationStatus.WAITING, _quiet_hours_end(now)
+    if not notification.status:
+        notification.status, notification.sent_at = NotificationStatus.SENT, now
+    notification.save()
+    if notification.status == NotificationStatus.SENT:
+        channel_get().deliver(notification)
+    return notification
+
+
+def notifications_send_due(*, now=None) -> int:
+    """Messages that waited out the quiet hours go now (a periodic task). Returns how many."""
+    now = now or timezone.now()
+    due = Notification.objects.filter(status=NotificationStatus.WAITING, send_after__lte=now)
+    channel = channel_get()
+    sent = 0
+    for notification in due:
+        notification.status, notification.sent_at = NotificationStatus.SENT, now
+        notification.save(update_fields=["status", "sent_at"])
+        channel.deliver(notification)
+        sent += 1
+    return sent
+
+
+def notification_opt_out_set(*, driver_id: int, kind: str, opted_out: bool) -> None:
+    if kind in TRANSACTIONAL_KINDS or kind not in NotificationKind.values:
+        raise ValidationError(_("These messages cannot be switched off."))
+    if opted_out:
+        NotificationOptOut.objects.get_or_create(driver_id=driver_id, kind=kind)
+    else:
+        NotificationOptOut.objects.filter(driver_id=driver_id, kind=kind).delete()
+
+
+def _holdout(campaign: Campaign, driver_id: int) -> bool:
+    """A stable random draw per campaign and driver (so relaunching never moves anybody)."""
+    digest = hashlib.sha256(f"{campaign.pk}:{driver_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 100 < campaign.holdout_percent
+
+
+@transaction.atomic
+def campaign_launch(*, campaign_id: int, now=None) -> dict[str, int]:
+    """Target the campaign's segment: the holdout gets nothing; the others its coupon and its message.
+    Once per campaign. Returns the group sizes."""
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+    if campaign.launched_at is not None:
+        raise CampaignAlreadyLaunched()
+    drivers = Standing.objects.filter(segment=campaign.segment).values_list("driver_id", flat=True)
+    sizes = {CampaignGroup.TARGET: 0, CampaignGroup.HOLDOUT: 0}
+    for driver_id in drivers.order_by("driver_id"):
+        group = CampaignGroup.HOLDOUT if _holdout(campaign, driver_id) else CampaignGroup.TARGET
+        coupon = None
+        if group == CampaignGroup.TARGET:
+            if campaign.coupon_template_id:
+                coupon = coupon_issue(
+                    template=campaign.coupon_template, driver_id=driver_id, via=CouponIssuedVia.CAMPAIGN, now=now
+                )
+            notify(
+                driver_id=driver_id, kind=NotificationKind.CAMPAIGN, title=campaign.title, body=campaign.body, now=now
+            )
+        CampaignMember.objects.create(campaign=campaign, driver_id=driver_id, group=group, coupon=coupon)
+        sizes[group] += 1
+    campaign.launched_at = now
+    campaign.save(update_fields=["launched_at"])
+    return {str(group): size for group, size in sizes.items()}
+
+
+def campaign_from_template(*, template: str, coupon_template: CouponTemplate | None = None) -> Campaign:
+    """Ready-made campaigns; "dormant_wake_up" (唤醒睡眠客户) targets drivers gone quiet."""
+    if template != "dormant_wake_up":
+        raise ValidationError(_("No such campaign template."))
+    return Campaign.objects.create(
+        name="唤醒睡眠客户",
+        segment=Segment.DORMANT,
+        coupon_template=coupon_template,
+        title="好久不见，送您一张加油券",
+        body="您有一张加油优惠券待使用，欢迎回来加油。",
+        holdout_percent=10,
+    )

@@ -22,3 +22,10 @@ def standings_refresh_task(self) -> dict:
     from marketing.services import standings_refresh
 
     return standings_refresh()
+
+
+@shared_task(bind=True)
+def notifications_send_due_task(self) -> int:
+    from marketing.services import notifications_send_due
+
+    return notifications_send_due()

@@ -176,6 +176,11 @@ LOYALTY_POINTS_VALID_DAYS = env_int("LOYALTY_POINTS_VALID_DAYS", 365)
 SEGMENT_HIGH_VALUE_SPEND_90D_FEN = env_int("SEGMENT_HIGH_VALUE_SPEND_90D_FEN", 300_000)
 SEGMENT_AT_RISK_AFTER_DAYS = env_int("SEGMENT_AT_RISK_AFTER_DAYS", 30)
 SEGMENT_DORMANT_AFTER_DAYS = env_int("SEGMENT_DORMANT_AFTER_DAYS", 60)
+# 消息通知: the channel (marketing.channels), quiet hours (local, across midnight) and the most non-money
+# messages a driver gets a day.
+NOTIFICATION_CHANNEL = env_str("NOTIFICATION_CHANNEL", "marketing.channels.RecordingChannel")
+NOTIFICATION_QUIET_HOURS = (env_int("NOTIFICATION_QUIET_FROM", 22), env_int("NOTIFICATION_QUIET_TO", 8))
+NOTIFICATION_MAX_PER_DAY = env_int("NOTIFICATION_MAX_PER_DAY", 2)
 
 # --- Pump gateway -------------------------------------------------------------------------
 PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS = env_int("PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS", 120)

@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketing.engine import Quote
-from marketing.enums import CouponIssuedVia
+from marketing.enums import CouponIssuedVia, NotificationKind
 from marketing.models import Coupon, PointsEntry
-from marketing.services import coupon_issue, order_paid_record
+from marketing.services import coupon_issue, notify, order_paid_record
 from tests.factories.marketing import CouponTemplateFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,9 @@ def signed_in(client, driver):
 def test_the_page_shows_points_history_level_and_coupons(signed_in, driver):
     order_paid_record(driver_id=driver.pk, paid_fen=120_000, reference="F0001", quote=Quote((), 0))
     coupon_issue(template=CouponTemplateFactory(name="洗车券"), driver_id=driver.pk, via=CouponIssuedVia.RULE)
+    notify(driver_id=driver.pk, kind=NotificationKind.RECEIPT, title="加油小票", body="<b>¥100</b>")
     page = signed_in.get(reverse("driver-rewards")).content.decode()
+    assert "加油小票" in page and "&lt;b&gt;¥100&lt;/b&gt;" in page  # the inbox, as text
     assert '<div class="big" id="points">1200</div>' in page
     assert "银卡会员" in page and "F0001" in page and "洗车券" in page and "+1200" in page
 
