@@ -138,3 +138,9 @@ class NotificationStatus(models.TextChoices):
 class CampaignGroup(models.TextChoices):
     TARGET = "target", _("Targeted")
     HOLDOUT = "holdout", _("Holdout")
+
+
+class ReferralStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the first paid fill")
+    REWARDED = "rewarded", _("Rewarded")
+    REFUSED = "refused", _("Refused")

@@ -30,3 +30,8 @@ class NotEnoughPoints(FuelpayError):
 class CampaignAlreadyLaunched(FuelpayError):
     code = "campaign_already_launched"
     default_message = _("This campaign was already launched.")
+
+
+class ReferralRefused(FuelpayError):
+    code = "referral_refused"
+    default_message = _("This invite code cannot be used.")

@@ -18,6 +18,7 @@ from marketing.enums import (
     PointsKind,
     PromotionScope,
     PromotionTarget,
+    ReferralStatus,
     Segment,
     StackingClass,
     UseStatus,
@@ -177,6 +178,7 @@ class CouponTemplate(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=CouponKind.choices)
     partner_code = models.CharField(_("partner code"), max_length=40, blank=True)
     points_price = models.PositiveIntegerField(_("price in points (empty: not for points)"), null=True, blank=True)
+    for_referrals = models.BooleanField(_("given to both sides of a referral"), default=False)
     benefit_kind = models.CharField(_("benefit"), max_length=16, choices=BenefitKind.choices)
     benefit_value = models.BigIntegerField(_("benefit value"))
     min_amount_fen = models.BigIntegerField(_("minimum amount (fen)"), default=0)
@@ -386,3 +388,30 @@ class CampaignMember(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "driver"], name="campaign_member_once")]
+
+
+class ReferralCode(models.Model):
+    """裂变: a driver's invite code (the invite link carries it)."""
+
+    driver = models.OneToOneField("drivers.Driver", on_delete=models.PROTECT, related_name="referral_code")
+    code = models.CharField(max_length=12, unique=True)
+
+
+class Referral(models.Model):
+    """An invitee who signed up with an inviter's code. Both get the referral coupon once the invitee's first
+    paid fill completes, unless the pair looks like abuse (refusal_reason says which rule)."""
+
+    inviter = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
+    invitee = models.OneToOneField("drivers.Driver", on_delete=models.PROTECT, related_name="referred_by")
+    device_digest = models.CharField(max_length=64)  # the invitee's device at sign-up (keyed digest)
+    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.PENDING)
+    refusal_reason = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rewarded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(name="referral_not_self", condition=~Q(inviter=F("invitee"))),
+        ]

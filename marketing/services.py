@@ -5,15 +5,17 @@ never wait on each other the other way round; counts are taken under those locks
 """
 
 import hashlib
+import secrets
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from drivers.models import Vehicle
 from marketing.channels import channel_get
 from marketing.engine import Quote
 from marketing.enums import (
@@ -28,6 +30,7 @@ from marketing.enums import (
     NotificationStatus,
     PointsKind,
     PromotionScope,
+    ReferralStatus,
     Segment,
     UseStatus,
 )
@@ -37,6 +40,7 @@ from marketing.exceptions import (
     CouponNotUsable,
     NotEnoughPoints,
     PromotionUsedUp,
+    ReferralRefused,
 )
 from marketing.models import (
     Campaign,
@@ -49,6 +53,8 @@ from marketing.models import (
     PointsEntry,
     Promotion,
     PromotionUse,
+    Referral,
+    ReferralCode,
     SegmentSize,
     Standing,
 )
@@ -229,6 +235,8 @@ def order_paid_record(*, driver_id: int, paid_fen: int, reference: str, quote: Q
     standing.last_paid_at = at
     _standing_recompute(standing, now=at, levels=list(MemberLevel.objects.all()))
     standing.save()
+    if standing.paid_orders == 1:
+        _referral_reward(invitee_id=driver_id, at=at)
     for reward in quote.rewards:
         if reward.benefit_kind == BenefitKind.COUPON_GRANT:
             template = CouponTemplate.objects.get(pk=reward.value)
@@ -437,3 +445,67 @@ def campaign_from_template(*, template: str, coupon_template: CouponTemplate | N
         body="您有一张加油优惠券待使用，欢迎回来加油。",
         holdout_percent=10,
     )
+
+
+def referral_code_get_or_create(*, driver_id: int) -> str:
+    code = ReferralCode.objects.filter(driver_id=driver_id).values_list("code", flat=True).first()
+    if code:
+        return code
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return ReferralCode.objects.create(driver_id=driver_id, code=secrets.token_hex(4).upper()).code
+        except IntegrityError:
+            continue
+    raise ReferralRefused()
+
+
+def referral_accept(*, invitee_id: int, code: str, device_digest: str) -> Referral:
+    """The invitee signed up with an inviter's code. Refused (nothing saved) for one's own code or a driver
+    who already paid or was already referred."""
+    inviter_id = ReferralCode.objects.filter(code=code.strip().upper()).values_list("driver_id", flat=True).first()
+    if inviter_id is None or inviter_id == invitee_id:
+        raise ReferralRefused()
+    if Referral.objects.filter(invitee_id=invitee_id).exists() or standing_paid_orders(invitee_id) > 0:
+        raise ReferralRefused()
+    return Referral.objects.create(inviter_id=inviter_id, invitee_id=invitee_id, device_digest=device_digest)
+
+
+def standing_paid_orders(driver_id: int) -> int:
+    return Standing.objects.filter(driver_id=driver_id).values_list("paid_orders", flat=True).first() or 0
+
+
+def _referral_abuse(referral: Referral) -> str:
+    """Which anti-abuse rule the referral breaks, or "": one reward per device and per plate (across all
+    rewarded invitees and the inviter), and no rings (the invitee up the inviter's chain of referrers)."""
+    rewarded = Referral.objects.filter(status=ReferralStatus.REWARDED).exclude(pk=referral.pk)
+    if rewarded.filter(device_digest=referral.device_digest).exists():
+        return "device"
+    plates = set(Vehicle.objects.filter(driver_id=referral.invitee_id).values_list("plate_digest", flat=True))
+    others = [referral.inviter_id, *rewarded.values_list("invitee_id", flat=True)]
+    if plates and Vehicle.objects.filter(driver_id__in=others, plate_digest__in=plates).exists():
+        return "plate"
+    upline, seen = referral.inviter_id, set()
+    while upline is not None and upline not in seen:
+        if upline == referral.invitee_id:
+            return "ring"
+        seen.add(upline)
+        upline = Referral.objects.filter(invitee_id=upline).values_list("inviter_id", flat=True).first()
+    return ""
+
+
+def _referral_reward(*, invitee_id: int, at) -> None:
+    """The invitee's first paid fill completed: reward both sides once, or refuse for abuse."""
+    referral = Referral.objects.select_for_update().filter(invitee_id=invitee_id, status=ReferralStatus.PENDING).first()
+    template = CouponTemplate.objects.filter(for_referrals=True, is_active=True).order_by("pk").first()
+    if referral is None or template is None:
+        return
+    reason = _referral_abuse(referral)
+    if reason:
+        referral.status, referral.refusal_reason = ReferralStatus.REFUSED, reason
+        referral.save(update_fields=["status", "refusal_reason"])
+        return
+    for driver_id in (referral.inviter_id, referral.invitee_id):
+        coupon_issue(template=template, driver_id=driver_id, via=CouponIssuedVia.REFERRAL, now=at)
+    referral.status, referral.rewarded_at = ReferralStatus.REWARDED, at
+    referral.save(update_fields=["status", "rewarded_at"])
