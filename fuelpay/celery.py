@@ -44,6 +44,11 @@ app.conf.beat_schedule = {
     # Spend ages out of the 90-day window and drivers go quiet: levels and segments (and their sizes) nightly.
     # Messages held back by the driver's quiet hours go when they end.
     "marketing-send-due-notifications": {"task": "marketing.tasks.notifications_send_due_task", "schedule": 300.0},
+    # 加油提醒 from each driver's own refuelling cycle, in the late morning (after quiet hours).
+    "marketing-refuel-reminders": {
+        "task": "marketing.tasks.refuel_reminders_task",
+        "schedule": crontab(hour=10, minute=0),
+    },
     "marketing-refresh-standings": {
         "task": "marketing.tasks.standings_refresh_task",
         "schedule": crontab(hour=3, minute=30),

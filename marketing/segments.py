@@ -21,3 +21,13 @@ def segment_for(*, paid_orders: int, spend_90d_fen: int, last_paid_at: datetime 
     if paid_orders == 1:
         return Segment.NEW
     return Segment.POTENTIAL
+
+
+def refuel_due_at(paid_times: list[datetime]) -> datetime | None:
+    """加油提醒: when a driver usually needs fuel again — the last fill plus the median gap between their
+    recent fills. None with fewer than three fills (no cycle to learn yet)."""
+    if len(paid_times) < 3:
+        return None
+    ordered = sorted(paid_times)
+    gaps = sorted(later - earlier for earlier, later in zip(ordered, ordered[1:], strict=False))
+    return ordered[-1] + gaps[len(gaps) // 2]

@@ -58,7 +58,7 @@ from marketing.models import (
     SegmentSize,
     Standing,
 )
-from marketing.segments import segment_for
+from marketing.segments import refuel_due_at, segment_for
 from marketing.selectors import promotion_cap_reached, promotion_use_counts
 from stations.selectors import staff_role_get, station_qs_visible_to, user_is_platform_admin
 
@@ -509,3 +509,34 @@ def _referral_reward(*, invitee_id: int, at) -> None:
         coupon_issue(template=template, driver_id=driver_id, via=CouponIssuedVia.REFERRAL, now=at)
     referral.status, referral.rewarded_at = ReferralStatus.REWARDED, at
     referral.save(update_fields=["status", "rewarded_at"])
+
+
+REFUEL_CYCLE_FILLS = 6  # the driver's last fills that set their cycle
+
+
+def refuel_reminders_send(*, now=None) -> int:
+    """加油提醒 for drivers whose own refuelling cycle says they are due and who were not reminded since their
+    last fill (a periodic task; quiet hours, opt-out and caps apply through notify). Returns how many."""
+    now = now or timezone.now()
+    sent = 0
+    for standing in Standing.objects.filter(paid_orders__gte=3, last_paid_at__lt=now):
+        times = list(
+            PointsEntry.objects.filter(driver_id=standing.driver_id, kind=PointsKind.EARN)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:REFUEL_CYCLE_FILLS]
+        )
+        due = refuel_due_at(times)
+        reminded = Notification.objects.filter(
+            driver_id=standing.driver_id, kind=NotificationKind.REFUEL_REMINDER, created_at__gt=standing.last_paid_at
+        ).exists()
+        if due is None or due > now or reminded:
+            continue
+        notify(
+            driver_id=standing.driver_id,
+            kind=NotificationKind.REFUEL_REMINDER,
+            title=str(_("Time to refuel?")),
+            body=str(_("By your usual rhythm you may need fuel about now. Pay at the pump with your wallet.")),
+            now=now,
+        )
+        sent += 1
+    return sent

@@ -29,3 +29,10 @@ def notifications_send_due_task(self) -> int:
     from marketing.services import notifications_send_due
 
     return notifications_send_due()
+
+
+@shared_task(bind=True)
+def refuel_reminders_task(self) -> int:
+    from marketing.services import refuel_reminders_send
+
+    return refuel_reminders_send()

@@ -13,6 +13,7 @@ from marketing.engine import Quote
 from marketing.enums import CampaignGroup, CouponStatus, NotificationKind, NotificationStatus, Segment
 from marketing.exceptions import CampaignAlreadyLaunched
 from marketing.models import Campaign, CampaignMember, Coupon, Notification, Standing
+from marketing.segments import refuel_due_at
 from marketing.selectors import campaign_report
 from marketing.services import (
     campaign_from_template,
@@ -21,6 +22,7 @@ from marketing.services import (
     notifications_send_due,
     notify,
     order_paid_record,
+    refuel_reminders_send,
 )
 from tests.factories.drivers import DriverFactory
 from tests.factories.marketing import CouponTemplateFactory
@@ -167,3 +169,30 @@ def test_the_platform_launches_from_the_admin_and_reads_the_uplift(client, admin
     )
     assert "该营销活动已投放" in response.content.decode()
     assert CampaignMember.objects.filter(campaign=campaign).count() == 5
+
+
+DAY = timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("gaps_in_days", "due_after_last"),
+    [([], None), ([7], None), ([7, 7], 7), ([3, 10, 4], 4), ([5, 5, 30, 5], 5)],
+)
+def test_refuel_due_from_the_drivers_own_cycle(gaps_in_days, due_after_last):
+    times = [at(12)]
+    for gap in gaps_in_days:
+        times.append(times[-1] + gap * DAY)
+    expected = None if due_after_last is None else times[-1] + due_after_last * DAY
+    assert refuel_due_at(list(reversed(times))) == expected
+
+
+def test_refuel_reminders_go_once_when_due(driver):
+    for n, day in enumerate((1, 8, 15)):
+        order_paid_record(
+            driver_id=driver.pk, paid_fen=30_000, reference=f"F{n}", quote=Quote((), 0), at=at(12, day=day)
+        )
+    assert refuel_reminders_send(now=at(12, day=21)) == 0  # due on the 22nd
+    assert refuel_reminders_send(now=at(12, day=22)) == 1
+    assert refuel_reminders_send(now=at(12, day=23)) == 0  # reminded since the last fill
+    reminder = Notification.objects.get(kind=NotificationKind.REFUEL_REMINDER)
+    assert (reminder.driver_id, reminder.status) == (driver.pk, NotificationStatus.SENT)
