@@ -313,8 +313,6 @@ def _raw_discount(offer: Offer, draft: Draft, base_fen: int) -> int:
             return amount_for_volume_fen(volume_ml=draft.volume_ml, price_fen_per_litre=value)
         case BenefitKind.FIXED_PRICE:
             return draft.amount_fen - amount_for_volume_fen(volume_ml=draft.volume_ml, price_fen_per_litre=value)
-        case BenefitKind.STATION_PRICE:
-            return draft.list_amount_fen - draft.amount_fen
     return 0
 
 
@@ -379,12 +377,15 @@ def quote(draft: Draft, offers: Iterable[Offer]) -> Quote:
     """The driver's best deterministic combination, itemised, with hints of what almost qualified."""
     eligible, hints = qualifying(draft, offers)
 
-    base_offers = [o for o in eligible if o.benefit_kind == BenefitKind.STATION_PRICE]
+    # The pump's amount is the most the fuel costs: the station price line only explains it against the
+    # list price (the fuel line is the list price only when that line is there), so without it nothing
+    # can ever charge more than the pump did.
+    station_price = _priority_order(o for o in eligible if o.benefit_kind == BenefitKind.STATION_PRICE)[:1]
     others = [o for o in eligible if o.benefit_kind != BenefitKind.STATION_PRICE]
-    pools = _Pools(draft.list_amount_fen, {})
+    pools = _Pools(draft.amount_fen, {})
     for item in draft.items:
         pools.categories[item.category] = pools.categories.get(item.category, 0) + item.amount_fen
-    base_applied = _apply(_priority_order(base_offers), draft, pools)
+    base_applied = [(offer, draft.list_amount_fen - draft.amount_fen) for offer in station_price]
 
     candidates = [[offer] for offer in others if offer.stacking == StackingClass.EXCLUSIVE]
     candidates.append(_stackable_set([o for o in others if o.stacking == StackingClass.STACKABLE], draft, pools))
@@ -400,7 +401,8 @@ def quote(draft: Draft, offers: Iterable[Offer]) -> Quote:
 
 def _build_quote(draft: Draft, applied: list[tuple[Offer, int]], hints: list[Hint]) -> Quote:
     fuel_reason = Reason(draft.grade_name, draft.grade_name)
-    lines = [QuoteLine(LineKind.FUEL, draft.list_amount_fen, fuel_reason)]
+    station_cut = sum(amount for offer, amount in applied if offer.benefit_kind == BenefitKind.STATION_PRICE)
+    lines = [QuoteLine(LineKind.FUEL, draft.amount_fen + station_cut, fuel_reason)]
     lines += [QuoteLine(LineKind.NON_FUEL, item.amount_fen, Reason(item.label, item.label)) for item in draft.items]
     rewards = []
     for offer, amount in applied:

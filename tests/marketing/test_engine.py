@@ -167,8 +167,8 @@ def test_each_discount_line_names_its_promotion_funder_and_reason_in_both_langua
     result = quote(replace(DRAFT, grade_code="0", grade_name="0#柴油", at=datetime(2026, 11, 23, 23)), [night])
     (line,) = [line for line in result.lines if line.kind == LineKind.DISCOUNT]
     assert (line.promotion_id, line.funder) == (2, Funder.STATION)
-    assert line.reason.zh == "夜间柴油95折(22:00–06:00): 95折 -¥16.00"
-    assert line.reason.en == "Night diesel(22:00–06:00): 95% of the price -¥16.00"
+    assert line.reason.zh == "夜间柴油95折(22:00–06:00): 95折 -¥15.00"
+    assert line.reason.en == "Night diesel(22:00–06:00): 95% of the price -¥15.00"
     with translation.override("en"):
         assert line.display_label == line.reason.en
 
@@ -246,3 +246,11 @@ def test_lines_always_sum_to_the_total_and_nothing_goes_negative(offers, volume_
         if line.kind == LineKind.DISCOUNT:
             assert line.amount_fen < 0 and line.promotion_id is not None
     assert result == quote(draft, [STATION_PRICE, *reversed(offers)])  # deterministic, whatever the order
+
+
+def test_without_the_station_price_promotion_nobody_pays_more_than_the_pump_charged():
+    """The station price line only explains the pump's amount against the list price; if its promotion is
+    gone (switched off, or a flushed test database), the fuel line is the pump's amount."""
+    result = quote(DRAFT, [offer(2)])
+    assert [(line.kind, line.amount_fen) for line in result.lines] == [("fuel", 30_000), ("discount", -1500)]
+    assert result.total_fen == 28_500

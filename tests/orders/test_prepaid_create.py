@@ -35,6 +35,7 @@ def test_the_wallet_rows_are_locked_before_the_pump_binding(store_line, driver):
     with CaptureQueriesContext(connection) as queries:
         order_prepaid_create(driver=driver, nozzle=store_line.nozzles[0], idempotency_key="o1", amount_fen=20_000)
     locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
-    tables = [next(t for t in ("wallet_account", "pumpgateway_pumpbinding") if f'FROM "{t}"' in sql) for sql in locks]
+    names = ("wallet_account", "marketing_promotion", "pumpgateway_pumpbinding")
+    tables = [next(t for t in names if f'FROM "{t}"' in sql) for sql in locks]
     in_order = [table for i, table in enumerate(tables) if i == 0 or tables[i - 1] != table]
-    assert in_order == ["wallet_account", "pumpgateway_pumpbinding"]
+    assert in_order == ["wallet_account", "marketing_promotion", "pumpgateway_pumpbinding"]
