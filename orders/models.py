@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from marketing.enums import Funder
-from orders.enums import OrderCause, OrderLineKind, OrderMode, OrderStatus
+from orders.enums import CounterTender, FillResolutionKind, OrderCause, OrderLineKind, OrderMode, OrderStatus
 
 
 class FuelOrder(models.Model):
@@ -81,3 +81,36 @@ class OrderStatusChange(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+class FillResolution(models.Model):
+    """How an attendant-authorized (postpaid, 闪付) fill was closed: paid by the driver in the app, paid at
+    the counter (tender and cashier recorded), or a drive-off. One row per fill, ever: the unique fill makes
+    a counter payment and an app payment racing for the same fill end with exactly one winner.
+
+    A fill without a row is unpaid and stays on the console until someone resolves it; the service-level
+    contract (how long it may stay open, what settlement reads) is in docs/fill-resolution.md.
+    """
+
+    fill = models.OneToOneField("pumpgateway.Fill", on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey("stations.Station", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=FillResolutionKind.choices)
+    tender = models.CharField(max_length=10, choices=CounterTender.choices, blank=True)
+    # Collected for the fill: the fill's amount when paid (app or counter), 0 for a drive-off.
+    amount_fen = models.BigIntegerField()
+    order = models.OneToOneField(FuelOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The cashier who took the counter payment or reported the drive-off; the driver's user for the app.
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+    resolved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["station", "resolved_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="fill_resolution_consistent",
+                condition=Q(kind=FillResolutionKind.APP, order__isnull=False, tender="", amount_fen__gt=0)
+                | Q(kind=FillResolutionKind.COUNTER, order__isnull=True, amount_fen__gt=0) & ~Q(tender="")
+                | Q(kind=FillResolutionKind.DRIVE_OFF, order__isnull=True, tender="", amount_fen=0),
+            ),
+        ]

@@ -18,11 +18,26 @@ from django.utils import timezone
 
 from core.exceptions import FuelpayError
 from drivers.models import Driver
-from orders.enums import OPEN_ORDER_STATUSES, OrderCause, OrderMode, OrderProblem, OrderStatus
-from orders.exceptions import FillAlreadyPaid, FillNotPayable, OrderNotCancellable
+from orders.enums import (
+    OPEN_ORDER_STATUSES,
+    CounterTender,
+    FillResolutionKind,
+    OrderCause,
+    OrderMode,
+    OrderProblem,
+    OrderStatus,
+)
+from orders.exceptions import (
+    FillAlreadyPaid,
+    FillAlreadyResolved,
+    FillNotPayable,
+    FillNotResolvable,
+    OrderNotCancellable,
+    TenderInvalid,
+)
 from orders.lifecycle import order_transition
 from orders.locks import order_select_for_update
-from orders.models import FuelOrder, OrderLine
+from orders.models import FillResolution, FuelOrder, OrderLine
 from orders.pricing import fuel_price_lines
 from orders.selectors import order_list_stale_open
 from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus, NozzleLiveState
@@ -347,6 +362,8 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
     price = _check_station_and_price(nozzle)
     if FuelOrder.objects.filter(fill_id=fill_id, status=OrderStatus.PAID).exists():
         raise FillAlreadyPaid()
+    if FillResolution.objects.filter(fill_id=fill_id).exists():
+        raise FillAlreadyResolved()  # paid at the counter or reported as a drive-off
     order = _order_with_hold(
         driver=driver,
         nozzle=nozzle,
@@ -365,8 +382,17 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
             order_transition(
                 order=order, to_status=OrderStatus.PAID, cause=OrderCause.DRIVER_POSTPAID_PAY, actor=driver.user
             )
+            FillResolution.objects.create(
+                fill_id=fill_id,
+                station_id=order.station_id,
+                kind=FillResolutionKind.APP,
+                amount_fen=fill.amount_fen,
+                order=order,
+                resolved_by=driver.user,
+            )
     except IntegrityError as error:
-        raise FillAlreadyPaid() from error  # a concurrent payer won; this whole payment rolls back
+        # A concurrent payer, or the cashier at the counter, won; this whole payment rolls back.
+        raise FillAlreadyPaid() from error
     _receipt_lines(order, volume_ml=fill.volume_ml, amount_fen=fill.amount_fen)
     order.save(update_fields=["volume_ml", "fuel_amount_fen", "discount_fen"])
     return order
@@ -379,3 +405,41 @@ def order_report_wrong_fill(*, driver: Driver, order_no: str, note: str) -> Fuel
     order.wrong_fill_reported = (note.strip() or "wrong fill")[:200]
     order.save(update_fields=["wrong_fill_reported"])
     return order
+
+
+def _fill_resolution_create(*, station, fill_id: int, kind: str, resolved_by, tender: str = "", note: str = ""):
+    fill = fill_get(fill_id=fill_id) if type(fill_id) is int else None
+    if fill is None or fill.station_id != station.pk or fill.source != AuthorizationSource.ATTENDANT:
+        raise FillNotResolvable()
+    try:
+        with transaction.atomic():
+            return FillResolution.objects.create(
+                fill_id=fill.id,
+                station=station,
+                kind=kind,
+                tender=tender,
+                amount_fen=fill.amount_fen if kind == FillResolutionKind.COUNTER else 0,
+                resolved_by=resolved_by,
+                note=note.strip()[:200],
+            )
+    except IntegrityError as error:
+        raise FillAlreadyResolved() from error  # the driver paid in the app, or another cashier was quicker
+
+
+@transaction.atomic(durable=True)
+def fill_pay_at_counter(*, station, fill_id: int, tender: str, cashier, note: str = "") -> FillResolution:
+    """The driver paid the unpaid fill at the counter (cash, bank card, other). The money is the station's
+    own takings and never enters the wallet ledger; the row records the tender and the cashier."""
+    if tender not in CounterTender.values:
+        raise TenderInvalid()
+    return _fill_resolution_create(
+        station=station, fill_id=fill_id, kind=FillResolutionKind.COUNTER, tender=tender, resolved_by=cashier, note=note
+    )
+
+
+@transaction.atomic(durable=True)
+def fill_report_drive_off(*, station, fill_id: int, cashier, note: str = "") -> FillResolution:
+    """The car left without paying: the fill is closed as a drive-off (nothing collected) by the cashier."""
+    return _fill_resolution_create(
+        station=station, fill_id=fill_id, kind=FillResolutionKind.DRIVE_OFF, resolved_by=cashier, note=note
+    )

@@ -24,4 +24,17 @@ urlpatterns = [
         views.forecourt_authorize,
         name="forecourt-authorize",
     ),
+    path(
+        "console/<slug:station_code>/fills/<int:fill_id>/counter/",
+        views.forecourt_fill_resolve,
+        {"how": "counter"},
+        name="forecourt-fill-counter",
+    ),
+    path(
+        "console/<slug:station_code>/fills/<int:fill_id>/drive-off/",
+        views.forecourt_fill_resolve,
+        {"how": "drive_off"},
+        name="forecourt-fill-drive-off",
+    ),
+    path("console/<slug:station_code>/overdue/", views.forecourt_overdue, name="forecourt-overdue"),
 ]

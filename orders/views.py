@@ -2,11 +2,13 @@
 attendant console. Pages are plain forms that work without JavaScript; scripts only add the live quote,
 the order's live progress and the console's refresh."""
 
+import re
 import uuid
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,21 +21,38 @@ from drivers.middleware import SESSION_DEVICE_KEY
 from drivers.permissions import driver_required
 from drivers.selectors import trusted_device_list_for_driver, vehicle_list_for_driver
 from marketing.selectors import promotion_list_for_driver
+from orders.enums import CounterTender
+from orders.exceptions import DynamicCodeInvalid
 from orders.models import FuelOrder
 from orders.selectors import (
     forecourt_state_get,
+    order_list_by_dynamic_code,
     order_list_for_driver,
     order_quote_get,
     order_view_get,
     unpaid_fill_list_for_nozzle,
+    unpaid_fill_list_overdue,
 )
-from orders.services import order_cancel, order_postpaid_pay, order_prepaid_create, order_report_wrong_fill
+from orders.services import (
+    fill_pay_at_counter,
+    fill_report_drive_off,
+    order_cancel,
+    order_postpaid_pay,
+    order_prepaid_create,
+    order_report_wrong_fill,
+)
 from pumpgateway.enums import AuthorizationSource
 from pumpgateway.services import pump_authorization_request
 from stations.enums import StationStatus
 from stations.exceptions import NoPriceInEffect
 from stations.models import Nozzle, Station
-from stations.selectors import fuel_grade_list, nozzle_get_by_number, station_price_get, station_qs_visible_to
+from stations.selectors import (
+    fuel_grade_list,
+    nozzle_get_by_number,
+    staff_can_manage_station_setup,
+    station_price_get,
+    station_qs_visible_to,
+)
 from wallet.forms import amount_input_to_fen, number_input_to_int
 from wallet.selectors import contract_list_for_driver, wallet_balance_get, wallet_history_list
 
@@ -185,8 +204,28 @@ def _station_for(request, station_code: str):
 
 @login_required
 def forecourt_console(request, station_code: str):
+    """The live console; ?code=1234 checks the dynamic code a driver shows against the open orders."""
     station = _station_for(request, station_code)
-    return render(request, "orders/console.html", {"station": station})
+    context = {
+        "station": station,
+        "tenders": CounterTender.choices,
+        "code": request.GET.get("code", "").strip(),
+        "can_see_overdue": staff_can_manage_station_setup(user=request.user),
+        # Words the console's script puts on the page (it has no access to the translation catalogue).
+        "console_text": {
+            "nozzle": _("Nozzle %(n)s"),
+            "none": _("None"),
+            "just_now": _("just now"),
+            "minutes_ago": _("%(n)s min ago"),
+            "hours_ago": _("%(n)s h ago"),
+        },
+    }
+    if "code" in request.GET:
+        if re.fullmatch(r"\d{4}", context["code"]):
+            context["code_matches"] = list(order_list_by_dynamic_code(station_id=station.pk, code=context["code"]))
+        else:
+            context["code_error"] = DynamicCodeInvalid().message
+    return render(request, "orders/console.html", context)
 
 
 @login_required
@@ -213,3 +252,37 @@ def forecourt_authorize(request, station_code: str, nozzle_number: int):
     except ValueError:
         messages.error(request, _("The amount is not valid."))
     return redirect("forecourt-console", station_code=station.code)
+
+
+@login_required
+@require_POST
+def forecourt_fill_resolve(request, station_code: str, fill_id: int, how: str):
+    """The cashier closes an unpaid fill: paid at the counter (with the tender) or a drive-off."""
+    station = _station_for(request, station_code)
+    note = request.POST.get("note", "")
+    try:
+        if how == "counter":
+            fill_pay_at_counter(
+                station=station, fill_id=fill_id, tender=request.POST.get("tender", ""), cashier=request.user, note=note
+            )
+            messages.success(request, _("The fill was recorded as paid at the counter."))
+        else:
+            fill_report_drive_off(station=station, fill_id=fill_id, cashier=request.user, note=note)
+            messages.success(request, _("The fill was recorded as a drive-off."))
+    except FuelpayError as error:
+        messages.error(request, error.message)
+    return redirect("forecourt-console", station_code=station.code)
+
+
+@login_required
+def forecourt_overdue(request, station_code: str):
+    """For the station manager: unpaid fills still open after a shift."""
+    station = _station_for(request, station_code)
+    if not staff_can_manage_station_setup(user=request.user):
+        raise PermissionDenied
+    fills = unpaid_fill_list_overdue(station_id=station.pk)
+    return render(
+        request,
+        "orders/overdue.html",
+        {"station": station, "fills": fills, "shift_hours": settings.FORECOURT_SHIFT_HOURS},
+    )

@@ -191,6 +191,9 @@ ORDER_MAX_AMOUNT_FEN = env_int("ORDER_MAX_AMOUNT_FEN", 200_000)
 ORDER_AMOUNT_PRESETS_FEN = [10_000, 20_000, 30_000, 50_000]
 # Postpaid: how far back a driver may look for their fill.
 POSTPAID_WINDOW_MINUTES = env_int("POSTPAID_WINDOW_MINUTES", 15)
+# An unpaid attendant fill stays on the console until it is resolved (app, counter, drive-off); one still
+# open after a shift is listed for the station manager (docs/fill-resolution.md).
+FORECOURT_SHIFT_HOURS = env_int("FORECOURT_SHIFT_HOURS", 8)
 
 # --- Driver sign-in (SMS one-time codes) ---------------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "drivers.sms.ConsoleFileSmsBackend")
