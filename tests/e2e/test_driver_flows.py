@@ -110,7 +110,7 @@ def test_postpaid_attendant_authorizes_and_driver_pays_once(platform, browser):
     fills_before = lift_nozzle(platform, pump=2)
     fuel_until_the_preset_stops_the_pump(platform, pump=2, fills_before=fills_before)
     platform.simulator("/pumps/2/hangup", {})
-    tablet.wait_for_selector("#unpaid tr:has-text('3号枪')", timeout=15_000)
+    tablet.wait_for_selector("#unpaid .unpaid-fill:has-text('3号枪')", timeout=15_000)
     shot(tablet, "postpaid-2-unpaid-fill-on-console")
 
     page = browser.new_context(**PHONE, locale="zh-CN").new_page()
@@ -132,6 +132,78 @@ def test_postpaid_attendant_authorizes_and_driver_pays_once(platform, browser):
     page.goto(f"{platform.url}/s/{STATION}/pay-later/?nozzle=3")
     assert page.locator("#no-fills").is_visible()
     ledger_is_exact(platform)
+
+
+def console_sign_in(platform, browser, viewport=TABLET):
+    tablet = browser.new_context(**viewport, locale="zh-CN").new_page()
+    tablet.goto(f"{platform.url}/admin/login/?next=/console/{STATION}/")
+    tablet.fill("#id_username", "cashier")
+    tablet.fill("#id_password", DEMO_PASSWORD)
+    tablet.click("input[type=submit]")
+    tablet.wait_for_selector("#nozzle-3 .authorize:not([disabled])", timeout=15_000)
+    return tablet
+
+
+def attendant_fill(platform, tablet, *, yuan: str) -> str:
+    """The attendant starts pump 2 (nozzle 3), the car is filled, the nozzle hung up: the unpaid fill's row
+    (earlier fills on the console are closed by now, so it is the only one)."""
+    tablet.fill("#nozzle-3 input[name=amount_yuan]", yuan)
+    tablet.click("#nozzle-3 .authorize")
+    tablet.wait_for_selector("#nozzle-3[data-state=authorised]", timeout=15_000)
+    fills_before = lift_nozzle(platform, pump=2)
+    fuel_until_the_preset_stops_the_pump(platform, pump=2, fills_before=fills_before)
+    platform.simulator("/pumps/2/hangup", {})
+    return tablet.wait_for_selector("#unpaid .unpaid-fill", timeout=15_000).get_attribute("id")
+
+
+def test_console_closes_unpaid_fills_at_the_counter_and_as_a_drive_off(platform, browser):
+    tablet = console_sign_in(platform, browser)
+    tablet.fill("#code-input", "12")
+    tablet.click("#code-check .btn")
+    assert tablet.locator("#code-error").is_visible()
+    tablet.fill("#code-input", "9999")
+    tablet.click("#code-check .btn")
+    assert tablet.locator("#code-no-match").is_visible()
+    shot(tablet, "console-1-code-check")
+
+    # One pump, one car: while nozzle 3 is authorized the other nozzle of pump 2 cannot be started.
+    tablet.fill("#nozzle-3 input[name=amount_yuan]", "21")
+    tablet.click("#nozzle-3 .authorize")
+    tablet.wait_for_selector("#nozzle-4[data-busy=true] .authorize[disabled]", timeout=15_000)
+    assert "3号枪" in tablet.inner_text("#nozzle-4 .state")
+    shot(tablet, "console-2-busy-pump")
+    fills_before = lift_nozzle(platform, pump=2)
+    fuel_until_the_preset_stops_the_pump(platform, pump=2, fills_before=fills_before)
+    platform.simulator("/pumps/2/hangup", {})
+    counter = tablet.wait_for_selector("#unpaid .unpaid-fill", timeout=15_000).get_attribute("id")
+    shot(tablet, "console-3-unpaid-fill")
+    tablet.select_option(f"#{counter} select[name=tender]", "bank_card")
+    tablet.click(f"#{counter} form.counter .btn")
+    tablet.wait_for_selector("text=已记录为柜台收款")
+    tablet.wait_for_selector("#unpaid .unpaid-fill", state="detached", timeout=15_000)
+    shot(tablet, "console-4-paid-at-counter")
+
+    drive_off = attendant_fill(platform, tablet, yuan="22")
+    tablet.fill(f"#{drive_off} input[name=note]", "沪A·12345")
+    tablet.click(f"#{drive_off} form.drive-off .btn")
+    tablet.wait_for_selector("text=已登记为逃单")
+    tablet.wait_for_selector(f"#{drive_off}", state="detached", timeout=15_000)
+    shot(tablet, "console-5-drive-off")
+
+
+@pytest.mark.parametrize(
+    "viewport", [TABLET, {"viewport": {"width": 768, "height": 1024}}], ids=["landscape", "portrait"]
+)
+def test_console_layout_fits_a_counter_tablet(platform, browser, viewport):
+    tablet = console_sign_in(platform, browser, viewport)
+    width = viewport["viewport"]["width"]
+    assert tablet.evaluate("document.documentElement.scrollWidth") <= width
+    for card in tablet.query_selector_all(".nozzle"):
+        box, label = card.bounding_box(), card.query_selector(".preset-label").bounding_box()
+        assert label["x"] + label["width"] <= box["x"] + box["width"]
+        field = card.query_selector("input[name=amount_yuan]")
+        assert field.evaluate("(e) => e.scrollWidth <= e.clientWidth")
+    shot(tablet, f"console-layout-{width}x{viewport['viewport']['height']}")
 
 
 def test_top_up_through_the_payment_simulator(platform, browser):
