@@ -7,17 +7,22 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.exceptions import FuelpayError
 from core.money import format_fen, volume_for_amount_ml
 from orders.enums import OPEN_ORDER_STATUSES, OrderStatus
 from orders.lifecycle import SETTLING, OrderMessage, order_message
 from orders.models import FillResolution, FuelOrder, OrderLine
 from orders.pricing import PriceLine, fuel_price_lines
 from pumpgateway.enums import CLOSED_AUTHORIZATION_STATUSES, AuthorizationStatus, NozzleLiveState
+from pumpgateway.exceptions import ControllerOffline, NozzleBusy, PumpNotConfigured, PumpOffline
 from pumpgateway.selectors import (
+    authorization_open_for_pump,
     dispenser_ids_with_open_authorization,
+    line_bridge_alive,
     nozzle_live_get,
     nozzle_live_list_for_station,
     postpaid_fill_list,
+    pump_binding_for_nozzle,
     station_controllers_alive,
 )
 from pumpgateway.services import BUSY_STATES
@@ -49,6 +54,22 @@ def order_quote_get(*, price: PriceInEffect, amount_fen: int) -> OrderQuote:
             list_price_fen_per_litre=price.list_price_fen_per_litre,
         ),
     )
+
+
+def nozzle_unavailable_error(*, nozzle: Nozzle) -> FuelpayError | None:
+    """Why the driver cannot pay at this nozzle right now (shown before choosing an amount), or None. The
+    order service refuses with the same error; the authorization request checks again under the pump lock."""
+    binding = pump_binding_for_nozzle(nozzle_id=nozzle.pk)
+    if binding is None:
+        return PumpNotConfigured()
+    if not binding.line.is_enabled or not line_bridge_alive(line=binding.line):
+        return ControllerOffline()
+    live = nozzle_live_get(nozzle_id=nozzle.pk)
+    if not binding.online or live.state in (NozzleLiveState.OFFLINE, NozzleLiveState.CLOSED):
+        return PumpOffline()
+    if live.state in BUSY_STATES or authorization_open_for_pump(pump=binding) is not None:
+        return NozzleBusy()  # this nozzle, or another nozzle of the same pump, is in use
+    return None
 
 
 # While the order waits for the worker to apply the pump's news, the driver already sees the pump's state.

@@ -39,24 +39,17 @@ from orders.lifecycle import order_transition
 from orders.locks import order_select_for_update
 from orders.models import FillResolution, FuelOrder, OrderLine
 from orders.pricing import fuel_price_lines
-from orders.selectors import order_list_stale_open
-from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus, NozzleLiveState
+from orders.selectors import nozzle_unavailable_error, order_list_stale_open
+from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus
 from pumpgateway.exceptions import (
     AuthorizationNotCancellable,
-    ControllerOffline,
-    NozzleBusy,
-    PumpNotConfigured,
-    PumpOffline,
 )
 from pumpgateway.selectors import (
     AuthorizationView,
     authorization_get,
     fill_get,
-    line_bridge_alive,
-    nozzle_live_get,
-    pump_binding_for_nozzle,
 )
-from pumpgateway.services import BUSY_STATES, pump_authorization_cancel, pump_authorization_request
+from pumpgateway.services import pump_authorization_cancel, pump_authorization_request
 from stations.enums import StationStatus
 from stations.exceptions import StationNotActive
 from stations.models import Nozzle
@@ -93,23 +86,9 @@ def _check_station_and_price(nozzle: Nozzle) -> PriceInEffect:
     return station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id)
 
 
-def _check_pump_reachable(nozzle: Nozzle) -> None:
-    """Quick refusals before any lock (the authorization request checks again under the binding lock)."""
-    binding = pump_binding_for_nozzle(nozzle_id=nozzle.pk)
-    if binding is None:
-        raise PumpNotConfigured()
-    if not binding.line.is_enabled or not line_bridge_alive(line=binding.line):
-        raise ControllerOffline()
-    live = nozzle_live_get(nozzle_id=nozzle.pk)
-    if not binding.online or live.state in (NozzleLiveState.OFFLINE, NozzleLiveState.CLOSED):
-        raise PumpOffline()
-    if live.state in BUSY_STATES:
-        raise NozzleBusy()
-
-
 def _prepaid_amount(*, balance: WalletBalance, amount_fen: int | None, fill_up: bool) -> int:
     if fill_up:
-        usable = balance.available_fen + balance.contract_fen - balance.contract_held_fen
+        usable = balance.usable_at_pump_fen
         amount_fen = min(settings.ORDER_FILL_UP_CAP_FEN, usable)
         if amount_fen < settings.ORDER_MIN_AMOUNT_FEN:
             raise InsufficientFunds(extra={"available_fen": usable})
@@ -171,7 +150,9 @@ def order_prepaid_create(
     if replay is not None:
         return replay
     price = _check_station_and_price(nozzle)
-    _check_pump_reachable(nozzle)
+    unavailable = nozzle_unavailable_error(nozzle=nozzle)
+    if unavailable is not None:
+        raise unavailable
     driver_accounts_select_for_update(driver_ids=[driver.pk])
     replay = _replayed_order(driver=driver, nozzle=nozzle, idempotency_key=idempotency_key)  # a racing twin won
     if replay is not None:

@@ -4,6 +4,7 @@ the order's live progress and the console's refresh."""
 
 import re
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +27,7 @@ from orders.exceptions import DynamicCodeInvalid
 from orders.models import FuelOrder
 from orders.selectors import (
     forecourt_state_get,
+    nozzle_unavailable_error,
     order_list_by_dynamic_code,
     order_list_for_driver,
     order_quote_get,
@@ -54,7 +56,7 @@ from stations.selectors import (
     station_qs_visible_to,
 )
 from wallet.forms import amount_input_to_fen, number_input_to_int
-from wallet.selectors import contract_list_for_driver, wallet_balance_get, wallet_history_list
+from wallet.selectors import contract_list_for_driver, top_up_tier_list, wallet_balance_get, wallet_history_list
 
 # --- the driver's home -------------------------------------------------------------------------
 
@@ -67,7 +69,7 @@ def home(request):
     context = {
         "driver": driver,
         "balance": wallet_balance_get(driver_id=driver.pk),
-        "tiers": settings.WALLET_TOP_UP_TIERS_FEN,
+        "top_up_tiers": top_up_tier_list(),
         "bonus_rules": rules,
         "contract_offers": offers,
         "contracts": contract_list_for_driver(driver_id=driver.pk)[:5],
@@ -92,18 +94,31 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
     except NoPriceInEffect:
         price = None
     driver = getattr(request.user, "driver", None) if request.user.is_authenticated else None
+    balance = wallet_balance_get(driver_id=driver.pk) if driver else None
+    accepting = nozzle.station.status == StationStatus.ACTIVE and price is not None
+    # The choice survives a sign-in or a top-up: both come back here with it in the query string.
+    data = request.POST if request.method == "POST" else request.GET
+    selected = data.get("choice", str(settings.ORDER_AMOUNT_PRESETS_FEN[1]))
+    usable = balance.usable_at_pump_fen if balance else None
     context = {
         "nozzle": nozzle,
         "station": nozzle.station,
         "price": price,
-        "accepting_payments": nozzle.station.status == StationStatus.ACTIVE and price is not None,
+        "accepting_payments": accepting,
+        "unavailable": nozzle_unavailable_error(nozzle=nozzle) if accepting else None,
         "driver": driver,
-        "balance": wallet_balance_get(driver_id=driver.pk) if driver else None,
-        "presets": settings.ORDER_AMOUNT_PRESETS_FEN,
+        "balance": balance,
+        # (amount, affordable): a preset over what the driver can use is shown disabled, with the reason.
+        "presets": [(amount, usable is None or amount <= usable) for amount in settings.ORDER_AMOUNT_PRESETS_FEN],
+        "short": usable is not None and usable < settings.ORDER_AMOUNT_PRESETS_FEN[-1],
+        "top_up_tiers": top_up_tier_list() if driver else [],
+        "bonus_rules": promotion_list_for_driver()[0] if driver else [],
+        "top_up_key": uuid.uuid4().hex,
         "fill_up_cap_fen": settings.ORDER_FILL_UP_CAP_FEN,
         "order_key": request.POST.get("key") or uuid.uuid4().hex,
-        "selected": request.POST.get("choice", str(settings.ORDER_AMOUNT_PRESETS_FEN[1])),
-        "amount_yuan": request.POST.get("amount_yuan", ""),
+        "selected": selected,
+        "amount_yuan": data.get("amount_yuan", ""),
+        "return_path": f"{request.path}?{urlencode({'choice': selected, 'amount_yuan': data.get('amount_yuan', '')})}",
     }
     if price is not None:
         context["quotes"] = {
@@ -111,7 +126,7 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
         }
     if request.method == "POST":
         if driver is None:
-            return redirect(f"{reverse('driver-sign-in')}?next={request.path}")
+            return redirect(f"{reverse('driver-sign-in')}?{urlencode({'next': context['return_path']})}")
         choice = request.POST.get("choice", "")
         try:
             if choice == "fill_up":

@@ -1,8 +1,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 
+from marketing.selectors import top_up_bonus_offer_get
 from wallet.enums import ACCOUNT_TYPE_OF_KIND, DRIVER_KINDS, AccountKind, AccountType, ContractStatus, HoldStatus, Phase
 from wallet.models import Account, Contract, Hold, JournalLine
 
@@ -22,8 +24,29 @@ class WalletBalance:
         return self.principal_fen + self.bonus_fen - self.held_fen
 
     @property
+    def usable_at_pump_fen(self) -> int:
+        """The most a pump order may hold: the available balance plus unreserved contract funds (a hold
+        checks the contract's station itself)."""
+        return self.available_fen + self.contract_fen - self.contract_held_fen
+
+    @property
     def frozen_fen(self) -> int:
         return self.held_fen + self.contract_fen
+
+
+@dataclass(frozen=True)
+class TopUpTier:
+    amount_fen: int
+    bonus_fen: int  # what the bonus rule in effect adds to this tier (0: none)
+
+
+def top_up_tier_list() -> list[TopUpTier]:
+    """The top-up amounts offered as one tap, each with the bonus it earns now."""
+    tiers = []
+    for amount in settings.WALLET_TOP_UP_TIERS_FEN:
+        offer = top_up_bonus_offer_get(amount_fen=amount)
+        tiers.append(TopUpTier(amount_fen=amount, bonus_fen=offer.bonus_fen if offer else 0))
+    return tiers
 
 
 def wallet_balance_get(*, driver_id: int) -> WalletBalance:

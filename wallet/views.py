@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.exceptions import FuelpayError
@@ -16,10 +17,21 @@ from wallet.providers import payment_provider_get
 from wallet.services.top_up import wallet_top_up_order_create
 from wallet.tasks import payment_simulator_notify_task
 
+# out_trade_no → the page the driver topped up from (a nozzle): the cashier sends the driver back there.
+TOP_UP_RETURN_SESSION_KEY = "top_up_return"
+
+
+def _return_path(request) -> str | None:
+    path = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()}, require_https=False)
+    return path if path and safe else None
+
 
 @driver_required
 @require_POST
 def top_up(request):
+    """From the home page or inline on a nozzle page (next=the nozzle, with the amount chosen)."""
+    back = _return_path(request)
     try:
         amount_fen = amount_input_to_fen(request.POST.get("amount_yuan") or request.POST.get("tier_yuan") or "")
         order = wallet_top_up_order_create(
@@ -27,12 +39,15 @@ def top_up(request):
         )
     except FuelpayError as error:
         messages.error(request, error.message)
-        return redirect("driver-home")
+        return redirect(back or "driver-home")
+    if back:
+        request.session[TOP_UP_RETURN_SESSION_KEY] = {order.out_trade_no: back}
     return redirect(payment_provider_get().cashier_url(order.out_trade_no))
 
 
 def payment_simulator_cashier(request, out_trade_no: str):
     order = get_object_or_404(TopUpOrder, out_trade_no=out_trade_no)
+    back = request.session.get(TOP_UP_RETURN_SESSION_KEY, {}).get(out_trade_no)
     paid = False
     if request.method == "POST":
         notify_url = settings.SITE_URL + reverse("payment-notify")
@@ -40,4 +55,4 @@ def payment_simulator_cashier(request, out_trade_no: str):
             lambda: payment_simulator_notify_task.delay(order.out_trade_no, order.amount_fen, notify_url)
         )
         paid = True
-    return render(request, "wallet/cashier.html", {"order": order, "paid": paid})
+    return render(request, "wallet/cashier.html", {"order": order, "paid": paid, "back": back})
