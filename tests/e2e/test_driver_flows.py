@@ -69,7 +69,7 @@ def test_prepaid_pay_at_the_pump(platform, browser):
     shot(page, "prepaid-2-sms-code")
     page.fill("#code", platform.last_sms_code("13800000001"))
     page.click("#verify")
-    page.wait_for_url(f"**/s/{STATION}/1/")
+    page.wait_for_url(lambda url: f"/s/{STATION}/1/" in url)
     before = wallet(page, platform)
 
     page.check("input[name=choice][value='10000']")
@@ -132,6 +132,45 @@ def test_postpaid_attendant_authorizes_and_driver_pays_once(platform, browser):
     page.goto(f"{platform.url}/s/{STATION}/pay-later/?nozzle=3")
     assert page.locator("#no-fills").is_visible()
     ledger_is_exact(platform)
+
+
+def test_first_time_driver_signs_in_at_the_nozzle_tops_up_inline_and_pays(platform, browser):
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{platform.url}/s/{STATION}/2/")
+    page.click("#sign-in-to-pay")
+    page.fill("#phone", "13900000077")
+    page.click("#send-code")
+    page.fill("#code", platform.last_sms_code("13900000077"))
+    page.click("#verify")
+    page.wait_for_url(lambda url: f"/s/{STATION}/2/" in url)
+    # ¥0: no amount can be chosen, the reason is given and a top-up is offered right here.
+    assert page.locator("input[name=choice][data-fen]:disabled").count() == 4
+    assert page.locator("#over-balance").is_visible()
+    shot(page, "first-time-1-empty-wallet-at-nozzle")
+    assert page.locator("#top-up-form input[name=tier_yuan]:checked").input_value() == "200.00"
+    page.click("#top-up")
+    page.wait_for_url("**/sim/pay/**")
+    page.click("#sim-pay")
+    page.wait_for_selector("#back-to-nozzle")
+    platform.wait_for(lambda: wallet(page, platform)["principal_fen"] == 20_000, 30, "top-up credited")
+    page.click("#back-to-nozzle")
+    page.wait_for_url(lambda url: f"/s/{STATION}/2/" in url)
+    assert page.locator("input[name=choice][value='10000']").is_enabled()
+    shot(page, "first-time-2-back-at-nozzle-after-top-up")
+    page.check("input[name=choice][value='10000']")
+    page.click("#confirm")
+    page.wait_for_url("**/orders/**")
+    page.wait_for_selector("#status[data-status=authorized]", timeout=15_000)
+    fills_before = platform.simulator("/")["pumps"]["1"]["fills_completed"]
+    platform.simulator("/pumps/1/flow", {"ml_per_s": 4000})
+    platform.simulator("/pumps/1/lift", {"nozzle": 2})
+    fuel_until_the_preset_stops_the_pump(platform, pump=1, fills_before=fills_before)
+    platform.simulator("/pumps/1/hangup", {})
+    wait_receipt(page)
+    shot(page, "first-time-3-receipt")
+    ledger_is_exact(platform)
+    context.close()
 
 
 def console_sign_in(platform, browser, viewport=TABLET):
