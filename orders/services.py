@@ -46,6 +46,7 @@ from pumpgateway.exceptions import (
 )
 from pumpgateway.selectors import (
     AuthorizationView,
+    FillRecord,
     authorization_get,
     fill_get,
 )
@@ -57,10 +58,12 @@ from stations.selectors import PriceInEffect, station_price_get
 from wallet.enums import HoldStatus
 from wallet.exceptions import DebtOutstanding, IdempotencyConflict, InsufficientFunds, InvalidAmount
 from wallet.locks import driver_accounts_select_for_update, hold_select_for_update
+from wallet.models import TopUpOrder
 from wallet.selectors import WalletBalance, wallet_balance_get
 from wallet.services.debt import late_capture_post
 from wallet.services.holds import hold_capture, hold_place, hold_release
 from wallet.services.ledger import ledger_transaction
+from wallet.services.top_up import wallet_top_up_order_create
 
 logger = logging.getLogger(__name__)
 # An open order whose authorization closed this long ago missed its news (a lost task): settle it now.
@@ -322,14 +325,8 @@ def orders_reconcile(*, now=None) -> int:
     return settled
 
 
-@ledger_transaction
-def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) -> FuelOrder:
-    """闪付: pay a fill after fuelling. The paid-fill unique constraint makes a second payment impossible."""
-    existing = FuelOrder.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if existing.fill_id != fill_id:
-            raise IdempotencyConflict()
-        return existing
+def _payable_fill(fill_id: int) -> tuple[FillRecord, Nozzle, PriceInEffect]:
+    """An attendant fill a driver may still pay (recent, priced, not paid or otherwise closed)."""
     fill = fill_get(fill_id=fill_id)
     window = timezone.now() - timedelta(minutes=settings.POSTPAID_WINDOW_MINUTES)
     if (
@@ -345,6 +342,54 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
         raise FillAlreadyPaid()
     if FillResolution.objects.filter(fill_id=fill_id).exists():
         raise FillAlreadyResolved()  # paid at the counter or reported as a drive-off
+    return fill, nozzle, price
+
+
+DIRECT_PAYMENT_PREFIX = "fill:"
+
+
+def order_direct_payment_start(*, driver: Driver, fill_id: int, idempotency_key: str) -> TopUpOrder:
+    """闪付 paid through the payment provider: a provider order for exactly the fill, without bonus. When
+    the provider's money is credited the fill is paid from it like any wallet payment (same capture, same
+    station credit; see order_direct_payment_settle)."""
+    fill, _, _ = _payable_fill(fill_id)
+    return wallet_top_up_order_create(
+        driver=driver,
+        amount_fen=fill.amount_fen,
+        idempotency_key=idempotency_key,
+        pays_reference=f"{DIRECT_PAYMENT_PREFIX}{fill.id}",
+    )
+
+
+def order_direct_payment_settle(*, driver_id: int, out_trade_no: str, pays_reference: str) -> FuelOrder | None:
+    """The provider's money for a fill is in the driver's wallet: pay the fill with it. If the fill was
+    closed meanwhile (another payer, the counter) the money simply stays in the wallet; None."""
+    if not pays_reference.startswith(DIRECT_PAYMENT_PREFIX):
+        return None
+    try:
+        return order_postpaid_pay(
+            driver=Driver.objects.get(pk=driver_id),
+            fill_id=int(pays_reference.removeprefix(DIRECT_PAYMENT_PREFIX)),
+            idempotency_key=direct_payment_order_key(out_trade_no),
+        )
+    except (FillAlreadyPaid, FillAlreadyResolved, FillNotPayable, InsufficientFunds):
+        logger.warning("direct payment kept in the wallet", extra={"out_trade_no": out_trade_no})
+        return None
+
+
+def direct_payment_order_key(out_trade_no: str) -> str:
+    return f"direct:{out_trade_no}"
+
+
+@ledger_transaction
+def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) -> FuelOrder:
+    """闪付: pay a fill after fuelling. The paid-fill unique constraint makes a second payment impossible."""
+    existing = FuelOrder.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.fill_id != fill_id:
+            raise IdempotencyConflict()
+        return existing
+    fill, nozzle, price = _payable_fill(fill_id)
     order = _order_with_hold(
         driver=driver,
         nozzle=nozzle,

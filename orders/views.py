@@ -36,9 +36,11 @@ from orders.selectors import (
     unpaid_fill_list_overdue,
 )
 from orders.services import (
+    direct_payment_order_key,
     fill_pay_at_counter,
     fill_report_drive_off,
     order_cancel,
+    order_direct_payment_start,
     order_postpaid_pay,
     order_prepaid_create,
     order_report_wrong_fill,
@@ -56,7 +58,9 @@ from stations.selectors import (
     station_qs_visible_to,
 )
 from wallet.forms import amount_input_to_fen, number_input_to_int
+from wallet.providers import payment_provider_get
 from wallet.selectors import contract_list_for_driver, top_up_tier_list, wallet_balance_get, wallet_history_list
+from wallet.views import TOP_UP_RETURN_SESSION_KEY
 
 # --- the driver's home -------------------------------------------------------------------------
 
@@ -185,16 +189,32 @@ def pay_later(request, station_code: str):
             context["fills"] = unpaid_fill_list_for_nozzle(station_id=station.pk, nozzle_number=nozzle.number)
     if request.method == "POST" and "fill" in request.POST:
         try:
-            order = order_postpaid_pay(
-                driver=request.user.driver,
-                fill_id=number_input_to_int(request.POST["fill"]),
-                idempotency_key=context["key"][:80],
-            )
+            fill_id = number_input_to_int(request.POST["fill"])
+            if request.POST.get("direct"):
+                payment = order_direct_payment_start(
+                    driver=request.user.driver, fill_id=fill_id, idempotency_key=context["key"][:80]
+                )
+                back = reverse("driver-direct-payment", kwargs={"out_trade_no": payment.out_trade_no})
+                request.session[TOP_UP_RETURN_SESSION_KEY] = {payment.out_trade_no: back}
+                return redirect(payment_provider_get().cashier_url(payment.out_trade_no))
+            order = order_postpaid_pay(driver=request.user.driver, fill_id=fill_id, idempotency_key=context["key"][:80])
         except FuelpayError as error:
             context["error"] = error
         else:
             return redirect("driver-order", order_no=order.order_no)
     return render(request, "orders/pay_later.html", context)
+
+
+@driver_required
+def direct_payment_return(request, out_trade_no: str):
+    """Back from the provider after paying a fill directly: the receipt once the fill is paid; until then a
+    page that refreshes itself."""
+    order = FuelOrder.objects.filter(
+        driver=request.user.driver, idempotency_key=direct_payment_order_key(out_trade_no)
+    ).first()
+    if order is not None:
+        return redirect("driver-order", order_no=order.order_no)
+    return render(request, "orders/direct_payment_wait.html", {"out_trade_no": out_trade_no})
 
 
 @driver_required
