@@ -245,6 +245,27 @@ def test_console_layout_fits_a_counter_tablet(platform, browser, viewport):
     shot(tablet, f"console-layout-{width}x{viewport['viewport']['height']}")
 
 
+def test_postpaid_fill_paid_directly_through_the_provider(platform, browser):
+    tablet = console_sign_in(platform, browser)
+    attendant_fill(platform, tablet, yuan="30")
+    page = browser.new_context(**PHONE, locale="zh-CN").new_page()
+    sign_in(platform, page, "13900000088")  # a new driver with an empty wallet
+    page.goto(f"{platform.url}/s/{STATION}/pay-later/?nozzle=3")
+    page.wait_for_selector("form.fill")
+    shot(page, "direct-1-pick-fill")
+    page.click("form.fill .pay-direct")
+    page.wait_for_url("**/sim/pay/**")
+    shot(page, "direct-2-provider")
+    page.click("#sim-pay")
+    page.click("#back-to-nozzle")
+    wait_receipt(page)  # the waiting page refreshes itself until the fill is paid
+    shot(page, "direct-3-receipt")
+    tablet.wait_for_selector("#unpaid .unpaid-fill", state="detached", timeout=15_000)
+    after = wallet(page, platform)
+    assert after["principal_fen"] == after["bonus_fen"] == 0
+    ledger_is_exact(platform)
+
+
 def test_top_up_through_the_payment_simulator(platform, browser):
     page = browser.new_context(**PHONE, locale="zh-CN").new_page()
     sign_in(platform, page, "13800000003")
