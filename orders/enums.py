@@ -72,6 +72,7 @@ class OrderErrorCode(models.TextChoices):
     FILL_NOT_RESOLVABLE = "order_fill_not_resolvable"
     TENDER_INVALID = "order_tender_invalid"
     DYNAMIC_CODE_INVALID = "order_dynamic_code_invalid"
+    NON_FUEL_ITEM_INVALID = "order_non_fuel_item_invalid"
     FILL_NOT_PAYABLE = "order_fill_not_payable"
     NOT_CANCELLABLE = "order_not_cancellable"
     TRANSITION_NOT_ALLOWED = "order_transition_not_allowed"

@@ -41,6 +41,12 @@ class DynamicCodeInvalid(FuelpayError):
     default_message = _("The code the driver shows has four digits.")
 
 
+class NonFuelItemInvalid(FuelpayError):
+    code = OrderErrorCode.NON_FUEL_ITEM_INVALID
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("An item is not sold at this station, or its quantity is not between 1 and 20.")
+
+
 class OrderNotCancellable(FuelpayError):
     code = OrderErrorCode.NOT_CANCELLABLE
     http_status = status.HTTP_409_CONFLICT

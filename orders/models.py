@@ -32,6 +32,8 @@ class FuelOrder(models.Model):
     fill = models.ForeignKey("pumpgateway.Fill", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     volume_ml = models.BigIntegerField(default=0)
     fuel_amount_fen = models.BigIntegerField(default=0)  # at list price
+    # Non-fuel items (非油品) on the order: held with the fuel, captured with the fill in one posting.
+    non_fuel_fen = models.BigIntegerField(default=0)
     discount_fen = models.BigIntegerField(default=0)
     paid_fen = models.BigIntegerField(default=0)
     dynamic_code = models.CharField(max_length=6)
@@ -61,6 +63,10 @@ class OrderLine(models.Model):
     label = models.CharField(max_length=80)
     amount_fen = models.BigIntegerField()  # discounts are negative
     funder = models.CharField(max_length=12, choices=Funder.choices, blank=True)
+    # A non-fuel line: the catalogue item's SKU, how many and at what price (amount = quantity × price).
+    sku = models.CharField(max_length=40, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price_fen = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

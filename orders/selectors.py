@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 
 from core.exceptions import FuelpayError
 from core.money import format_fen, volume_for_amount_ml
-from orders.enums import OPEN_ORDER_STATUSES, OrderStatus
+from orders.enums import OPEN_ORDER_STATUSES, OrderLineKind, OrderStatus
 from orders.lifecycle import SETTLING, OrderMessage, order_message
 from orders.models import FillResolution, FuelOrder, OrderLine
 from orders.pricing import PriceLine, fuel_price_lines
@@ -107,7 +107,9 @@ def order_view_get(*, driver_id: int, order_no: str) -> OrderView:
             live = nozzle_live_get(nozzle_id=order.nozzle_id)
             volume, amount = live.volume_ml, live.amount_fen
     message = order_message(status=status, failure_code=order.failure_code, debt_fen=order.debt_fen)
-    return OrderView(order, status, volume, amount, list(order.lines.all()), message)
+    # The receipt reads fuel, its discounts, then the non-fuel items (the items were written first).
+    lines = sorted(order.lines.all(), key=lambda line: (line.kind == OrderLineKind.NON_FUEL, line.pk))
+    return OrderView(order, status, volume, amount, lines, message)
 
 
 def order_list_for_driver(*, driver_id: int, limit: int = 10) -> QuerySet[FuelOrder]:

@@ -23,6 +23,7 @@ from orders.enums import (
     CounterTender,
     FillResolutionKind,
     OrderCause,
+    OrderLineKind,
     OrderMode,
     OrderProblem,
     OrderStatus,
@@ -32,6 +33,7 @@ from orders.exceptions import (
     FillAlreadyResolved,
     FillNotPayable,
     FillNotResolvable,
+    NonFuelItemInvalid,
     OrderNotCancellable,
     TenderInvalid,
 )
@@ -54,7 +56,7 @@ from pumpgateway.services import pump_authorization_cancel, pump_authorization_r
 from stations.enums import StationStatus
 from stations.exceptions import StationNotActive
 from stations.models import Nozzle
-from stations.selectors import PriceInEffect, station_price_get
+from stations.selectors import PriceInEffect, non_fuel_item_list_for_station, station_price_get
 from wallet.enums import HoldStatus
 from wallet.exceptions import DebtOutstanding, IdempotencyConflict, InsufficientFunds, InvalidAmount
 from wallet.locks import driver_accounts_select_for_update, hold_select_for_update
@@ -89,9 +91,35 @@ def _check_station_and_price(nozzle: Nozzle) -> PriceInEffect:
     return station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id)
 
 
-def _prepaid_amount(*, balance: WalletBalance, amount_fen: int | None, fill_up: bool) -> int:
+MAX_ITEM_QUANTITY = 20
+
+
+def _non_fuel_lines(*, station_id: int, items: dict[int, int]) -> list[OrderLine]:
+    """Unsaved order lines for catalogue items {item id: quantity}; anything not sold here is refused."""
+    if not items:
+        return []
+    if any(type(quantity) is not int or not 0 < quantity <= MAX_ITEM_QUANTITY for quantity in items.values()):
+        raise NonFuelItemInvalid()
+    catalogue = {item.pk: item for item in non_fuel_item_list_for_station(station_id=station_id).filter(pk__in=items)}
+    if len(catalogue) != len(items):
+        raise NonFuelItemInvalid()
+    return [
+        OrderLine(
+            kind=OrderLineKind.NON_FUEL,
+            label=catalogue[item_id].name,
+            sku=catalogue[item_id].sku,
+            quantity=quantity,
+            unit_price_fen=catalogue[item_id].price_fen,
+            amount_fen=catalogue[item_id].price_fen * quantity,
+        )
+        for item_id, quantity in sorted(items.items())
+    ]
+
+
+def _prepaid_amount(*, balance: WalletBalance, amount_fen: int | None, fill_up: bool, items_fen: int = 0) -> int:
+    """The fuel preset; the items are held on top of it, so fill-up leaves room for them."""
     if fill_up:
-        usable = balance.usable_at_pump_fen
+        usable = balance.usable_at_pump_fen - items_fen
         amount_fen = min(settings.ORDER_FILL_UP_CAP_FEN, usable)
         if amount_fen < settings.ORDER_MIN_AMOUNT_FEN:
             raise InsufficientFunds(extra={"available_fen": usable})
@@ -145,10 +173,14 @@ def order_prepaid_create(
     idempotency_key: str,
     amount_fen: int | None = None,
     fill_up: bool = False,
+    items: dict[int, int] | None = None,
 ) -> FuelOrder:
     """一键加油, in one durable transaction: lock the driver's wallet rows, hold the amount (the order owns
     the hold: it never expires on its own), write the order, queue the nozzle's authorization (locking the
-    pump binding row). Any refusal rolls all of it back, so no hold is ever left to release."""
+    pump binding row). Any refusal rolls all of it back, so no hold is ever left to release.
+
+    items ({catalogue item id: quantity}) are non-fuel goods bought with the fill: held on top of the fuel
+    preset (the pump is preset to the fuel only) and captured with the fill in the same posting."""
     replay = _replayed_order(driver=driver, nozzle=nozzle, idempotency_key=idempotency_key)
     if replay is not None:
         return replay
@@ -163,18 +195,24 @@ def order_prepaid_create(
     balance = wallet_balance_get(driver_id=driver.pk)
     if balance.debt_fen:
         raise DebtOutstanding(extra={"debt_fen": balance.debt_fen})
-    amount = _prepaid_amount(balance=balance, amount_fen=amount_fen, fill_up=fill_up)
+    item_lines = _non_fuel_lines(station_id=nozzle.station_id, items=items or {})
+    items_fen = sum(line.amount_fen for line in item_lines)
+    amount = _prepaid_amount(balance=balance, amount_fen=amount_fen, fill_up=fill_up, items_fen=items_fen)
     order = _order_with_hold(
         driver=driver,
         nozzle=nozzle,
         price=price,
         idempotency_key=idempotency_key,
-        amount_fen=amount,
+        amount_fen=amount + items_fen,
         mode=OrderMode.PREPAID,
         price_fen_per_litre=price.price_fen_per_litre,
         requested_amount_fen=amount,
+        non_fuel_fen=items_fen,
     )
     order_transition(order=order, to_status=OrderStatus.AUTHORIZING, cause=OrderCause.DRIVER_ORDER, actor=driver.user)
+    for line in item_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(item_lines)
     order.authorization = pump_authorization_request(
         nozzle=nozzle,
         source=AuthorizationSource.PREPAID,
@@ -206,12 +244,13 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
     covered (the hold had lapsed, or the fill is larger): NEEDS_REVIEW, capture what the hold covers, and
     collect the rest late from the balance; what the balance cannot pay becomes the driver's debt."""
     fill_fen = view.fill_amount_fen
+    total_fen = fill_fen + order.non_fuel_fen  # the items are captured with the fuel, in one posting
     hold = hold_select_for_update(hold_id=order.hold_id)
     order.fill_id = view.fill_id
     _receipt_lines(order, volume_ml=view.fill_volume_ml, amount_fen=fill_fen)
-    if hold.status == HoldStatus.HELD and fill_fen <= hold.amount_fen:
-        hold_capture(hold_id=hold.pk, amount_fen=fill_fen)
-        order.paid_fen, order.paid_at = fill_fen, timezone.now()
+    if hold.status == HoldStatus.HELD and total_fen <= hold.amount_fen:
+        hold_capture(hold_id=hold.pk, amount_fen=total_fen)
+        order.paid_fen, order.paid_at = total_fen, timezone.now()
         order.save()
         order_transition(order=order, to_status=OrderStatus.PAID, cause=OrderCause.PUMP_COMPLETED)
         return
@@ -226,14 +265,14 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
     late = late_capture_post(
         driver_id=order.driver_id,
         station_id=order.station_id,
-        amount_fen=fill_fen - captured,
+        amount_fen=total_fen - captured,
         reference=order.order_no,
         idempotency_key=f"order:{order.pk}",
     )
     order.paid_fen, order.debt_fen = captured + late.collected_fen, late.debt_fen
     logger.warning(
         "fill not covered by its hold",
-        extra={"order": order.order_no, "problem": problem, "fill_fen": fill_fen, "debt_fen": late.debt_fen},
+        extra={"order": order.order_no, "problem": problem, "total_fen": total_fen, "debt_fen": late.debt_fen},
     )
     if late.debt_fen:
         order.save(update_fields=["paid_fen", "debt_fen"])

@@ -52,6 +52,7 @@ from stations.exceptions import NoPriceInEffect
 from stations.models import Nozzle, Station
 from stations.selectors import (
     fuel_grade_list,
+    non_fuel_item_list_for_station,
     nozzle_get_by_number,
     staff_can_manage_station_setup,
     station_price_get,
@@ -91,6 +92,16 @@ def home(request):
 # --- pay at the nozzle (prepaid) -----------------------------------------------------------------
 
 
+def _items_from_form(data) -> dict[int, int]:
+    """item_<id>=<quantity> fields (empty or 0: not wanted) → {item id: quantity}; garbage is InvalidAmount."""
+    chosen = {key.removeprefix("item_"): value.strip() for key, value in data.items() if key.startswith("item_")}
+    return {
+        number_input_to_int(item_id): number_input_to_int(quantity)
+        for item_id, quantity in chosen.items()
+        if quantity not in ("", "0")
+    }
+
+
 def nozzle_pay(request, station_code: str, nozzle_number: int):
     nozzle = nozzle_get_by_number(station_code=station_code, nozzle_number=nozzle_number)
     try:
@@ -115,6 +126,11 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
         # (amount, affordable): a preset over what the driver can use is shown disabled, with the reason.
         "presets": [(amount, usable is None or amount <= usable) for amount in settings.ORDER_AMOUNT_PRESETS_FEN],
         "short": usable is not None and usable < settings.ORDER_AMOUNT_PRESETS_FEN[-1],
+        # (catalogue item, quantity typed so far): a refused form keeps what the driver chose.
+        "items": [
+            (item, request.POST.get(f"item_{item.pk}", ""))
+            for item in (non_fuel_item_list_for_station(station_id=nozzle.station_id) if driver else [])
+        ],
         "top_up_tiers": top_up_tier_list() if driver else [],
         "bonus_rules": promotion_list_for_driver()[0] if driver else [],
         "top_up_key": uuid.uuid4().hex,
@@ -145,6 +161,7 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
                 idempotency_key=context["order_key"][:80],
                 amount_fen=amount,
                 fill_up=choice == "fill_up",
+                items=_items_from_form(request.POST),
             )
         except FuelpayError as error:
             context["error"] = error
