@@ -159,6 +159,9 @@ def test_first_time_driver_signs_in_at_the_nozzle_tops_up_inline_and_pays(platfo
     assert page.locator("input[name=choice][value='10000']").is_enabled()
     shot(page, "first-time-2-back-at-nozzle-after-top-up")
     page.check("input[name=choice][value='10000']")
+    page.click("#items summary")
+    page.locator("#items tr:has-text('矿泉水') input.qty").fill("2")
+    shot(page, "first-time-3-items-on-the-order")
     page.click("#confirm")
     page.wait_for_url("**/orders/**")
     page.wait_for_selector("#status[data-status=authorized]", timeout=15_000)
@@ -168,7 +171,9 @@ def test_first_time_driver_signs_in_at_the_nozzle_tops_up_inline_and_pays(platfo
     fuel_until_the_preset_stops_the_pump(platform, pump=1, fills_before=fills_before)
     platform.simulator("/pumps/1/hangup", {})
     wait_receipt(page)
-    shot(page, "first-time-3-receipt")
+    shot(page, "first-time-4-receipt-with-items")
+    assert page.inner_text("#receipt-non-fuel") == "¥6.00"
+    assert "2 × ¥3.00" in page.inner_text("#receipt-lines .line-non_fuel")
     ledger_is_exact(platform)
     context.close()
 
