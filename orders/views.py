@@ -78,7 +78,7 @@ def home(request):
         "bonus_rules": rules,
         "contract_offers": offers,
         "contracts": contract_list_for_driver(driver_id=driver.pk)[:5],
-        "history": wallet_history_list(driver_id=driver.pk, limit=15),
+        "history": wallet_history_list(driver_id=driver.pk, limit=5),
         "orders": order_list_for_driver(driver_id=driver.pk, limit=5),
         "vehicles": vehicle_list_for_driver(driver=driver),
         "devices": trusted_device_list_for_driver(driver=driver),

@@ -4,9 +4,12 @@ cashier. The driver's home page itself is orders.views.home: it shows orders too
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import FuelpayError
@@ -14,7 +17,9 @@ from drivers.permissions import driver_required
 from wallet.forms import amount_input_to_fen
 from wallet.models import TopUpOrder
 from wallet.providers import payment_provider_get
+from wallet.selectors import HistoryKind, wallet_history_list
 from wallet.services.top_up import wallet_top_up_order_create
+from wallet.statements import statement_pdf
 from wallet.tasks import payment_simulator_notify_task
 
 # out_trade_no → the page the driver topped up from (a nozzle): the cashier sends the driver back there.
@@ -56,3 +61,53 @@ def payment_simulator_cashier(request, out_trade_no: str):
         )
         paid = True
     return render(request, "wallet/cashier.html", {"order": order, "paid": paid, "back": back})
+
+
+HISTORY_KINDS = [
+    (HistoryKind.TOP_UP, _("Top-ups")),
+    (HistoryKind.PAYMENT, _("Payments")),
+    (HistoryKind.REFUND, _("Refunds")),
+    (HistoryKind.TRANSFER, _("Transfers")),
+    (HistoryKind.CONTRACT, _("Contracts")),
+]
+
+
+def _month_input(text: str) -> tuple[int, int] | None:
+    """'2026-11' → (2026, 11); anything else None."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+    except ValueError:
+        return None
+    return (year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
+
+
+@driver_required
+def history(request):
+    """Every wallet movement, one line per event, with the total after it; filters by kind and month."""
+    kind, month_text = request.GET.get("kind", ""), request.GET.get("month", "")
+    month = _month_input(month_text) if month_text else None
+    if kind and kind not in dict(HISTORY_KINDS) or month_text and month is None:
+        messages.error(request, _("Choose a kind from the list and a month as YYYY-MM."))
+        kind, month_text, month = "", "", None
+    now = timezone.localtime()
+    context = {
+        "events": wallet_history_list(driver_id=request.user.driver.pk, limit=200, kind=kind, month=month),
+        "kinds": HISTORY_KINDS,
+        "kind": kind,
+        "month": month_text,
+        "statement_month": month_text or f"{now.year}-{now.month:02d}",
+    }
+    return render(request, "wallet/history.html", context)
+
+
+@driver_required
+def history_statement(request, month: str):
+    """The month's statement as a PDF download."""
+    parsed = _month_input(month)
+    if parsed is None:
+        raise Http404
+    events = wallet_history_list(driver_id=request.user.driver.pk, limit=None, month=parsed)
+    pdf = statement_pdf(holder=str(request.user.driver), year=parsed[0], month=parsed[1], events=events)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="fuelpay-statement-{month}.pdf"'
+    return response

@@ -116,3 +116,40 @@ def test_filters_by_kind_and_month(driver, station):
     now = timezone.localtime()
     assert len(wallet_history_list(driver_id=driver.pk, month=(now.year, now.month))) == 2
     assert wallet_history_list(driver_id=driver.pk, month=(now.year - 1, now.month)) == []
+
+
+def test_the_history_page_filters_and_shows_the_total_after_each_line(client, driver, station):
+    top_up(driver, 50_000)
+    _pay(driver, station, 10_000, key="p")
+    client.force_login(driver.user)
+    page = client.get("/me/history/").content.decode()
+    assert page.count('class="event"') == 2 and "钱包总额 ¥400.00" in page
+    only_payments = client.get("/me/history/", {"kind": "payment"}).content.decode()
+    assert only_payments.count('class="event"') == 1
+
+
+@pytest.mark.parametrize("query", [{"kind": "bogus"}, {"month": "2026-13"}, {"month": "last"}])
+def test_a_bad_filter_is_refused_with_a_message_and_the_full_history(client, driver, station, query):
+    top_up(driver, 50_000)
+    client.force_login(driver.user)
+    page = client.get("/me/history/", query).content.decode()
+    assert 'id="error"' in page and page.count('class="event"') == 1
+
+
+def test_the_monthly_statement_is_a_pdf(client, driver, station):
+    top_up(driver, 50_000)
+    client.force_login(driver.user)
+    now = timezone.localtime()
+    response = client.get(f"/me/history/{now.year}-{now.month:02d}.pdf")
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    assert b"STSong-Light" in response.content
+    assert client.get("/me/history/2026-13.pdf").status_code == 404
+
+
+def test_a_statement_with_an_open_reservation_renders(client, funded_driver, station):
+    wallet_hold_place(
+        driver_id=funded_driver.pk, station_id=station.pk, amount_fen=20_000, reference="F1", idempotency_key="h"
+    )
+    client.force_login(funded_driver.user)
+    now = timezone.localtime()
+    assert client.get(f"/me/history/{now.year}-{now.month:02d}.pdf").content.startswith(b"%PDF")
