@@ -16,5 +16,6 @@ urlpatterns = [
     path("sim/pay/<str:out_trade_no>/", views.payment_simulator_cashier, name="payment-simulator-cashier"),
     path("me/top-up/", views.top_up, name="driver-top-up"),
     path("me/history/", views.history, name="driver-history"),
+    path("me/transfer/", views.transfer, name="driver-transfer"),
     path("me/history/<str:month>.pdf", views.history_statement, name="driver-history-statement"),
 ]

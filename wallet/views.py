@@ -1,6 +1,8 @@
 """The wallet's page actions (top-up from the driver's home page) and the payment provider simulator's
 cashier. The driver's home page itself is orders.views.home: it shows orders too."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
@@ -13,12 +15,18 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import FuelpayError
+from core.money import format_fen
+from drivers.exceptions import SmsCodeInvalid
 from drivers.permissions import driver_required
+from drivers.selectors import driver_get_by_phone
+from drivers.services import phone_normalize, sms_code_send, sms_code_verify
+from wallet.exceptions import InvalidAmount, TransferRecipientUnknown
 from wallet.forms import amount_input_to_fen
 from wallet.models import TopUpOrder
 from wallet.providers import payment_provider_get
 from wallet.selectors import HistoryKind, wallet_history_list
 from wallet.services.top_up import wallet_top_up_order_create
+from wallet.services.transfers import wallet_transfer
 from wallet.statements import statement_pdf
 from wallet.tasks import payment_simulator_notify_task
 
@@ -111,3 +119,38 @@ def history_statement(request, month: str):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="fuelpay-statement-{month}.pdf"'
     return response
+
+
+@driver_required
+def transfer(request):
+    """转赠 in three steps: phone and amount → confirm (recipient masked; an SMS code to the sender's own
+    phone from WALLET_TRANSFER_SMS_FROM_FEN up) → done. Any refusal shows why and moves nothing."""
+    sender = request.user.driver
+    data = request.POST
+    context = {"phone": data.get("phone", ""), "amount_yuan": data.get("amount_yuan", ""), "step": "enter"}
+    context["key"] = data.get("key") or uuid.uuid4().hex
+    if request.method != "POST":
+        return render(request, "wallet/transfer.html", context)
+    try:
+        amount_fen = amount_input_to_fen(context["amount_yuan"])
+        if not 0 < amount_fen <= settings.WALLET_TRANSFER_MAX_FEN:  # refused before the confirm step too
+            raise InvalidAmount(extra={"max_fen": settings.WALLET_TRANSFER_MAX_FEN})
+        recipient = driver_get_by_phone(phone=phone_normalize(context["phone"]))
+        if recipient is None or recipient.pk == sender.pk:
+            raise TransferRecipientUnknown()
+        step_up = amount_fen >= settings.WALLET_TRANSFER_SMS_FROM_FEN
+        context.update(step="confirm", recipient=recipient, amount_fen=amount_fen, step_up=step_up)
+        if data.get("step") == "enter":
+            if step_up:
+                sms_code_send(phone=sender.phone, client_ip=request.META.get("REMOTE_ADDR"))
+            return render(request, "wallet/transfer.html", context)
+        if step_up and sms_code_verify(phone=sender.phone, code=data.get("code", "")).pk != sender.pk:
+            raise SmsCodeInvalid()
+        wallet_transfer(from_driver=sender, to_driver=recipient, amount_fen=amount_fen, idempotency_key=context["key"])
+    except FuelpayError as error:
+        context["error"] = error
+        return render(request, "wallet/transfer.html", context)
+    messages.success(
+        request, _("%(amount)s sent to %(phone)s.") % {"amount": format_fen(amount_fen), "phone": str(recipient)}
+    )
+    return redirect("driver-history")
