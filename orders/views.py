@@ -60,7 +60,12 @@ from stations.selectors import (
 )
 from wallet.forms import amount_input_to_fen, number_input_to_int
 from wallet.providers import payment_provider_get
-from wallet.selectors import contract_list_for_driver, top_up_tier_list, wallet_balance_get, wallet_history_list
+from wallet.selectors import (
+    contract_progress_list_for_driver,
+    top_up_tier_list,
+    wallet_balance_get,
+    wallet_history_list,
+)
 from wallet.views import TOP_UP_RETURN_SESSION_KEY
 
 # --- the driver's home -------------------------------------------------------------------------
@@ -77,7 +82,7 @@ def home(request):
         "top_up_tiers": top_up_tier_list(),
         "bonus_rules": rules,
         "contract_offers": offers,
-        "contracts": contract_list_for_driver(driver_id=driver.pk)[:5],
+        "contracts": contract_progress_list_for_driver(driver_id=driver.pk)[:5],
         "history": wallet_history_list(driver_id=driver.pk, limit=5),
         "orders": order_list_for_driver(driver_id=driver.pk, limit=5),
         "vehicles": vehicle_list_for_driver(driver=driver),

@@ -237,5 +237,38 @@ def contract_list_due(*, now: datetime) -> list[int]:
     return list(Contract.objects.filter(status=ContractStatus.ACTIVE, ends_at__lte=now).values_list("pk", flat=True))
 
 
+@dataclass(frozen=True)
+class ContractProgress:
+    contract: Contract
+    spent_fen: int  # paid at the station from the contract funds
+    remaining_fen: int  # still frozen for the station (0 once released at expiry)
+    percent: int  # spent vs the commitment, 0–100
+    days_left: int
+
+
+def contract_progress_list_for_driver(*, driver_id: int, now: datetime | None = None) -> list[ContractProgress]:
+    """The driver's contracts with how far each is towards its commitment, newest first."""
+    now = now or timezone.now()
+    progress = []
+    for contract in contract_list_for_driver(driver_id=driver_id):
+        account = contract.account
+        spent = (
+            JournalLine.objects.filter(account=account, side=Side.DEBIT, phase=Phase.POSTED)
+            .exclude(entry__operation=Operation.CONTRACT_CLOSE)
+            .aggregate(total=Sum("amount_fen"))["total"]
+            or 0
+        )
+        progress.append(
+            ContractProgress(
+                contract=contract,
+                spent_fen=spent,
+                remaining_fen=account.credits_posted - account.debits_posted,
+                percent=min(100, spent * 100 // contract.committed_fen),
+                days_left=max(0, (contract.ends_at - now).days),
+            )
+        )
+    return progress
+
+
 def contract_list_for_driver(*, driver_id: int) -> QuerySet[Contract]:
     return Contract.objects.filter(driver_id=driver_id).select_related("station", "account").order_by("-starts_at")

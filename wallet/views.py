@@ -20,11 +20,13 @@ from drivers.exceptions import SmsCodeInvalid
 from drivers.permissions import driver_required
 from drivers.selectors import driver_get_by_phone
 from drivers.services import phone_normalize, sms_code_send, sms_code_verify
-from wallet.exceptions import InvalidAmount, TransferRecipientUnknown
-from wallet.forms import amount_input_to_fen
+from marketing.selectors import promotion_list_for_driver
+from wallet.exceptions import ContractNotAllowed, InvalidAmount, TransferRecipientUnknown
+from wallet.forms import amount_input_to_fen, number_input_to_int
 from wallet.models import TopUpOrder
 from wallet.providers import payment_provider_get
-from wallet.selectors import HistoryKind, wallet_history_list
+from wallet.selectors import HistoryKind, contract_progress_list_for_driver, wallet_history_list
+from wallet.services.contracts import wallet_contract_open
 from wallet.services.top_up import wallet_top_up_order_create
 from wallet.services.transfers import wallet_transfer
 from wallet.statements import statement_pdf
@@ -154,3 +156,26 @@ def transfer(request):
         request, _("%(amount)s sent to %(phone)s.") % {"amount": format_fen(amount_fen), "phone": str(recipient)}
     )
     return redirect("driver-history")
+
+
+@driver_required
+def contracts(request):
+    """合约加油: offers to join (terms shown, agreement required), and the driver's contracts with progress."""
+    offers = promotion_list_for_driver()[1]
+    context = {"offers": offers, "key": uuid.uuid4().hex}
+    if request.method == "POST":
+        try:
+            if request.POST.get("agree") != "yes":
+                raise ContractNotAllowed(_("Please read and accept the terms first."))
+            wallet_contract_open(
+                driver=request.user.driver,
+                offer_id=number_input_to_int(request.POST.get("offer", "")),
+                idempotency_key=request.POST.get("key", "")[:80],
+            )
+        except FuelpayError as error:
+            context["error"] = error
+        else:
+            messages.success(request, _("You joined the contract; the funds are frozen for that station."))
+            return redirect("driver-contracts")
+    context["contracts"] = contract_progress_list_for_driver(driver_id=request.user.driver.pk)
+    return render(request, "wallet/contracts.html", context)
