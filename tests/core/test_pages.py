@@ -59,3 +59,12 @@ def test_an_unknown_language_changes_nothing(client):
 def test_an_unknown_address_is_the_designed_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and "页面不存在" in response.content.decode()
+
+
+def test_a_cancellation_is_a_neutral_notice_and_a_station_nozzle_chip_is_not_a_link_style(client):
+    order = FuelOrderFactory(status=OrderStatus.CANCELLED, failure_code="cancelled")
+    client.force_login(order.driver.user)
+    page = client.get(f"/orders/{order.order_no}/").content.decode()
+    assert 'class="notice" id="failure-message"' in page
+    refused = FuelOrderFactory(status=OrderStatus.FAILED, failure_code="pump_offline", driver=order.driver)
+    assert 'class="error" id="failure-message"' in client.get(f"/orders/{refused.order_no}/").content.decode()
