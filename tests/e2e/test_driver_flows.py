@@ -271,6 +271,51 @@ def test_postpaid_fill_paid_directly_through_the_provider(platform, browser):
     ledger_is_exact(platform)
 
 
+def test_transfer_contract_and_language_switch_on_a_phone(platform, browser):
+    page = browser.new_context(**PHONE, locale="zh-CN").new_page()
+    sign_in(platform, page, "13800000001")
+    page.click("#go-transfer")
+    page.fill("#phone", "13800000003")
+    page.fill("#amount", "50")
+    page.click("#review-transfer")
+    assert page.inner_text("#recipient") == "138****0003"
+    shot(page, "transfer-1-confirm-masked-recipient")
+    page.click("#confirm-transfer")
+    page.wait_for_url("**/me/history/")
+    assert "¥50.00 已转给 138****0003" in page.inner_text("main")
+    shot(page, "transfer-2-history")
+
+    page.goto(f"{platform.url}/me/contracts/")
+    offer = page.locator("form.offer").first
+    offer.locator("input[name=agree]").check()
+    offer.locator(".join").click()
+    page.wait_for_selector("#my-contracts .contract[data-status=active]")
+    shot(page, "contract-1-joined")
+    page.goto(f"{platform.url}/s/{STATION}/1/")
+    page.check("input[name=choice][value='10000']")
+    page.click("#confirm")
+    page.wait_for_selector("#status[data-status=authorized]", timeout=15_000)
+    fills_before = lift_nozzle(platform, pump=1)
+    fuel_until_the_preset_stops_the_pump(platform, pump=1, fills_before=fills_before)
+    platform.simulator("/pumps/1/hangup", {})
+    wait_receipt(page)
+    page.goto(f"{platform.url}/me/contracts/")
+    progress = page.locator("#my-contracts .contract[data-status=active] progress")
+    assert int(progress.get_attribute("value")) == 9  # ¥99.xx of ¥1,000 (the preset stops on whole 10 ml)
+    shot(page, "contract-2-progress")
+
+    page.select_option("#language", "en")
+    page.click("#switch-language")
+    page.wait_for_selector("html[lang=en]")
+    assert "My contracts" in page.inner_text("main")
+    shot(page, "language-1-english")
+    page.goto(f"{platform.url}/me/")
+    assert "Wallet history" in page.inner_text("main")
+    page.select_option("#language", "zh-hans")
+    page.click("#switch-language")
+    page.wait_for_selector("html[lang=zh-hans]")
+
+
 def test_top_up_through_the_payment_simulator(platform, browser):
     page = browser.new_context(**PHONE, locale="zh-CN").new_page()
     sign_in(platform, page, "13800000003")
