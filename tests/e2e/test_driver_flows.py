@@ -3,7 +3,7 @@ running platform and the forecourt simulator, with the ledger checked afterwards
 
 import pytest
 
-from .conftest import PHONE, TABLET, shot
+from .conftest import PHONE, TABLET, accessibility_problems, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -338,3 +338,29 @@ def test_top_up_through_the_payment_simulator(platform, browser):
 
 def _yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+DRIVER_PAGES = [
+    f"/s/{STATION}/",
+    f"/s/{STATION}/1/",
+    f"/s/{STATION}/pay-later/?nozzle=3",
+    "/me/",
+    "/me/history/",
+    "/me/transfer/",
+    "/me/contracts/",
+    "/orders/no-such-order/",
+]
+
+
+def test_driver_and_console_pages_have_no_serious_accessibility_problems(platform, browser):
+    page = browser.new_context(**PHONE, locale="zh-CN").new_page()
+    page.goto(f"{platform.url}/s/{STATION}/1/")
+    problems = {"/s/…/1/ (signed out)": accessibility_problems(page)}
+    sign_in(platform, page, "13800000002")
+    for path in DRIVER_PAGES:
+        page.goto(platform.url + path)
+        problems[path] = accessibility_problems(page)
+    tablet = console_sign_in(platform, browser)
+    problems["/console/"] = accessibility_problems(tablet)
+    found = {path: lines for path, lines in problems.items() if lines}
+    assert not found, "\n".join(f"{path}: {line}" for path, lines in found.items() for line in lines)
