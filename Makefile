@@ -50,3 +50,4 @@ bench: install  ## benchmarks; figures go to BENCHMARKS.md
 	$(BIN)/python bench/ledger_bench.py
 	$(BIN)/python bench/dart_bench.py
 	$(BIN)/python bench/pay_bench.py
+	$(BIN)/python bench/page_weight_bench.py
