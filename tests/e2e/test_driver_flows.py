@@ -204,10 +204,10 @@ def test_console_closes_unpaid_fills_at_the_counter_and_as_a_drive_off(platform,
     tablet = console_sign_in(platform, browser)
     tablet.fill("#code-input", "12")
     tablet.click("#code-check .btn")
-    assert tablet.locator("#code-error").is_visible()
+    tablet.wait_for_selector("#code-error")
     tablet.fill("#code-input", "9999")
     tablet.click("#code-check .btn")
-    assert tablet.locator("#code-no-match").is_visible()
+    tablet.wait_for_selector("#code-no-match")
     shot(tablet, "console-1-code-check")
 
     # One pump, one car: while nozzle 3 is authorized the other nozzle of pump 2 cannot be started.
