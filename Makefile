@@ -31,9 +31,13 @@ test: install browsers  ## the whole suite on embedded defaults (SQLite, filesys
 test-postgres: install  ## the suite on the local PostgreSQL + Redis (browser flows run in `make test`)
 	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(BIN)/python -m pytest -q -m "not browser"
 
-browsers:  ## Debian's Chromium and a CJK font for the Playwright tests (never a downloaded browser)
+AXE_VERSION := 4.14.1
+
+browsers:  ## Debian's Chromium and a CJK font for the Playwright tests (never a downloaded browser), axe-core
 	@test -x /usr/bin/chromium -a -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc \
 	  || (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)
+	@test -e var/axe/node_modules/axe-core/axe.min.js \
+	  || npm install --prefix var/axe --no-save --no-audit --no-fund axe-core@$(AXE_VERSION) >/dev/null
 
 lint: install  ## ruff, the app layer contract (import-linter) and a migrations check
 	$(BIN)/ruff check .
@@ -46,3 +50,4 @@ bench: install  ## benchmarks; figures go to BENCHMARKS.md
 	$(BIN)/python bench/ledger_bench.py
 	$(BIN)/python bench/dart_bench.py
 	$(BIN)/python bench/pay_bench.py
+	$(BIN)/python bench/page_weight_bench.py

@@ -1,9 +1,14 @@
 """Domain errors that escape a page view become a readable page with the error's HTTP status (the
-API maps them in core.exceptions.api_exception_handler)."""
+API maps them in core.exceptions.api_exception_handler). A page's 404 and 403 get the designed pages in
+development too, instead of Django's debug page (the admin and the API keep their own)."""
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import render
 
 from core.exceptions import FuelpayError
+
+_DESIGNED_PAGES = ((Http404, "404.html", 404), (PermissionDenied, "403.html", 403))
 
 
 class DomainErrorPageMiddleware:
@@ -14,6 +19,11 @@ class DomainErrorPageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, FuelpayError) or request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/admin/")):
             return None
-        return render(request, "error.html", {"error": exception}, status=exception.http_status)
+        if isinstance(exception, FuelpayError):
+            return render(request, "error.html", {"error": exception}, status=exception.http_status)
+        for exception_class, template, status in _DESIGNED_PAGES:
+            if isinstance(exception, exception_class):
+                return render(request, template, status=status)
+        return None

@@ -12,8 +12,8 @@ from drivers.services import driver_register
 from marketing.enums import BenefitKind, Funder, PromotionScope, PromotionTarget, StackingClass
 from marketing.models import ContractOffer, Promotion
 from pumpgateway.services import pump_binding_set, serial_line_configure
-from stations.enums import EnterpriseKind, FuelKind, StaffRoleKind, StationStatus
-from stations.models import Station
+from stations.enums import EnterpriseKind, FuelKind, NonFuelCategory, StaffRoleKind, StationStatus
+from stations.models import NonFuelItem, Station
 from stations.services import (
     dispenser_create,
     enterprise_get_or_create,
@@ -101,9 +101,21 @@ def _station_with_forecourt(enterprise, spec, grades) -> Station:
         station_price_schedule(
             station=station, grade=grades[grade_code], list_price_fen_per_litre=list_price, price_fen_per_litre=price
         )
+    for sku, name, price_fen, category in NON_FUEL_CATALOGUE:
+        NonFuelItem.objects.get_or_create(
+            station=station, sku=sku, defaults={"name": name, "price_fen": price_fen, "category": category}
+        )
     for status in (StationStatus.UNDER_REVIEW, StationStatus.APPROVED, StationStatus.ACTIVE):
         station_transition(station=station, to_status=status, note="demo onboarding")
     return station
+
+
+# One of each comes to ¥19.28, the 非油品 of the seed receipt.
+NON_FUEL_CATALOGUE = [
+    ("W550", "矿泉水 550ml", 300, NonFuelCategory.DRINKS),
+    ("RB250", "红牛 250ml", 650, NonFuelCategory.DRINKS),
+    ("WASH-Q", "快速洗车", 978, NonFuelCategory.CAR_WASH),
+]
 
 
 def _top_up(driver, amount_fen: int, key: str) -> None:

@@ -43,8 +43,29 @@ class OrderProblem(models.TextChoices):
     OVER_HOLD = "over_hold", _("The fill came to more than the reservation")
 
 
+class FillResolutionKind(models.TextChoices):
+    """How an attendant-authorized (postpaid) fill was closed. Every such fill ends in exactly one."""
+
+    APP = "app", _("Paid by the driver in the app")
+    COUNTER = "counter", _("Paid at the counter")
+    DRIVE_OFF = "drive_off", _("Drive-off (left without paying)")
+
+
+class CounterTender(models.TextChoices):
+    """What the driver paid with at the counter; the money is the station's own takings, outside the ledger."""
+
+    CASH = "cash", _("Cash")
+    BANK_CARD = "bank_card", _("Bank card")
+    OTHER = "other", _("Other tender")
+
+
 class OrderErrorCode(models.TextChoices):
     FILL_ALREADY_PAID = "order_fill_already_paid"
+    FILL_ALREADY_RESOLVED = "order_fill_already_resolved"
+    FILL_NOT_RESOLVABLE = "order_fill_not_resolvable"
+    TENDER_INVALID = "order_tender_invalid"
+    DYNAMIC_CODE_INVALID = "order_dynamic_code_invalid"
+    NON_FUEL_ITEM_INVALID = "order_non_fuel_item_invalid"
     FILL_NOT_PAYABLE = "order_fill_not_payable"
     NOT_CANCELLABLE = "order_not_cancellable"
     TRANSITION_NOT_ALLOWED = "order_transition_not_allowed"

@@ -17,6 +17,36 @@ class FillNotPayable(FuelpayError):
     default_message = _("This fill cannot be paid here (too old, prepaid, or at another station).")
 
 
+class FillAlreadyResolved(FuelpayError):
+    code = OrderErrorCode.FILL_ALREADY_RESOLVED
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This fill has already been closed (paid or reported).")
+
+
+class FillNotResolvable(FuelpayError):
+    code = OrderErrorCode.FILL_NOT_RESOLVABLE
+    http_status = status.HTTP_404_NOT_FOUND
+    default_message = _("There is no unpaid fill with this number at this station.")
+
+
+class TenderInvalid(FuelpayError):
+    code = OrderErrorCode.TENDER_INVALID
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("Choose how the driver paid: cash, bank card or other.")
+
+
+class DynamicCodeInvalid(FuelpayError):
+    code = OrderErrorCode.DYNAMIC_CODE_INVALID
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("The code the driver shows has four digits.")
+
+
+class NonFuelItemInvalid(FuelpayError):
+    code = OrderErrorCode.NON_FUEL_ITEM_INVALID
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("An item is not sold at this station, or its quantity is not between 1 and 20.")
+
+
 class OrderNotCancellable(FuelpayError):
     code = OrderErrorCode.NOT_CANCELLABLE
     http_status = status.HTTP_409_CONFLICT

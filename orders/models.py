@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import translation
 
 from marketing.enums import Funder
-from orders.enums import OrderCause, OrderLineKind, OrderMode, OrderStatus
+from orders.enums import CounterTender, FillResolutionKind, OrderCause, OrderLineKind, OrderMode, OrderStatus
 
 
 class FuelOrder(models.Model):
@@ -33,6 +33,8 @@ class FuelOrder(models.Model):
     fill = models.ForeignKey("pumpgateway.Fill", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     volume_ml = models.BigIntegerField(default=0)
     fuel_amount_fen = models.BigIntegerField(default=0)  # at list price
+    # Non-fuel items (非油品) on the order: held with the fuel, captured with the fill in one posting.
+    non_fuel_fen = models.BigIntegerField(default=0)
     discount_fen = models.BigIntegerField(default=0)
     paid_fen = models.BigIntegerField(default=0)
     dynamic_code = models.CharField(max_length=6)
@@ -68,6 +70,10 @@ class OrderLine(models.Model):
         "marketing.Promotion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     coupon = models.ForeignKey("marketing.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # A non-fuel line: the catalogue item's SKU, how many and at what price (amount = quantity × price).
+    sku = models.CharField(max_length=40, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price_fen = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -92,3 +98,36 @@ class OrderStatusChange(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+class FillResolution(models.Model):
+    """How an attendant-authorized (postpaid, 闪付) fill was closed: paid by the driver in the app, paid at
+    the counter (tender and cashier recorded), or a drive-off. One row per fill, ever: the unique fill makes
+    a counter payment and an app payment racing for the same fill end with exactly one winner.
+
+    A fill without a row is unpaid and stays on the console until someone resolves it; the service-level
+    contract (how long it may stay open, what settlement reads) is in docs/fill-resolution.md.
+    """
+
+    fill = models.OneToOneField("pumpgateway.Fill", on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey("stations.Station", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=FillResolutionKind.choices)
+    tender = models.CharField(max_length=10, choices=CounterTender.choices, blank=True)
+    # Collected for the fill: the fill's amount when paid (app or counter), 0 for a drive-off.
+    amount_fen = models.BigIntegerField()
+    order = models.OneToOneField(FuelOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The cashier who took the counter payment or reported the drive-off; the driver's user for the app.
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+    resolved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["station", "resolved_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="fill_resolution_consistent",
+                condition=Q(kind=FillResolutionKind.APP, order__isnull=False, tender="", amount_fen__gt=0)
+                | Q(kind=FillResolutionKind.COUNTER, order__isnull=True, amount_fen__gt=0) & ~Q(tender="")
+                | Q(kind=FillResolutionKind.DRIVE_OFF, order__isnull=True, tender="", amount_fen=0),
+            ),
+        ]

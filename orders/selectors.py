@@ -7,20 +7,27 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.exceptions import FuelpayError
 from core.money import format_fen, volume_for_amount_ml
 from marketing.engine import Hint, QuoteLine
 from marketing.selectors import promotion_quote
-from orders.enums import OPEN_ORDER_STATUSES, OrderMode, OrderStatus
+from orders.enums import OPEN_ORDER_STATUSES, OrderLineKind, OrderMode, OrderStatus
 from orders.lifecycle import SETTLING, OrderMessage, order_message
-from orders.models import FuelOrder, OrderLine
+from orders.models import FillResolution, FuelOrder, OrderLine
 from orders.pricing import order_draft
 from pumpgateway.enums import CLOSED_AUTHORIZATION_STATUSES, AuthorizationStatus, NozzleLiveState
+from pumpgateway.exceptions import ControllerOffline, NozzleBusy, PumpNotConfigured, PumpOffline
 from pumpgateway.selectors import (
+    authorization_open_for_pump,
+    dispenser_ids_with_open_authorization,
+    line_bridge_alive,
     nozzle_live_get,
     nozzle_live_list_for_station,
     postpaid_fill_list,
+    pump_binding_for_nozzle,
     station_controllers_alive,
 )
+from pumpgateway.services import BUSY_STATES
 from stations.models import Nozzle, Station
 from stations.selectors import PriceInEffect
 
@@ -54,6 +61,22 @@ def order_quote_get(
         lines=quote.lines,
         hints=quote.hints,
     )
+
+
+def nozzle_unavailable_error(*, nozzle: Nozzle) -> FuelpayError | None:
+    """Why the driver cannot pay at this nozzle right now (shown before choosing an amount), or None. The
+    order service refuses with the same error; the authorization request checks again under the pump lock."""
+    binding = pump_binding_for_nozzle(nozzle_id=nozzle.pk)
+    if binding is None:
+        return PumpNotConfigured()
+    if not binding.line.is_enabled or not line_bridge_alive(line=binding.line):
+        return ControllerOffline()
+    live = nozzle_live_get(nozzle_id=nozzle.pk)
+    if not binding.online or live.state in (NozzleLiveState.OFFLINE, NozzleLiveState.CLOSED):
+        return PumpOffline()
+    if live.state in BUSY_STATES or authorization_open_for_pump(pump=binding) is not None:
+        return NozzleBusy()  # this nozzle, or another nozzle of the same pump, is in use
+    return None
 
 
 # While the order waits for the worker to apply the pump's news, the driver already sees the pump's state.
@@ -91,7 +114,9 @@ def order_view_get(*, driver_id: int, order_no: str) -> OrderView:
             live = nozzle_live_get(nozzle_id=order.nozzle_id)
             volume, amount = live.volume_ml, live.amount_fen
     message = order_message(status=status, failure_code=order.failure_code, debt_fen=order.debt_fen)
-    return OrderView(order, status, volume, amount, list(order.lines.all()), message)
+    # The receipt reads fuel, its discounts, then the non-fuel items (the items were written first).
+    lines = sorted(order.lines.all(), key=lambda line: (line.kind == OrderLineKind.NON_FUEL, line.pk))
+    return OrderView(order, status, volume, amount, lines, message)
 
 
 def order_list_for_driver(*, driver_id: int, limit: int = 10) -> QuerySet[FuelOrder]:
@@ -107,18 +132,22 @@ class UnpaidFill:
     amount_fen: int
     completed_at: datetime
     minutes_ago: int
+    overdue: bool  # still open after a shift: listed for the station manager
 
 
-def unpaid_fill_list_for_station(*, station_id: int) -> list[UnpaidFill]:
-    """闪付: the station's unpaid attendant fills from the last few minutes, newest first."""
+def _resolved_fill_ids(*, station_id: int) -> QuerySet:
+    return FillResolution.objects.filter(station_id=station_id).values_list("fill_id", flat=True)
+
+
+def unpaid_fill_list_for_station(
+    *, station_id: int, since: datetime | None = None, before: datetime | None = None
+) -> list[UnpaidFill]:
+    """Attendant (闪付) fills nobody has resolved yet (no FillResolution), newest first. They stay until
+    someone does: the driver in the app, the cashier at the counter, or a drive-off report."""
     now = timezone.now()
-    paid = set(
-        FuelOrder.objects.filter(station_id=station_id, status=OrderStatus.PAID, fill__isnull=False).values_list(
-            "fill_id", flat=True
-        )
-    )
+    shift_start = now - timedelta(hours=settings.FORECOURT_SHIFT_HOURS)
     fills = postpaid_fill_list(
-        station_id=station_id, since=now - timedelta(minutes=settings.POSTPAID_WINDOW_MINUTES), exclude_fill_ids=paid
+        station_id=station_id, since=since, before=before, exclude_fill_ids=_resolved_fill_ids(station_id=station_id)
     )
     return [
         UnpaidFill(
@@ -129,14 +158,71 @@ def unpaid_fill_list_for_station(*, station_id: int) -> list[UnpaidFill]:
             amount_fen=fill.amount_fen,
             completed_at=fill.completed_at,
             minutes_ago=int((now - fill.completed_at).total_seconds() // 60),
+            overdue=fill.completed_at < shift_start,
         )
         for fill in fills
     ]
 
 
+def unpaid_fill_list_overdue(*, station_id: int) -> list[UnpaidFill]:
+    """For the station manager: unpaid fills older than a shift (the resolution deadline was missed)."""
+    before = timezone.now() - timedelta(hours=settings.FORECOURT_SHIFT_HOURS)
+    return unpaid_fill_list_for_station(station_id=station_id, before=before)
+
+
 def unpaid_fill_list_for_nozzle(*, station_id: int, nozzle_number: int) -> list[UnpaidFill]:
-    """The driver names the nozzle first, so one driver cannot browse every car's fill at the station."""
-    return [fill for fill in unpaid_fill_list_for_station(station_id=station_id) if fill.nozzle_number == nozzle_number]
+    """The driver names the nozzle first and sees only the last few minutes, so one driver cannot browse
+    every car's fill at the station."""
+    since = timezone.now() - timedelta(minutes=settings.POSTPAID_WINDOW_MINUTES)
+    return [
+        fill
+        for fill in unpaid_fill_list_for_station(station_id=station_id, since=since)
+        if fill.nozzle_number == nozzle_number
+    ]
+
+
+@dataclass(frozen=True)
+class FillResolutionRecord:
+    """Settlement's view of a closed attendant fill (docs/fill-resolution.md)."""
+
+    fill_id: int
+    station_id: int
+    nozzle_number: int
+    kind: str  # a FillResolutionKind
+    tender: str  # a CounterTender for a counter payment, else ""
+    fill_amount_fen: int
+    collected_fen: int  # 0 for a drive-off
+    order_no: str  # the app payment's order, else ""
+    resolved_by: str
+    fill_completed_at: datetime
+    resolved_at: datetime
+
+
+def fill_resolution_list_for_station(
+    *, station_id: int, since: datetime, until: datetime
+) -> list[FillResolutionRecord]:
+    """Attendant fills of a station resolved in [since, until), oldest first."""
+    resolutions = (
+        FillResolution.objects.filter(station_id=station_id, resolved_at__gte=since, resolved_at__lt=until)
+        .select_related("fill", "fill__nozzle", "order", "resolved_by")
+        .order_by("resolved_at", "pk")
+    )
+    return [
+        FillResolutionRecord(
+            fill_id=resolution.fill_id,
+            station_id=resolution.station_id,
+            nozzle_number=resolution.fill.nozzle.number,
+            kind=resolution.kind,
+            tender=resolution.tender,
+            fill_amount_fen=resolution.fill.amount_fen,
+            collected_fen=resolution.amount_fen,
+            order_no=resolution.order.order_no if resolution.order else "",
+            resolved_by=str(resolution.resolved_by or ""),
+            fill_completed_at=resolution.fill.completed_at,
+            resolved_at=resolution.resolved_at,
+        )
+        for resolution in resolutions
+    ]
 
 
 def order_list_open_for_station(*, station_id: int) -> QuerySet[FuelOrder]:
@@ -146,6 +232,11 @@ def order_list_open_for_station(*, station_id: int) -> QuerySet[FuelOrder]:
         .select_related("nozzle", "driver", "authorization")
         .order_by("created_at")
     )
+
+
+def order_list_by_dynamic_code(*, station_id: int, code: str) -> QuerySet[FuelOrder]:
+    """The open orders at the station whose dynamic code is the one the driver shows the attendant."""
+    return order_list_open_for_station(station_id=station_id).filter(dynamic_code=code)
 
 
 def order_list_wrong_fill_reports(*, station_id: int, since: datetime) -> QuerySet[FuelOrder]:
@@ -191,16 +282,31 @@ def forecourt_state_get(*, station) -> dict:
     live = nozzle_live_list_for_station(station_id=station.pk)
     orders = list(order_list_open_for_station(station_id=station.pk))
     order_by_nozzle = {order.nozzle_id: order for order in orders}
+    rows = list(Nozzle.objects.filter(station=station).select_related("grade").order_by("number"))
+    state_of = {row.pk: live[row.pk].state if row.pk in live else NozzleLiveState.OFFLINE for row in rows}
+    # One pump serves one car at a time: while any nozzle of it is in use, its other nozzles are busy too.
+    busy_pumps = dispenser_ids_with_open_authorization(station_id=station.pk)
+    in_use = {}
+    for row in rows:
+        if state_of[row.pk] in BUSY_STATES or row.pk in order_by_nozzle:
+            busy_pumps.add(row.dispenser_id)
+            in_use.setdefault(row.dispenser_id, row.number)
     nozzles = []
-    for nozzle in Nozzle.objects.filter(station=station).select_related("grade").order_by("number"):
+    for nozzle in rows:
         state = live.get(nozzle.pk)
         order = order_by_nozzle.get(nozzle.pk)
+        nozzle_state = state_of[nozzle.pk]
+        pump_busy = nozzle.dispenser_id in busy_pumps
+        label = str(NozzleLiveState(nozzle_state).label)
+        if pump_busy and nozzle_state not in BUSY_STATES and order is None:
+            label = gettext("Pump in use (nozzle %(n)s)") % {"n": in_use.get(nozzle.dispenser_id, "?")}
         nozzles.append(
             {
                 "number": nozzle.number,
                 "grade": nozzle.grade.name,
-                "state": state.state if state else NozzleLiveState.OFFLINE,
-                "state_label": str(NozzleLiveState(state.state if state else NozzleLiveState.OFFLINE).label),
+                "state": nozzle_state,
+                "state_label": label,
+                "pump_busy": pump_busy,
                 "volume_ml": state.volume_ml if state else 0,
                 "amount_fen": state.amount_fen if state else 0,
                 "dynamic_code": order.dynamic_code if order else "",
@@ -252,6 +358,8 @@ def forecourt_state_get(*, station) -> dict:
         "alerts": alerts,
         "unpaid_fills": [
             {
+                "fill_id": fill.fill_id,
+                "overdue": fill.overdue,
                 "nozzle_number": fill.nozzle_number,
                 "grade": fill.grade_name,
                 "volume_ml": fill.volume_ml,

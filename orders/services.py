@@ -22,41 +22,54 @@ from drivers.models import Driver
 from marketing.engine import Quote
 from marketing.selectors import promotion_ids_reserved, promotion_quote
 from marketing.services import order_paid_record, quote_release, quote_reserve, quote_settle
-from orders.enums import OPEN_ORDER_STATUSES, OrderCause, OrderMode, OrderProblem, OrderStatus
-from orders.exceptions import FillAlreadyPaid, FillNotPayable, OrderNotCancellable
+from orders.enums import (
+    OPEN_ORDER_STATUSES,
+    CounterTender,
+    FillResolutionKind,
+    OrderCause,
+    OrderLineKind,
+    OrderMode,
+    OrderProblem,
+    OrderStatus,
+)
+from orders.exceptions import (
+    FillAlreadyPaid,
+    FillAlreadyResolved,
+    FillNotPayable,
+    FillNotResolvable,
+    NonFuelItemInvalid,
+    OrderNotCancellable,
+    TenderInvalid,
+)
 from orders.lifecycle import order_transition
 from orders.locks import order_select_for_update
-from orders.models import FuelOrder, OrderLine
+from orders.models import FillResolution, FuelOrder, OrderLine
 from orders.pricing import order_draft, order_requote
-from orders.selectors import order_list_stale_open
-from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus, NozzleLiveState
+from orders.selectors import nozzle_unavailable_error, order_list_stale_open
+from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus
 from pumpgateway.exceptions import (
     AuthorizationNotCancellable,
-    ControllerOffline,
-    NozzleBusy,
-    PumpNotConfigured,
-    PumpOffline,
 )
 from pumpgateway.selectors import (
     AuthorizationView,
+    FillRecord,
     authorization_get,
     fill_get,
-    line_bridge_alive,
-    nozzle_live_get,
-    pump_binding_for_nozzle,
 )
-from pumpgateway.services import BUSY_STATES, pump_authorization_cancel, pump_authorization_request
+from pumpgateway.services import pump_authorization_cancel, pump_authorization_request
 from stations.enums import StationStatus
 from stations.exceptions import StationNotActive
 from stations.models import Nozzle
-from stations.selectors import PriceInEffect, station_price_get
+from stations.selectors import PriceInEffect, non_fuel_item_list_for_station, station_price_get
 from wallet.enums import HoldStatus
 from wallet.exceptions import DebtOutstanding, IdempotencyConflict, InsufficientFunds, InvalidAmount
 from wallet.locks import driver_accounts_select_for_update, hold_select_for_update
+from wallet.models import TopUpOrder
 from wallet.selectors import WalletBalance, wallet_balance_get
 from wallet.services.debt import late_capture_post
 from wallet.services.holds import hold_capture, hold_place, hold_release
 from wallet.services.ledger import ledger_transaction
+from wallet.services.top_up import wallet_top_up_order_create
 
 logger = logging.getLogger(__name__)
 # An open order whose authorization closed this long ago missed its news (a lost task): settle it now.
@@ -82,23 +95,35 @@ def _check_station_and_price(nozzle: Nozzle) -> PriceInEffect:
     return station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id)
 
 
-def _check_pump_reachable(nozzle: Nozzle) -> None:
-    """Quick refusals before any lock (the authorization request checks again under the binding lock)."""
-    binding = pump_binding_for_nozzle(nozzle_id=nozzle.pk)
-    if binding is None:
-        raise PumpNotConfigured()
-    if not binding.line.is_enabled or not line_bridge_alive(line=binding.line):
-        raise ControllerOffline()
-    live = nozzle_live_get(nozzle_id=nozzle.pk)
-    if not binding.online or live.state in (NozzleLiveState.OFFLINE, NozzleLiveState.CLOSED):
-        raise PumpOffline()
-    if live.state in BUSY_STATES:
-        raise NozzleBusy()
+MAX_ITEM_QUANTITY = 20
 
 
-def _prepaid_amount(*, balance: WalletBalance, amount_fen: int | None, fill_up: bool) -> int:
+def _non_fuel_lines(*, station_id: int, items: dict[int, int]) -> list[OrderLine]:
+    """Unsaved order lines for catalogue items {item id: quantity}; anything not sold here is refused."""
+    if not items:
+        return []
+    if any(type(quantity) is not int or not 0 < quantity <= MAX_ITEM_QUANTITY for quantity in items.values()):
+        raise NonFuelItemInvalid()
+    catalogue = {item.pk: item for item in non_fuel_item_list_for_station(station_id=station_id).filter(pk__in=items)}
+    if len(catalogue) != len(items):
+        raise NonFuelItemInvalid()
+    return [
+        OrderLine(
+            kind=OrderLineKind.NON_FUEL,
+            label=catalogue[item_id].name,
+            sku=catalogue[item_id].sku,
+            quantity=quantity,
+            unit_price_fen=catalogue[item_id].price_fen,
+            amount_fen=catalogue[item_id].price_fen * quantity,
+        )
+        for item_id, quantity in sorted(items.items())
+    ]
+
+
+def _prepaid_amount(*, balance: WalletBalance, amount_fen: int | None, fill_up: bool, items_fen: int = 0) -> int:
+    """The fuel preset; the items are held on top of it, so fill-up leaves room for them."""
     if fill_up:
-        usable = balance.available_fen + balance.contract_fen - balance.contract_held_fen
+        usable = balance.usable_at_pump_fen - items_fen
         amount_fen = min(settings.ORDER_FILL_UP_CAP_FEN, usable)
         if amount_fen < settings.ORDER_MIN_AMOUNT_FEN:
             raise InsufficientFunds(extra={"available_fen": usable})
@@ -152,15 +177,21 @@ def order_prepaid_create(
     idempotency_key: str,
     amount_fen: int | None = None,
     fill_up: bool = False,
+    items: dict[int, int] | None = None,
 ) -> FuelOrder:
     """一键加油, in one durable transaction: lock the driver's wallet rows, hold the amount (the order owns
     the hold: it never expires on its own), write the order, queue the nozzle's authorization (locking the
-    pump binding row). Any refusal rolls all of it back, so no hold is ever left to release."""
+    pump binding row). Any refusal rolls all of it back, so no hold is ever left to release.
+
+    items ({catalogue item id: quantity}) are non-fuel goods bought with the fill: held on top of the fuel
+    preset (the pump is preset to the fuel only) and captured with the fill in the same posting."""
     replay = _replayed_order(driver=driver, nozzle=nozzle, idempotency_key=idempotency_key)
     if replay is not None:
         return replay
     price = _check_station_and_price(nozzle)
-    _check_pump_reachable(nozzle)
+    unavailable = nozzle_unavailable_error(nozzle=nozzle)
+    if unavailable is not None:
+        raise unavailable
     driver_accounts_select_for_update(driver_ids=[driver.pk])
     replay = _replayed_order(driver=driver, nozzle=nozzle, idempotency_key=idempotency_key)  # a racing twin won
     if replay is not None:
@@ -168,19 +199,25 @@ def order_prepaid_create(
     balance = wallet_balance_get(driver_id=driver.pk)
     if balance.debt_fen:
         raise DebtOutstanding(extra={"debt_fen": balance.debt_fen})
-    amount = _prepaid_amount(balance=balance, amount_fen=amount_fen, fill_up=fill_up)
+    item_lines = _non_fuel_lines(station_id=nozzle.station_id, items=items or {})
+    items_fen = sum(line.amount_fen for line in item_lines)
+    amount = _prepaid_amount(balance=balance, amount_fen=amount_fen, fill_up=fill_up, items_fen=items_fen)
     order = _order_with_hold(
         driver=driver,
         nozzle=nozzle,
         price=price,
         idempotency_key=idempotency_key,
-        amount_fen=amount,
+        amount_fen=amount + items_fen,
         mode=OrderMode.PREPAID,
         price_fen_per_litre=price.price_fen_per_litre,
         requested_amount_fen=amount,
+        non_fuel_fen=items_fen,
     )
     order_transition(order=order, to_status=OrderStatus.AUTHORIZING, cause=OrderCause.DRIVER_ORDER, actor=driver.user)
     _promotions_reserve(order, price=price, amount_fen=amount)
+    for line in item_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(item_lines)
     order.authorization = pump_authorization_request(
         nozzle=nozzle,
         source=AuthorizationSource.PREPAID,
@@ -243,7 +280,8 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
     reserved = promotion_ids_reserved(reference=order.order_no)
     quote = order_requote(order, volume_ml=view.fill_volume_ml, amount_fen=view.fill_amount_fen, promotion_ids=reserved)
     _receipt_lines(order, quote=quote, volume_ml=view.fill_volume_ml)
-    fill_fen = quote.total_fen  # what the fill costs the driver, every promotion applied
+    # What the fill costs the driver, every promotion applied, plus the non-fuel items: one posting.
+    fill_fen = quote.total_fen + order.non_fuel_fen
     if hold.status == HoldStatus.HELD and fill_fen <= hold.amount_fen:
         hold_capture(hold_id=hold.pk, amount_fen=fill_fen)
         quote_settle(quote=quote, reference=order.order_no)
@@ -271,7 +309,7 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
     order.paid_fen, order.debt_fen = captured + late.collected_fen, late.debt_fen
     logger.warning(
         "fill not covered by its hold",
-        extra={"order": order.order_no, "problem": problem, "fill_fen": fill_fen, "debt_fen": late.debt_fen},
+        extra={"order": order.order_no, "problem": problem, "total_fen": fill_fen, "debt_fen": late.debt_fen},
     )
     if late.debt_fen:
         order.save(update_fields=["paid_fen", "debt_fen"])
@@ -365,14 +403,8 @@ def orders_reconcile(*, now=None) -> int:
     return settled
 
 
-@ledger_transaction
-def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) -> FuelOrder:
-    """闪付: pay a fill after fuelling. The paid-fill unique constraint makes a second payment impossible."""
-    existing = FuelOrder.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if existing.fill_id != fill_id:
-            raise IdempotencyConflict()
-        return existing
+def _payable_fill(fill_id: int) -> tuple[FillRecord, Nozzle, PriceInEffect]:
+    """An attendant fill a driver may still pay (recent, priced, not paid or otherwise closed)."""
     fill = fill_get(fill_id=fill_id)
     window = timezone.now() - timedelta(minutes=settings.POSTPAID_WINDOW_MINUTES)
     if (
@@ -386,6 +418,13 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
     price = _check_station_and_price(nozzle)
     if FuelOrder.objects.filter(fill_id=fill_id, status=OrderStatus.PAID).exists():
         raise FillAlreadyPaid()
+    if FillResolution.objects.filter(fill_id=fill_id).exists():
+        raise FillAlreadyResolved()  # paid at the counter or reported as a drive-off
+    return fill, nozzle, price
+
+
+def _postpaid_quote(*, driver: Driver, fill: FillRecord, nozzle: Nozzle, price: PriceInEffect):
+    """What the driver pays for an attendant fill, every promotion applied: (draft, quote)."""
     draft = order_draft(
         station=nozzle.station,
         price=price,
@@ -394,7 +433,56 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
         mode=OrderMode.POSTPAID,
         driver_id=driver.pk,
     )
-    quote = promotion_quote(draft=draft, driver_id=driver.pk)
+    return draft, promotion_quote(draft=draft, driver_id=driver.pk)
+
+
+DIRECT_PAYMENT_PREFIX = "fill:"
+
+
+def order_direct_payment_start(*, driver: Driver, fill_id: int, idempotency_key: str) -> TopUpOrder:
+    """闪付 paid through the payment provider: a provider order for exactly the fill, without bonus. When
+    the provider's money is credited the fill is paid from it like any wallet payment (same capture, same
+    station credit; see order_direct_payment_settle)."""
+    fill, nozzle, price = _payable_fill(fill_id)
+    _, quote = _postpaid_quote(driver=driver, fill=fill, nozzle=nozzle, price=price)
+    return wallet_top_up_order_create(
+        driver=driver,
+        amount_fen=quote.total_fen,
+        idempotency_key=idempotency_key,
+        pays_reference=f"{DIRECT_PAYMENT_PREFIX}{fill.id}",
+    )
+
+
+def order_direct_payment_settle(*, driver_id: int, out_trade_no: str, pays_reference: str) -> FuelOrder | None:
+    """The provider's money for a fill is in the driver's wallet: pay the fill with it. If the fill was
+    closed meanwhile (another payer, the counter) the money simply stays in the wallet; None."""
+    if not pays_reference.startswith(DIRECT_PAYMENT_PREFIX):
+        return None
+    try:
+        return order_postpaid_pay(
+            driver=Driver.objects.get(pk=driver_id),
+            fill_id=int(pays_reference.removeprefix(DIRECT_PAYMENT_PREFIX)),
+            idempotency_key=direct_payment_order_key(out_trade_no),
+        )
+    except (FillAlreadyPaid, FillAlreadyResolved, FillNotPayable, InsufficientFunds):
+        logger.warning("direct payment kept in the wallet", extra={"out_trade_no": out_trade_no})
+        return None
+
+
+def direct_payment_order_key(out_trade_no: str) -> str:
+    return f"direct:{out_trade_no}"
+
+
+@ledger_transaction
+def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) -> FuelOrder:
+    """闪付: pay a fill after fuelling. The paid-fill unique constraint makes a second payment impossible."""
+    existing = FuelOrder.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.fill_id != fill_id:
+            raise IdempotencyConflict()
+        return existing
+    fill, nozzle, price = _payable_fill(fill_id)
+    draft, quote = _postpaid_quote(driver=driver, fill=fill, nozzle=nozzle, price=price)
     order = _order_with_hold(
         driver=driver,
         nozzle=nozzle,
@@ -413,8 +501,17 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
             order_transition(
                 order=order, to_status=OrderStatus.PAID, cause=OrderCause.DRIVER_POSTPAID_PAY, actor=driver.user
             )
+            FillResolution.objects.create(
+                fill_id=fill_id,
+                station_id=order.station_id,
+                kind=FillResolutionKind.APP,
+                amount_fen=quote.total_fen,
+                order=order,
+                resolved_by=driver.user,
+            )
     except IntegrityError as error:
-        raise FillAlreadyPaid() from error  # a concurrent payer won; this whole payment rolls back
+        # A concurrent payer, or the cashier at the counter, won; this whole payment rolls back.
+        raise FillAlreadyPaid() from error
     quote_reserve(quote=quote, driver_id=driver.pk, reference=order.order_no, at=draft.at)
     quote_settle(quote=quote, reference=order.order_no)
     _receipt_lines(order, quote=quote, volume_ml=fill.volume_ml)
@@ -430,3 +527,41 @@ def order_report_wrong_fill(*, driver: Driver, order_no: str, note: str) -> Fuel
     order.wrong_fill_reported = (note.strip() or "wrong fill")[:200]
     order.save(update_fields=["wrong_fill_reported"])
     return order
+
+
+def _fill_resolution_create(*, station, fill_id: int, kind: str, resolved_by, tender: str = "", note: str = ""):
+    fill = fill_get(fill_id=fill_id) if type(fill_id) is int else None
+    if fill is None or fill.station_id != station.pk or fill.source != AuthorizationSource.ATTENDANT:
+        raise FillNotResolvable()
+    try:
+        with transaction.atomic():
+            return FillResolution.objects.create(
+                fill_id=fill.id,
+                station=station,
+                kind=kind,
+                tender=tender,
+                amount_fen=fill.amount_fen if kind == FillResolutionKind.COUNTER else 0,
+                resolved_by=resolved_by,
+                note=note.strip()[:200],
+            )
+    except IntegrityError as error:
+        raise FillAlreadyResolved() from error  # the driver paid in the app, or another cashier was quicker
+
+
+@transaction.atomic(durable=True)
+def fill_pay_at_counter(*, station, fill_id: int, tender: str, cashier, note: str = "") -> FillResolution:
+    """The driver paid the unpaid fill at the counter (cash, bank card, other). The money is the station's
+    own takings and never enters the wallet ledger; the row records the tender and the cashier."""
+    if tender not in CounterTender.values:
+        raise TenderInvalid()
+    return _fill_resolution_create(
+        station=station, fill_id=fill_id, kind=FillResolutionKind.COUNTER, tender=tender, resolved_by=cashier, note=note
+    )
+
+
+@transaction.atomic(durable=True)
+def fill_report_drive_off(*, station, fill_id: int, cashier, note: str = "") -> FillResolution:
+    """The car left without paying: the fill is closed as a drive-off (nothing collected) by the cashier."""
+    return _fill_resolution_create(
+        station=station, fill_id=fill_id, kind=FillResolutionKind.DRIVE_OFF, resolved_by=cashier, note=note
+    )

@@ -21,3 +21,11 @@ def orders_reconcile_task(self) -> int:
     from orders.services import orders_reconcile
 
     return orders_reconcile()
+
+
+@shared_task(bind=True, **RETRY_BUSY)
+def order_direct_payment_task(self, driver_id: int, out_trade_no: str, pays_reference: str) -> None:
+    """A direct (provider) payment for a fill was credited to the driver's wallet: pay the fill with it."""
+    from orders.services import order_direct_payment_settle
+
+    order_direct_payment_settle(driver_id=driver_id, out_trade_no=out_trade_no, pays_reference=pays_reference)

@@ -2,11 +2,14 @@
 attendant console. Pages are plain forms that work without JavaScript; scripts only add the live quote,
 the order's live progress and the console's refresh."""
 
+import re
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,23 +22,51 @@ from drivers.middleware import SESSION_DEVICE_KEY
 from drivers.permissions import driver_required
 from drivers.selectors import trusted_device_list_for_driver, vehicle_list_for_driver
 from marketing.selectors import promotion_list_for_driver
+from orders.enums import CounterTender
+from orders.exceptions import DynamicCodeInvalid
 from orders.models import FuelOrder
 from orders.selectors import (
     forecourt_state_get,
+    nozzle_unavailable_error,
+    order_list_by_dynamic_code,
     order_list_for_driver,
     order_quote_get,
     order_view_get,
     unpaid_fill_list_for_nozzle,
+    unpaid_fill_list_overdue,
 )
-from orders.services import order_cancel, order_postpaid_pay, order_prepaid_create, order_report_wrong_fill
+from orders.services import (
+    direct_payment_order_key,
+    fill_pay_at_counter,
+    fill_report_drive_off,
+    order_cancel,
+    order_direct_payment_start,
+    order_postpaid_pay,
+    order_prepaid_create,
+    order_report_wrong_fill,
+)
 from pumpgateway.enums import AuthorizationSource
 from pumpgateway.services import pump_authorization_request
 from stations.enums import StationStatus
 from stations.exceptions import NoPriceInEffect
 from stations.models import Nozzle, Station
-from stations.selectors import fuel_grade_list, nozzle_get_by_number, station_price_get, station_qs_visible_to
+from stations.selectors import (
+    fuel_grade_list,
+    non_fuel_item_list_for_station,
+    nozzle_get_by_number,
+    staff_can_manage_station_setup,
+    station_price_get,
+    station_qs_visible_to,
+)
 from wallet.forms import amount_input_to_fen, number_input_to_int
-from wallet.selectors import contract_list_for_driver, wallet_balance_get, wallet_history_list
+from wallet.providers import payment_provider_get
+from wallet.selectors import (
+    contract_progress_list_for_driver,
+    top_up_tier_list,
+    wallet_balance_get,
+    wallet_history_list,
+)
+from wallet.views import TOP_UP_RETURN_SESSION_KEY
 
 # --- the driver's home -------------------------------------------------------------------------
 
@@ -48,11 +79,11 @@ def home(request):
     context = {
         "driver": driver,
         "balance": wallet_balance_get(driver_id=driver.pk),
-        "tiers": settings.WALLET_TOP_UP_TIERS_FEN,
+        "top_up_tiers": top_up_tier_list(),
         "bonus_rules": rules,
         "contract_offers": offers,
-        "contracts": contract_list_for_driver(driver_id=driver.pk)[:5],
-        "history": wallet_history_list(driver_id=driver.pk, limit=15),
+        "contracts": contract_progress_list_for_driver(driver_id=driver.pk)[:5],
+        "history": wallet_history_list(driver_id=driver.pk, limit=5),
         "orders": order_list_for_driver(driver_id=driver.pk, limit=5),
         "vehicles": vehicle_list_for_driver(driver=driver),
         "devices": trusted_device_list_for_driver(driver=driver),
@@ -66,6 +97,16 @@ def home(request):
 # --- pay at the nozzle (prepaid) -----------------------------------------------------------------
 
 
+def _items_from_form(data) -> dict[int, int]:
+    """item_<id>=<quantity> fields (empty or 0: not wanted) → {item id: quantity}; garbage is InvalidAmount."""
+    chosen = {key.removeprefix("item_"): value.strip() for key, value in data.items() if key.startswith("item_")}
+    return {
+        number_input_to_int(item_id): number_input_to_int(quantity)
+        for item_id, quantity in chosen.items()
+        if quantity not in ("", "0")
+    }
+
+
 def nozzle_pay(request, station_code: str, nozzle_number: int):
     nozzle = nozzle_get_by_number(station_code=station_code, nozzle_number=nozzle_number)
     try:
@@ -73,18 +114,36 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
     except NoPriceInEffect:
         price = None
     driver = getattr(request.user, "driver", None) if request.user.is_authenticated else None
+    balance = wallet_balance_get(driver_id=driver.pk) if driver else None
+    accepting = nozzle.station.status == StationStatus.ACTIVE and price is not None
+    # The choice survives a sign-in or a top-up: both come back here with it in the query string.
+    data = request.POST if request.method == "POST" else request.GET
+    selected = data.get("choice", str(settings.ORDER_AMOUNT_PRESETS_FEN[1]))
+    usable = balance.usable_at_pump_fen if balance else None
     context = {
         "nozzle": nozzle,
         "station": nozzle.station,
         "price": price,
-        "accepting_payments": nozzle.station.status == StationStatus.ACTIVE and price is not None,
+        "accepting_payments": accepting,
+        "unavailable": nozzle_unavailable_error(nozzle=nozzle) if accepting else None,
         "driver": driver,
-        "balance": wallet_balance_get(driver_id=driver.pk) if driver else None,
-        "presets": settings.ORDER_AMOUNT_PRESETS_FEN,
+        "balance": balance,
+        # (amount, affordable): a preset over what the driver can use is shown disabled, with the reason.
+        "presets": [(amount, usable is None or amount <= usable) for amount in settings.ORDER_AMOUNT_PRESETS_FEN],
+        "short": usable is not None and usable < settings.ORDER_AMOUNT_PRESETS_FEN[-1],
+        # (catalogue item, quantity typed so far): a refused form keeps what the driver chose.
+        "items": [
+            (item, request.POST.get(f"item_{item.pk}", ""))
+            for item in (non_fuel_item_list_for_station(station_id=nozzle.station_id) if driver else [])
+        ],
+        "top_up_tiers": top_up_tier_list() if driver else [],
+        "bonus_rules": promotion_list_for_driver()[0] if driver else [],
+        "top_up_key": uuid.uuid4().hex,
         "fill_up_cap_fen": settings.ORDER_FILL_UP_CAP_FEN,
         "order_key": request.POST.get("key") or uuid.uuid4().hex,
-        "selected": request.POST.get("choice", str(settings.ORDER_AMOUNT_PRESETS_FEN[1])),
-        "amount_yuan": request.POST.get("amount_yuan", ""),
+        "selected": selected,
+        "amount_yuan": data.get("amount_yuan", ""),
+        "return_path": f"{request.path}?{urlencode({'choice': selected, 'amount_yuan': data.get('amount_yuan', '')})}",
     }
     if price is not None:
         context["quotes"] = {
@@ -95,7 +154,7 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
         }
     if request.method == "POST":
         if driver is None:
-            return redirect(f"{reverse('driver-sign-in')}?next={request.path}")
+            return redirect(f"{reverse('driver-sign-in')}?{urlencode({'next': context['return_path']})}")
         choice = request.POST.get("choice", "")
         try:
             if choice == "fill_up":
@@ -110,6 +169,7 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
                 idempotency_key=context["order_key"][:80],
                 amount_fen=amount,
                 fill_up=choice == "fill_up",
+                items=_items_from_form(request.POST),
             )
         except FuelpayError as error:
             context["error"] = error
@@ -154,16 +214,32 @@ def pay_later(request, station_code: str):
             context["fills"] = unpaid_fill_list_for_nozzle(station_id=station.pk, nozzle_number=nozzle.number)
     if request.method == "POST" and "fill" in request.POST:
         try:
-            order = order_postpaid_pay(
-                driver=request.user.driver,
-                fill_id=number_input_to_int(request.POST["fill"]),
-                idempotency_key=context["key"][:80],
-            )
+            fill_id = number_input_to_int(request.POST["fill"])
+            if request.POST.get("direct"):
+                payment = order_direct_payment_start(
+                    driver=request.user.driver, fill_id=fill_id, idempotency_key=context["key"][:80]
+                )
+                back = reverse("driver-direct-payment", kwargs={"out_trade_no": payment.out_trade_no})
+                request.session[TOP_UP_RETURN_SESSION_KEY] = {payment.out_trade_no: back}
+                return redirect(payment_provider_get().cashier_url(payment.out_trade_no))
+            order = order_postpaid_pay(driver=request.user.driver, fill_id=fill_id, idempotency_key=context["key"][:80])
         except FuelpayError as error:
             context["error"] = error
         else:
             return redirect("driver-order", order_no=order.order_no)
     return render(request, "orders/pay_later.html", context)
+
+
+@driver_required
+def direct_payment_return(request, out_trade_no: str):
+    """Back from the provider after paying a fill directly: the receipt once the fill is paid; until then a
+    page that refreshes itself."""
+    order = FuelOrder.objects.filter(
+        driver=request.user.driver, idempotency_key=direct_payment_order_key(out_trade_no)
+    ).first()
+    if order is not None:
+        return redirect("driver-order", order_no=order.order_no)
+    return render(request, "orders/direct_payment_wait.html", {"out_trade_no": out_trade_no})
 
 
 @driver_required
@@ -188,8 +264,28 @@ def _station_for(request, station_code: str):
 
 @login_required
 def forecourt_console(request, station_code: str):
+    """The live console; ?code=1234 checks the dynamic code a driver shows against the open orders."""
     station = _station_for(request, station_code)
-    return render(request, "orders/console.html", {"station": station})
+    context = {
+        "station": station,
+        "tenders": CounterTender.choices,
+        "code": request.GET.get("code", "").strip(),
+        "can_see_overdue": staff_can_manage_station_setup(user=request.user),
+        # Words the console's script puts on the page (it has no access to the translation catalogue).
+        "console_text": {
+            "nozzle": _("Nozzle %(n)s"),
+            "none": _("None"),
+            "just_now": _("just now"),
+            "minutes_ago": _("%(n)s min ago"),
+            "hours_ago": _("%(n)s h ago"),
+        },
+    }
+    if "code" in request.GET:
+        if re.fullmatch(r"\d{4}", context["code"]):
+            context["code_matches"] = list(order_list_by_dynamic_code(station_id=station.pk, code=context["code"]))
+        else:
+            context["code_error"] = DynamicCodeInvalid().message
+    return render(request, "orders/console.html", context)
 
 
 @login_required
@@ -216,3 +312,37 @@ def forecourt_authorize(request, station_code: str, nozzle_number: int):
     except ValueError:
         messages.error(request, _("The amount is not valid."))
     return redirect("forecourt-console", station_code=station.code)
+
+
+@login_required
+@require_POST
+def forecourt_fill_resolve(request, station_code: str, fill_id: int, how: str):
+    """The cashier closes an unpaid fill: paid at the counter (with the tender) or a drive-off."""
+    station = _station_for(request, station_code)
+    note = request.POST.get("note", "")
+    try:
+        if how == "counter":
+            fill_pay_at_counter(
+                station=station, fill_id=fill_id, tender=request.POST.get("tender", ""), cashier=request.user, note=note
+            )
+            messages.success(request, _("The fill was recorded as paid at the counter."))
+        else:
+            fill_report_drive_off(station=station, fill_id=fill_id, cashier=request.user, note=note)
+            messages.success(request, _("The fill was recorded as a drive-off."))
+    except FuelpayError as error:
+        messages.error(request, error.message)
+    return redirect("forecourt-console", station_code=station.code)
+
+
+@login_required
+def forecourt_overdue(request, station_code: str):
+    """For the station manager: unpaid fills still open after a shift."""
+    station = _station_for(request, station_code)
+    if not staff_can_manage_station_setup(user=request.user):
+        raise PermissionDenied
+    fills = unpaid_fill_list_overdue(station_id=station.pk)
+    return render(
+        request,
+        "orders/overdue.html",
+        {"station": station, "fills": fills, "shift_hours": settings.FORECOURT_SHIFT_HOURS},
+    )

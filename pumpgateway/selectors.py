@@ -1,8 +1,9 @@
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from pumpgateway.enums import OPEN_AUTHORIZATION_STATUSES, AuthorizationSource, NozzleLiveState
@@ -79,6 +80,15 @@ def authorization_open_for_pump(*, pump: PumpBinding) -> PumpAuthorization | Non
     )
 
 
+def dispenser_ids_with_open_authorization(*, station_id: int) -> set[int]:
+    """Pumps of the station that have an authorization in progress: every nozzle of such a pump is busy."""
+    return set(
+        PumpAuthorization.objects.filter(
+            pump__dispenser__station_id=station_id, status__in=OPEN_AUTHORIZATION_STATUSES
+        ).values_list("pump__dispenser_id", flat=True)
+    )
+
+
 def line_list_enabled() -> QuerySet[SerialLine]:
     return SerialLine.objects.filter(is_enabled=True).order_by("code")
 
@@ -94,6 +104,7 @@ def line_pending_commands(*, line: SerialLine) -> QuerySet[PumpCommand]:
 @dataclass(frozen=True)
 class FillRecord:
     id: int
+    station_id: int
     nozzle_id: int
     nozzle_number: int
     grade_name: str
@@ -107,6 +118,7 @@ class FillRecord:
 def _fill_record(fill: Fill) -> FillRecord:
     return FillRecord(
         id=fill.pk,
+        station_id=fill.nozzle.station_id,
         nozzle_id=fill.nozzle_id,
         nozzle_number=fill.nozzle.number,
         grade_name=fill.nozzle.grade.name,
@@ -123,12 +135,18 @@ def fill_get(*, fill_id: int) -> FillRecord | None:
     return _fill_record(fill) if fill else None
 
 
-def postpaid_fill_list(*, station_id: int, since: datetime, exclude_fill_ids: set[int]) -> list[FillRecord]:
-    """Attendant-authorized fills at a station since a moment, newest first, minus those already paid."""
+def postpaid_fill_list(
+    *, station_id: int, exclude_fill_ids: Iterable[int], since: datetime | None = None, before: datetime | None = None
+) -> list[FillRecord]:
+    """Attendant-authorized fills at a station (completed in [since, before) when given), newest first, minus
+    the excluded ones (a higher app's closed fills; a queryset of ids runs as a subquery)."""
+    window = Q(completed_at__gte=since) if since else Q()
+    if before:
+        window &= Q(completed_at__lt=before)
     fills = (
         Fill.objects.filter(
+            window,
             nozzle__station_id=station_id,
-            completed_at__gte=since,
             amount_fen__gt=0,
             authorization__source=AuthorizationSource.ATTENDANT,
         )

@@ -9,6 +9,7 @@ from stations.models import (
     Enterprise,
     FuelGrade,
     GradePrice,
+    NonFuelItem,
     Nozzle,
     StaffRole,
     Station,
@@ -158,6 +159,15 @@ class GradePriceAdmin(StationScopedAdmin):
             actor=request.user,
         )
         obj.pk = price.pk
+
+
+@admin.register(NonFuelItem)
+class NonFuelItemAdmin(StationScopedAdmin):
+    """The station manager's catalogue of non-fuel goods and services."""
+
+    list_display = ["station", "sku", "name", "price_fen", "category", "is_active"]
+    list_filter = ["category", "is_active"]
+    search_fields = ["sku", "name"]
 
 
 @admin.register(Enterprise)

@@ -22,6 +22,14 @@ class FuelKind(models.TextChoices):
     DIESEL = "diesel", _("Diesel")
 
 
+class NonFuelCategory(models.TextChoices):
+    DRINKS = "drinks", _("Drinks")
+    SNACKS = "snacks", _("Snacks")
+    CAR_CARE = "car_care", _("Car care")
+    CAR_WASH = "car_wash", _("Car wash")
+    OTHER = "other", _("Other")
+
+
 class StaffRoleKind(models.TextChoices):
     PLATFORM_ADMIN = "platform_admin", _("Platform admin")
     ENTERPRISE_ADMIN = "enterprise_admin", _("Enterprise admin")

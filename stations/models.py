@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stations.enums import EnterpriseKind, FuelKind, StaffRoleKind, StationStatus
+from stations.enums import EnterpriseKind, FuelKind, NonFuelCategory, StaffRoleKind, StationStatus
 
 
 class Enterprise(models.Model):
@@ -171,3 +171,29 @@ class StaffRole(models.Model):
                 ),
             )
         ]
+
+
+class NonFuelItem(models.Model):
+    """A good or service the station sells besides fuel (非油品): a bottle of water, a car wash. The station
+    manager keeps the catalogue; a driver or the attendant puts items on a fuel order as their own lines."""
+
+    station = models.ForeignKey(
+        Station, on_delete=models.CASCADE, related_name="non_fuel_items", verbose_name=_("station")
+    )
+    sku = models.CharField(_("SKU"), max_length=40)
+    name = models.CharField(_("name"), max_length=80)
+    price_fen = models.BigIntegerField(_("price (fen)"), help_text=_("In fen: ¥5.50 is 550."))
+    category = models.CharField(_("category"), max_length=12, choices=NonFuelCategory.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("non-fuel item")
+        verbose_name_plural = _("non-fuel items")
+        ordering = ["category", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "sku"], name="uniq_non_fuel_sku_per_station"),
+            models.CheckConstraint(name="non_fuel_price_positive", condition=Q(price_fen__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from stations.enums import StaffRoleKind, StationStatus
 from stations.exceptions import NoPriceInEffect, NozzleNotFound
-from stations.models import Dispenser, FuelGrade, GradePrice, Nozzle, StaffRole, Station
+from stations.models import Dispenser, FuelGrade, GradePrice, NonFuelItem, Nozzle, StaffRole, Station
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -169,3 +169,8 @@ def fuel_grade_get(*, grade_id: int) -> FuelGrade | None:
 
 def fuel_grade_list() -> QuerySet[FuelGrade]:
     return FuelGrade.objects.order_by("code")
+
+
+def non_fuel_item_list_for_station(*, station_id: int) -> QuerySet[NonFuelItem]:
+    """What the station sells besides fuel, as a driver or attendant may add it to an order."""
+    return NonFuelItem.objects.filter(station_id=station_id, is_active=True).order_by("category", "name")

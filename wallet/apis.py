@@ -30,13 +30,20 @@ class WalletBalanceApi(DriverApi):
 
 class WalletHistoryApi(DriverApi):
     class OutputSerializer(serializers.Serializer):
+        class PartSerializer(serializers.Serializer):
+            account_kind = serializers.CharField()
+            amount_fen = serializers.IntegerField()
+            balance_after_fen = serializers.IntegerField()
+
         entry_id = serializers.IntegerField()
         created_at = serializers.DateTimeField()
         operation = serializers.CharField()
-        operation_label = serializers.CharField()
-        account_kind = serializers.CharField()
+        kind = serializers.CharField()
+        label = serializers.CharField()
         amount_fen = serializers.IntegerField()
-        balance_after_fen = serializers.IntegerField()
+        moved_fen = serializers.IntegerField()
+        total_after_fen = serializers.IntegerField()
+        parts = PartSerializer(many=True)
         station_name = serializers.CharField()
         reference = serializers.CharField()
         is_pending = serializers.BooleanField()

@@ -74,6 +74,11 @@ class TransferNotAllowed(FuelpayError):
     default_message = _("This transfer is not allowed.")
 
 
+class TransferRecipientUnknown(FuelpayError):
+    code = Code.TRANSFER_NOT_ALLOWED
+    default_message = _("No fuelpay driver uses this phone number (and you cannot transfer to yourself).")
+
+
 class ContractNotAllowed(FuelpayError):
     code = Code.CONTRACT_NOT_ALLOWED
     http_status = status.HTTP_409_CONFLICT

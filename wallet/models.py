@@ -166,6 +166,8 @@ class TopUpOrder(models.Model):
     provider = models.CharField(max_length=24)
     provider_transaction_id = models.CharField(max_length=64, blank=True)
     credit_entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # A direct payment: what the credited money pays at once (e.g. "fill:42"); "" for a plain top-up.
+    pays_reference = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
 

@@ -15,4 +15,8 @@ api_urlpatterns = [
 urlpatterns = [
     path("sim/pay/<str:out_trade_no>/", views.payment_simulator_cashier, name="payment-simulator-cashier"),
     path("me/top-up/", views.top_up, name="driver-top-up"),
+    path("me/history/", views.history, name="driver-history"),
+    path("me/transfer/", views.transfer, name="driver-transfer"),
+    path("me/contracts/", views.contracts, name="driver-contracts"),
+    path("me/history/<str:month>.pdf", views.history_statement, name="driver-history-statement"),
 ]

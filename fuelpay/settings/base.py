@@ -161,6 +161,8 @@ WALLET_MAX_BALANCE_FEN = env_int("WALLET_MAX_BALANCE_FEN", 500_000)
 WALLET_MIN_TOP_UP_FEN = env_int("WALLET_MIN_TOP_UP_FEN", 100)
 WALLET_TOP_UP_TIERS_FEN = [20_000, 50_000, 100_000, 200_000]
 WALLET_TRANSFER_MAX_FEN = env_int("WALLET_TRANSFER_MAX_FEN", 100_000)
+# A transfer of at least this much asks for an SMS code sent to the sender's phone (step-up).
+WALLET_TRANSFER_SMS_FROM_FEN = env_int("WALLET_TRANSFER_SMS_FROM_FEN", 50_000)
 WALLET_HOLD_TTL_SECONDS = env_int("WALLET_HOLD_TTL_SECONDS", 900)
 PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 30)
 
@@ -205,6 +207,9 @@ ORDER_MAX_AMOUNT_FEN = env_int("ORDER_MAX_AMOUNT_FEN", 200_000)
 ORDER_AMOUNT_PRESETS_FEN = [10_000, 20_000, 30_000, 50_000]
 # Postpaid: how far back a driver may look for their fill.
 POSTPAID_WINDOW_MINUTES = env_int("POSTPAID_WINDOW_MINUTES", 15)
+# An unpaid attendant fill stays on the console until it is resolved (app, counter, drive-off); one still
+# open after a shift is listed for the station manager (docs/fill-resolution.md).
+FORECOURT_SHIFT_HOURS = env_int("FORECOURT_SHIFT_HOURS", 8)
 
 # --- Driver sign-in (SMS one-time codes) ---------------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "drivers.sms.ConsoleFileSmsBackend")

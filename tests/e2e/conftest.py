@@ -158,6 +158,22 @@ def browser():
         chromium.close()
 
 
+AXE = BASE_DIR / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"  # `make browsers` installs it
+
+
+def accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands, one line each."""
+    assert AXE.exists(), "run `make browsers` (installs axe-core from the npm registry)"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['target']}"
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+        for node in violation["nodes"]
+    ]
+
+
 def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

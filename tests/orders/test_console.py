@@ -88,3 +88,54 @@ def test_a_silent_controller_raises_an_alert(cashier, stations):
     state = cashier.get("/console/mine/state/").json()
     assert state["controllers_online"] is False
     assert state["alerts"] == ["油机控制器无响应：车主暂时无法在油枪旁支付。"]
+
+
+@pytest.fixture
+def waiting_order(stations):
+    from orders.services import order_prepaid_create
+    from pumpgateway.enums import NozzleLiveState
+    from pumpgateway.models import NozzleState
+    from stations.models import Nozzle
+    from tests.factories.drivers import DriverFactory
+    from tests.factories.pumpgateway import PumpBindingFactory
+    from tests.factories.stations import GradePriceFactory
+    from tests.factories.wallet import top_up
+
+    nozzle = Nozzle.objects.get(station=stations[0])
+    GradePriceFactory(station=stations[0], grade=nozzle.grade)
+    PumpBindingFactory(dispenser=nozzle.dispenser, online=True)
+    NozzleState.objects.create(nozzle=nozzle, state=NozzleLiveState.READY)
+    driver = DriverFactory(phone="13912348888")
+    top_up(driver, 50_000)
+    return order_prepaid_create(driver=driver, nozzle=nozzle, idempotency_key="k", amount_fen=10_000)
+
+
+def test_the_code_the_driver_shows_is_confirmed_against_the_open_order(cashier, waiting_order):
+    page = cashier.get("/console/mine/", {"code": waiting_order.dynamic_code}).content.decode()
+    assert 'class="card ok code-match"' in page and "1号枪" in page and "139****8888" in page
+    other = "0000" if waiting_order.dynamic_code != "0000" else "1111"
+    page = cashier.get("/console/mine/", {"code": other}).content.decode()
+    assert 'id="code-no-match"' in page and "code-match" not in page
+
+
+@pytest.mark.parametrize("code", ["", "12", "12345", "abcd", "1 23"])
+def test_a_malformed_code_is_refused_with_a_message(cashier, waiting_order, code):
+    page = cashier.get("/console/mine/", {"code": code}).content.decode()
+    assert 'id="code-error"' in page and "code-match" not in page
+
+
+def test_another_stations_order_never_matches_a_code(client, stations, waiting_order):
+    role = StaffRoleFactory(role=StaffRoleKind.CASHIER, station=stations[1])
+    client.force_login(role.user)
+    page = client.get("/console/theirs/", {"code": waiting_order.dynamic_code}).content.decode()
+    assert 'id="code-no-match"' in page
+
+
+def test_every_nozzle_of_a_busy_pump_is_shown_busy(cashier, stations, waiting_order):
+    from stations.models import Nozzle
+
+    NozzleFactory(dispenser=Nozzle.objects.get(station=stations[0]).dispenser, number=2, logical_number=2)
+    NozzleFactory(dispenser__station=stations[0], number=3)  # another pump
+    nozzles = {n["number"]: n for n in cashier.get("/console/mine/state/").json()["nozzles"]}
+    assert nozzles[1]["pump_busy"] and nozzles[2]["pump_busy"] and not nozzles[3]["pump_busy"]
+    assert nozzles[2]["state_label"] == "油机占用中（1号枪）"

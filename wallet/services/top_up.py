@@ -20,6 +20,7 @@ from wallet.exceptions import (
     NotificationMismatch,
     PaymentOrderNotFound,
 )
+from wallet.listeners import direct_payment_credited
 from wallet.locks import driver_accounts_select_for_update
 from wallet.models import TopUpOrder
 from wallet.providers import payment_provider_get
@@ -62,16 +63,20 @@ def _check_top_up_limits(*, driver: Driver, amount_fen: int, bonus_fen: int) -> 
 
 
 @ledger_transaction
-def wallet_top_up_order_create(*, driver: Driver, amount_fen: int, idempotency_key: str) -> TopUpOrder:
+def wallet_top_up_order_create(
+    *, driver: Driver, amount_fen: int, idempotency_key: str, pays_reference: str = ""
+) -> TopUpOrder:
+    """A provider payment for the driver's wallet. With pays_reference it is a direct payment: no bonus, and
+    once credited it is spent on what it pays (wallet.listeners.DIRECT_PAYMENT_CREDITED)."""
     driver_accounts_select_for_update(driver_ids=[driver.pk])  # serialises limit checks per driver
     existing = TopUpOrder.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
     if existing is not None:
-        if existing.amount_fen != amount_fen:
+        if existing.amount_fen != amount_fen or existing.pays_reference != pays_reference:
             raise IdempotencyConflict()
         return existing
     if type(amount_fen) is not int:
         raise InvalidAmount()
-    offer = top_up_bonus_offer_get(amount_fen=amount_fen, driver_id=driver.pk)
+    offer = None if pays_reference else top_up_bonus_offer_get(amount_fen=amount_fen, driver_id=driver.pk)
     _check_top_up_limits(driver=driver, amount_fen=amount_fen, bonus_fen=offer.bonus_fen if offer else 0)
     try:
         with transaction.atomic():
@@ -84,6 +89,7 @@ def wallet_top_up_order_create(*, driver: Driver, amount_fen: int, idempotency_k
                 bonus_funder=offer.funder if offer else "",
                 bonus_station_id=offer.funding_station_id if offer else None,
                 provider=payment_provider_get().name,
+                pays_reference=pays_reference,
             )
     except IntegrityError as error:
         raise IdempotencyConflict() from error
@@ -154,6 +160,10 @@ def wallet_top_up_notification_handle(*, params: dict) -> TopUpOrder:
     order.status = TopUpStatus.CREDITED
     order.credit_entry_id = posting.entry_id
     order.save(update_fields=["status", "provider_transaction_id", "paid_at", "credit_entry"])
+    if order.pays_reference:
+        direct_payment_credited(
+            driver_id=order.driver_id, out_trade_no=order.out_trade_no, pays_reference=order.pays_reference
+        )
     return order
 
 
