@@ -7,11 +7,20 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from django.db.models.signals import m2m_changed
+        from django.db.models.signals import m2m_changed, post_migrate
 
         from marketing.models import Promotion
 
         m2m_changed.connect(_promotion_stations_changed, sender=Promotion.stations.through)
+        # The station price (明折明扣) is a promotion every quote needs: make sure it exists after every
+        # migrate and every flush (a database emptied by a test flush, or a row deleted by mistake).
+        post_migrate.connect(_station_price_promotion_ensure, sender=self)
+
+
+def _station_price_promotion_ensure(sender, **kwargs):
+    from marketing.services import station_price_promotion_ensure
+
+    station_price_promotion_ensure()
 
 
 def _promotion_stations_changed(sender, instance, action, **kwargs):

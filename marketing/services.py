@@ -32,6 +32,7 @@ from marketing.enums import (
     PromotionScope,
     ReferralStatus,
     Segment,
+    StackingClass,
     UseStatus,
 )
 from marketing.exceptions import (
@@ -63,6 +64,24 @@ from marketing.selectors import promotion_cap_reached, promotion_use_counts
 from stations.selectors import staff_role_get, station_qs_visible_to, user_is_platform_admin
 
 SPEND_WINDOW_DAYS = 90  # member levels come from the rolling 90-day spend
+
+
+def station_price_promotion_ensure() -> Promotion:
+    """The one platform-wide station-price promotion (the station's GradePrice below its list price, funded
+    by the station, always applied first); created where it is missing, never altered where it exists."""
+    promotion, _ = Promotion.objects.get_or_create(
+        benefit_kind=BenefitKind.STATION_PRICE,
+        scope=PromotionScope.PLATFORM,
+        defaults={
+            "name": "站点直降 明折明扣",
+            "name_en": "Station price",
+            "is_active": True,
+            "funder": Funder.STATION,
+            "stacking": StackingClass.STACKABLE,
+            "priority": 1000,
+        },
+    )
+    return promotion
 
 
 def _promotion_uses_reserve(*, quote: Quote, driver_id: int, reference: str, day: date) -> None:
