@@ -3,6 +3,11 @@ events for a store (the Django side, see pumpgateway/services.py). No Django her
 
 Per pump, after a fill completes the master (1) hands the final DC2 to the store and waits until it
 is stored, (2) reads the nozzle's totals, (3) only then RESETs the pump: a fill is never lost.
+
+A block the pump never acknowledged is given up after `max_retries` sends; its block number is never used
+again (the pump may have applied it and lost only our ACK: a repeat of that number would be ACKed and
+ignored), and the pump's state is *unknown* until a fresh CD1 return-status answer: no command goes out
+before it. See docs/pumpgateway.md.
 """
 
 import logging
@@ -31,7 +36,7 @@ from pumpgateway.dart.transactions import (
 
 logger = logging.getLogger(__name__)
 COMPLETED_STATUSES = (PumpStatus.FILLING_COMPLETED, PumpStatus.MAX_REACHED)
-IN_PROGRESS_STATUSES = (PumpStatus.AUTHORIZED, PumpStatus.FILLING, PumpStatus.SUSPENDED, *COMPLETED_STATUSES)
+STATE_COMMANDS = (Command.RESET, Command.STOP)  # after one is acknowledged, the pump's status is read again
 TOTALS_RETRY_SECONDS = 1.0
 
 
@@ -50,12 +55,16 @@ class BridgeStore(Protocol):
     def pending_commands(self) -> list[OutboundCommand]: ...
     def command_is_pending(self, command_id: int) -> bool: ...
     def command_sending(self, command_id: int) -> None: ...
-    def command_result(self, command_id: int, *, delivered: bool, error: str = "") -> None: ...
+    def command_result(
+        self, command_id: int, *, delivered: bool, error: str = "", possibly_applied: bool = False
+    ) -> None: ...
     def pump_online(self, address: int, online: bool) -> None: ...
     def pump_status(self, address: int, status: int, nozzle: int, lifted: bool) -> None: ...
     def nozzle_price(self, address: int, nozzle: int, price: int) -> None: ...
     def filling_progress(self, address: int, nozzle: int, volume: int, amount: int) -> None: ...
-    def fill_completed(self, address: int, nozzle: int, volume: int, amount: int, price: int) -> None: ...
+    def fill_completed(self, address: int, nozzle: int, volume: int, amount: int, price: int) -> int | None:
+        """Store the fill; returns the logical nozzle it was attributed to (the authorization's) if known."""
+
     def totals(self, address: int, nozzle: int, total_volume: int, total_amount: int) -> None: ...
     def parameters(self, address: int, decimals: tuple[int, int, int] | None) -> None: ...
     def alarm(self, address: int, code: int) -> None: ...
@@ -78,6 +87,7 @@ class PumpLink:
     fill_stored: bool = False
     totals_read: bool = False
     totals_requested_at: float = 0.0
+    totals_nozzle: int = 0  # the nozzle whose totals, read after a fill, let the master RESET the pump
     own_queue: deque = field(default_factory=deque)
 
 
@@ -90,6 +100,7 @@ class DartMaster:
         *,
         reply_timeout: float = 0.05,
         max_retries: int = 3,
+        fatal_errors: tuple[type[BaseException], ...] = (),
     ):
         self.port = port
         self.nozzles_by_address = nozzles_by_address
@@ -101,6 +112,7 @@ class DartMaster:
         self.commands: dict[int, deque[OutboundCommand]] = {address: deque() for address in addresses}
         self.parser = FrameParser()
         self.bytes_sent = 0
+        self.fatal_errors = fatal_errors  # left to the runner (e.g. a lost database); others are per pump
 
     def enqueue(self, command: OutboundCommand) -> None:
         if command.address in self.commands and command not in self.commands[command.address]:
@@ -111,39 +123,60 @@ class DartMaster:
         for command in self.store.pending_commands():
             self.enqueue(command)
         for pump in self.pumps.values():
-            self._service(pump)
+            try:
+                self._service(pump)
+            except self.fatal_errors:
+                raise
+            except Exception:
+                # One pump's trouble (a bug, a bad value) must not stop the line: the others are served.
+                logger.exception("pump handling failed", extra={"pump": f"0x{pump.address:02X}"})
 
     def _service(self, pump: PumpLink) -> None:
         self._advance_completion(pump)
         if pump.own_queue:
-            if self._send_data(pump, pump.own_queue[0]):
+            frame = self._frame(pump, pump.own_queue[0])
+            if frame is None or self._send_data(pump, frame):
                 pump.own_queue.popleft()
             return
         command = self._next_command(pump)
         if command is None:
             self._poll(pump)
             return
-        if command.only_in_reset and pump.status in IN_PROGRESS_STATUSES:
-            # Our AUTHORIZE got through before a restart lost the record of it: the pump's open
-            # authorization is this one (one per pump), so it is confirmed, not refused.
-            self.store.command_result(command.command_id, delivered=True, error="already in progress")
-            return
+        # No "already in progress": an AUTHORIZE goes only to a pump seen in RESET since its last give-up,
+        # so whatever the pump does next is this authorization's doing and nothing older.
         if command.only_in_reset and pump.status != PumpStatus.RESET:
             self.store.command_result(command.command_id, delivered=False, error=f"pump busy (status {pump.status})")
             return
+        frame = self._frame(pump, command)
+        if frame is None:
+            self.store.command_result(command.command_id, delivered=False, error="command cannot be encoded")
+            return
         if command.only_in_reset and command.command_id is not None:
             self.store.command_sending(command.command_id)  # durable before the frame leaves
-        delivered = self._send_data(pump, command)
+        delivered = self._send_data(pump, frame)
         if command.command_id is not None:
             self.store.command_result(
-                command.command_id, delivered=delivered, error="" if delivered else "pump did not acknowledge"
+                command.command_id,
+                delivered=delivered,
+                error="" if delivered else "pump did not acknowledge",
+                possibly_applied=not delivered,
             )
+        if delivered and any(isinstance(t, CD1) and t.command in STATE_COMMANDS for t in command.transactions):
+            pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RETURN_STATUS),)))
+
+    def _frame(self, pump: PumpLink, command: OutboundCommand) -> bytes | None:
+        """The DATA block for a command, or None if a value does not fit the protocol (it is never sent)."""
+        try:
+            return encode_data(pump.address, pump.tx_block, encode_transactions(list(command.transactions)))
+        except (TransactionError, ValueError) as error:
+            logger.error("command cannot be encoded", extra={"pump": f"0x{pump.address:02X}", "error": str(error)})
+            return None
 
     def _next_command(self, pump: PumpLink) -> OutboundCommand | None:
         """The first queued command that may go now; stale ones (cancelled meanwhile) are dropped."""
         queue = self.commands[pump.address]
-        if not pump.online:
-            return None
+        if not pump.online or pump.status is None:
+            return None  # offline, or unknown until its status has been read again
         for _ in range(len(queue)):
             command = queue.popleft()
             if command.command_id is not None and not self.store.command_is_pending(command.command_id):
@@ -192,6 +225,7 @@ class DartMaster:
         if pump.failures >= self.max_retries and pump.online is not False:
             pump.online = False
             pump.rx_block = None  # a pump that comes back restarts its block numbers
+            pump.status = None  # and is read again from scratch (resynchronise_one) before any command
             self.store.pump_online(pump.address, False)
 
     def resynchronise_one(self, pump: PumpLink) -> None:
@@ -212,9 +246,9 @@ class DartMaster:
         if nozzles:
             pump.own_queue.append(OutboundCommand(pump.address, tuple(CD101(n) for n in nozzles)))
 
-    def _send_data(self, pump: PumpLink, command: OutboundCommand) -> bool:
-        """Send one DATA block; resend with the same block number on timeout, bad frame or NAK."""
-        frame = encode_data(pump.address, pump.tx_block, encode_transactions(list(command.transactions)))
+    def _send_data(self, pump: PumpLink, frame: bytes) -> bool:
+        """Send one DATA block; resend with the same block number on timeout, bad frame or NAK. Given up
+        after max_retries: the number is retired and the pump's state unknown until read again."""
         for _ in range(self.max_retries):
             reply = self._exchange(pump, frame)
             if reply is not None and reply.kind in (Control.ACK, Control.ACK_POLL) and reply.block == pump.tx_block:
@@ -225,7 +259,16 @@ class DartMaster:
                 self._mark(pump, True)  # the pump talks instead of ACKing: take its block, resend ours
                 self._accept_block(pump, reply)
         self._mark(pump, False)
+        self._give_up(pump)
         return False
+
+    def _give_up(self, pump: PumpLink) -> None:
+        pump.tx_block = next_block(pump.tx_block)
+        pump.status = None
+        read_status = OutboundCommand(pump.address, (CD1(Command.RETURN_STATUS),))
+        if read_status not in pump.own_queue:
+            pump.own_queue.appendleft(read_status)
+        logger.warning("pump did not acknowledge; its state is unknown", extra={"pump": f"0x{pump.address:02X}"})
 
     def _poll(self, pump: PumpLink) -> None:
         reply = self._exchange(pump, encode_control(pump.address, Control.POLL))
@@ -273,7 +316,11 @@ class DartMaster:
                     self.store.totals(
                         pump.address, transaction.nozzle, transaction.total_volume, transaction.total_amount_1
                     )
-                    if pump.status in COMPLETED_STATUSES and pump.fill_stored and transaction.nozzle == pump.nozzle:
+                    if (
+                        pump.status in COMPLETED_STATUSES
+                        and pump.fill_stored
+                        and transaction.nozzle == pump.totals_nozzle
+                    ):
                         pump.totals_read = True
                         pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RESET),)))
                 case DC5():
@@ -306,11 +353,16 @@ class DartMaster:
                 pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RETURN_FILLING_INFO),)))
             return
         dc2 = pump.last_dc2
-        # The store commits the fill before returning; only then do we move on towards RESET.
-        self.store.fill_completed(pump.address, pump.nozzle, dc2.volume, dc2.amount, pump.price)
+        # The store commits the fill before returning; only then do we move on towards RESET. A pump that
+        # reports nozzle 0 (hung up, DC3 with none selected) gets the nozzle of its open authorization.
+        attributed = self.store.fill_completed(pump.address, pump.nozzle, dc2.volume, dc2.amount, pump.price)
+        pump.totals_nozzle = attributed or pump.nozzle
         pump.fill_stored = True
         self._request_totals(pump)
 
     def _request_totals(self, pump: PumpLink) -> None:
+        """CD101 for the fill's nozzle, or every nozzle if nobody knows it; the last answer lets RESET go."""
+        nozzles = [pump.totals_nozzle] if pump.totals_nozzle else (self.nozzles_by_address.get(pump.address) or [1])
+        pump.totals_nozzle = nozzles[-1]
         pump.totals_requested_at = time.monotonic()
-        pump.own_queue.append(OutboundCommand(pump.address, (CD101(pump.nozzle or 1),)))
+        pump.own_queue.append(OutboundCommand(pump.address, tuple(CD101(n) for n in nozzles)))

@@ -35,6 +35,10 @@ class InvalidPreset(FuelpayError):
     default_message = _("Choose an amount or a volume to authorize.")
 
 
+class PresetTooLarge(InvalidPreset):
+    default_message = _("The amount or volume is larger than the pump can be preset to.")
+
+
 class AuthorizationNotCancellable(FuelpayError):
     code = PumpErrorCode.NOT_CANCELLABLE
     http_status = status.HTTP_409_CONFLICT

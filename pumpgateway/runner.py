@@ -87,6 +87,7 @@ class LineRunner:
             self.store,
             reply_timeout=self.line.reply_timeout_ms / 1000,
             max_retries=self.line.max_retries,
+            fatal_errors=(DatabaseError,),
         )
 
     def run(self, *, run_once: bool = False) -> None:
@@ -115,6 +116,11 @@ class LineRunner:
                 # The pumps keep their state; we retry the same event once the database is back.
                 logger.error("database error in bridge", extra={"line": self.line.code, "error": str(error)})
                 close_old_connections()
+                self.stop_event.wait(0.5)
+            except Exception:
+                # Whatever else goes wrong (the store's own bug, say), the line keeps running: heartbeats
+                # stop only if the thread dies, and then the whole station refuses orders.
+                logger.exception("bridge cycle failed", extra={"line": self.line.code})
                 self.stop_event.wait(0.5)
             if run_once:
                 return

@@ -18,8 +18,12 @@ class RecordingStore:
     def command_is_pending(self, command_id):
         return command_id not in self.results
 
-    def command_result(self, command_id, *, delivered, error=""):
+    possibly_applied: set = field(default_factory=set)  # command ids given up on without an ACK
+
+    def command_result(self, command_id, *, delivered, error="", possibly_applied=False):
         self.results[command_id] = (delivered, error)
+        if possibly_applied:
+            self.possibly_applied.add(command_id)
 
     def pump_status(self, address, status, nozzle, lifted):
         self.status[address] = status

@@ -94,16 +94,23 @@ def test_suspend_and_resume(forecourt, driver):
     wait_for(_order_status(order, OrderStatus.PAID))
 
 
-def test_pump_going_offline_before_lift_cancels_and_releases_the_hold(forecourt, driver):
+def test_a_pump_offline_before_lift_keeps_the_authorization_it_may_still_hold(forecourt, driver):
     nozzle, simulator = forecourt["nozzles"][2], forecourt["simulator"]
     order = order_prepaid_create(driver=driver, nozzle=nozzle, amount_fen=20_000, idempotency_key="o1")
     wait_for(_order_status(order, OrderStatus.AUTHORIZED))
     simulator.control("/pumps/2/power", {"on": False})
-    wait_for(_order_status(order, OrderStatus.CANCELLED), message="cancelled")
+    wait_for(lambda: _state(nozzle) == NozzleLiveState.OFFLINE, message="offline")
+    assert FuelOrder.objects.get(pk=order.pk).status == OrderStatus.AUTHORIZED  # not free fuel when it returns
+    assert wallet_balance_get(driver_id=driver.pk).held_fen == 20_000
+    simulator.control("/pumps/2/power", {"on": True})
+    wait_for(lambda: _state(nozzle) == NozzleLiveState.AUTHORISED, message="back, still authorized")
+    simulator.control("/pumps/2/lift", {"nozzle": 1})
+    wait_for(lambda: NozzleState.objects.get(nozzle=nozzle).volume_ml > 0, message="running litres")
+    simulator.control("/pumps/2/hangup")
+    wait_for(_order_status(order, OrderStatus.PAID), message="paid")
     order.refresh_from_db()
-    assert order.failure_code == "pump_offline"
-    assert wallet_balance_get(driver_id=driver.pk).available_fen == 100_000
-    assert _state(nozzle) == NozzleLiveState.OFFLINE
+    assert wallet_balance_get(driver_id=driver.pk).available_fen == 100_000 - order.paid_fen
+    assert ledger_verify().ok
 
 
 def test_nozzle_never_lifted_times_out_and_releases_the_hold(forecourt, driver, settings):
