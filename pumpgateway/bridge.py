@@ -302,8 +302,8 @@ class DartMaster:
                 case DC3():
                     if transaction.nozzle:
                         pump.nozzle = transaction.nozzle
-                        pump.price = transaction.price
                         self.store.nozzle_price(pump.address, transaction.nozzle, transaction.price)
+                    pump.price = transaction.price  # with nozzle 0 after a hang-up: the sale's price
                     pump.lifted = transaction.lifted
                 case DC1():
                     status_seen = transaction.status

@@ -50,6 +50,7 @@ class Faults:
     lost_ack_rate: float = 0.0
     slow_rate: float = 0.0
     slow_ms: int = 200
+    drop_acks: int = 0  # the next N ACKs of the master's DATA blocks are lost (the blocks are applied)
 
 
 @dataclass
@@ -68,7 +69,8 @@ class SimPump:
     price_decimals: int = 2
     flow_ml_per_s: float = 500.0
     status: int = PumpStatus.RESET
-    selected: int = 0
+    selected: int = 0  # the nozzle out of its holster (DC3 reports 0 once it is hung up)
+    fill_nozzle: int = 0  # the nozzle of the current or last fill, until RESET
     lifted: bool = False
     allowed: tuple[int, ...] = ()
     preset_amount: int | None = None
@@ -88,7 +90,7 @@ class SimPump:
         return int(self.volume_ml) // 10 ** (3 - self.volume_decimals)
 
     def amount_units(self) -> int:
-        price = self.nozzles[self.selected].price if self.selected else 0
+        price = self.nozzles[self.fill_nozzle].price if self.fill_nozzle else 0
         # amount = volume × price with half-up rounding, as a pump's computer does
         scale = 10 ** (self.volume_decimals + self.price_decimals - self.amount_decimals)
         return (self.volume_units() * price + scale // 2) // scale
@@ -100,7 +102,7 @@ class SimPump:
             "selected": self.selected,
             "lifted": self.lifted,
             "volume": self.volume_units(),
-            "amount": self.amount_units() if self.selected else 0,
+            "amount": self.amount_units(),
             "powered": self.powered,
             "fills_completed": self.fills_completed,
             "nozzles": {n: {"price": z.price, "total_volume": z.total_volume} for n, z in self.nozzles.items()},
@@ -111,11 +113,11 @@ class SimPump:
         self.outbox.extend(transactions)
 
     def _dc3(self) -> DC3:
-        nozzle = self.selected or next(iter(self.nozzles))
+        nozzle = self.selected or self.fill_nozzle or next(iter(self.nozzles))  # PRI: the sale's price
         return DC3(self.nozzles[nozzle].price, self.selected, self.lifted)
 
     def _complete(self, status: int) -> None:
-        nozzle = self.nozzles[self.selected]
+        nozzle = self.nozzles[self.fill_nozzle]
         nozzle.total_volume += self.volume_units()
         nozzle.total_amount += self.amount_units()
         self.status = status
@@ -127,14 +129,14 @@ class SimPump:
             return
         self.lifted, self.selected = True, nozzle
         if self.status == PumpStatus.AUTHORIZED and (not self.allowed or nozzle in self.allowed):
-            self.status = PumpStatus.FILLING
+            self.status, self.fill_nozzle = PumpStatus.FILLING, nozzle
             self.volume_ml = 0.0
         self._report(self._dc3(), DC1(self.status))
 
     def hang_up(self) -> None:
         if not self.lifted:
             return
-        self.lifted = False
+        self.lifted, self.selected = False, 0  # back in the holster: DC3 names no nozzle
         if self.status in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
             self._complete(PumpStatus.FILLING_COMPLETED)
         else:
@@ -148,7 +150,7 @@ class SimPump:
         if self.preset_volume is not None and self.volume_units() >= self.preset_volume:
             self.volume_ml = self.preset_volume * 10 ** (3 - self.volume_decimals)
             limit_reached = True
-        price = self.nozzles[self.selected].price
+        price = self.nozzles[self.fill_nozzle].price
         if self.preset_amount is not None and self.amount_units() >= self.preset_amount:
             # stop on the last whole volume unit the preset pays for
             scale = 10 ** (self.volume_decimals + self.price_decimals - self.amount_decimals)
@@ -192,18 +194,15 @@ class SimPump:
     def _command(self, command: Command) -> None:
         s = self.status
         if command == Command.AUTHORIZE and s == PumpStatus.RESET:
-            self.status = (
-                PumpStatus.FILLING
-                if self.lifted and (not self.allowed or self.selected in self.allowed)
-                else PumpStatus.AUTHORIZED
-            )
+            if self.lifted and (not self.allowed or self.selected in self.allowed):
+                self.status, self.fill_nozzle = PumpStatus.FILLING, self.selected
+            else:
+                self.status = PumpStatus.AUTHORIZED
             self.volume_ml = 0.0
         elif command == Command.RESET and s not in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
             self.status, self.volume_ml = PumpStatus.RESET, 0.0
             self.preset_amount = self.preset_volume = None
-            self.allowed = ()
-            if not self.lifted:
-                self.selected = 0
+            self.allowed, self.fill_nozzle = (), 0
         elif command == Command.STOP and s in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
             self._complete(PumpStatus.FILLING_COMPLETED)
             return
@@ -216,7 +215,7 @@ class SimPump:
         elif command == Command.SWITCH_OFF:
             self.status = PumpStatus.SWITCHED_OFF
         elif command == Command.RETURN_FILLING_INFO:
-            self._report(self._dc3(), DC2(self.volume_units(), self.amount_units() if self.selected else 0))
+            self._report(self._dc3(), DC2(self.volume_units(), self.amount_units()))
         elif command == Command.RETURN_PARAMETERS:
             self._report(
                 DC7.with_decimals(volume=self.volume_decimals, amount=self.amount_decimals, price=self.price_decimals)
@@ -278,14 +277,16 @@ class Forecourt:
                 pump.tx_block = next_block(pump.tx_block)
             return None
         if kind == Control.DATA:
-            if frame.block == pump.rx_block:
-                return encode_control(pump.address, Control.ACK | frame.block)  # duplicate: ACK, don't apply
-            try:
-                transactions = decode_transactions(frame.data, from_pump=False)
-            except TransactionError:
-                return encode_control(pump.address, Control.NAK | frame.block)
-            pump.rx_block = frame.block
-            pump.apply(transactions)
+            if frame.block != pump.rx_block:  # a repeat of the last accepted block is ACKed, not applied
+                try:
+                    transactions = decode_transactions(frame.data, from_pump=False)
+                except TransactionError:
+                    return encode_control(pump.address, Control.NAK | frame.block)
+                pump.rx_block = frame.block
+                pump.apply(transactions)
+            if self.faults.drop_acks > 0:
+                self.faults.drop_acks -= 1
+                return None
             return encode_control(pump.address, Control.ACK | frame.block)
         return None
 

@@ -17,6 +17,7 @@ from pumpgateway.enums import (
     NozzleLiveState,
     TotalsCheck,
 )
+from pumpgateway.exceptions import NozzleBusy, PresetTooLarge
 from pumpgateway.models import Fill, NozzleState, PumpAuthorization, PumpBinding, PumpCommand, SerialLine
 from pumpgateway.services import pump_authorization_request
 
@@ -314,3 +315,35 @@ def test_an_authorization_nobody_lifted_in_time_is_cancelled(store_line, authori
     assert _auth(authorization).status == AuthorizationStatus.AUTHORISED  # a late lift still fuels for this order
     store_line.status(PumpStatus.RESET)
     assert (_auth(authorization).status, _auth(authorization).reason) == ("cancelled", "not_lifted")
+
+
+def test_a_completion_with_nozzle_0_belongs_to_the_open_authorization_and_its_nozzle(store_line, authorization):
+    """Case 1 of issue 11: after a hang-up the pump names no nozzle; the sale is the open authorization's."""
+    store_line.authorised()
+    store_line.fuelling()
+    store_line.status(PumpStatus.FILLING_COMPLETED, nozzle=0, lifted=False)
+    assert [_nozzle_state(n) for n in store_line.nozzles] == [NozzleLiveState.COMPLETE] * 2
+    assert store_line.report("fill_completed", ADDRESS, 0, 410, 3_014, 735) == 1
+    fill = Fill.objects.get()
+    assert (fill.authorization_id, fill.nozzle, fill.amount_fen) == (authorization.pk, store_line.nozzles[0], 3_014)
+
+
+def test_a_new_request_while_the_pump_holds_a_finished_sale_is_refused(store_line, authorization):
+    store_line.authorised()
+    store_line.fuelling()
+    store_line.status(PumpStatus.FILLING_COMPLETED, nozzle=0, lifted=False)
+    store_line.report("fill_completed", ADDRESS, 0, 410, 3_014, 735)  # stored; the pump is not reset yet
+    with pytest.raises(NozzleBusy):
+        pump_authorization_request(
+            nozzle=store_line.nozzles[1], source=AuthorizationSource.ATTENDANT, preset_amount_fen=3_000
+        )
+    assert PumpAuthorization.objects.count() == 1
+
+
+@pytest.mark.parametrize("amount_fen", [100_000_000, 10**22])
+def test_a_preset_the_pump_cannot_hold_is_refused_and_nothing_written(store_line, amount_fen):
+    with pytest.raises(PresetTooLarge):
+        pump_authorization_request(
+            nozzle=store_line.nozzles[0], source=AuthorizationSource.ATTENDANT, preset_amount_fen=amount_fen
+        )
+    assert not PumpAuthorization.objects.exists() and not PumpCommand.objects.exists()
