@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 COMPLETED_STATUSES = (PumpStatus.FILLING_COMPLETED, PumpStatus.MAX_REACHED)
 STATE_COMMANDS = (Command.RESET, Command.STOP)  # after one is acknowledged, the pump's status is read again
 TOTALS_RETRY_SECONDS = 1.0
+PUMP_FAULT_REST_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class PumpLink:
     fill_stored: bool = False
     totals_read: bool = False
     totals_requested_at: float = 0.0
+    resting_until: float = 0.0  # after an unexpected error in its handling
     totals_nozzle: int = 0  # the nozzle whose totals, read after a fill, let the master RESET the pump
     own_queue: deque = field(default_factory=deque)
 
@@ -122,14 +124,19 @@ class DartMaster:
     def cycle(self) -> None:
         for command in self.store.pending_commands():
             self.enqueue(command)
+        now = time.monotonic()
         for pump in self.pumps.values():
+            if pump.resting_until > now:
+                continue
             try:
                 self._service(pump)
             except self.fatal_errors:
                 raise
             except Exception:
-                # One pump's trouble (a bug, a bad value) must not stop the line: the others are served.
+                # One pump's trouble (a bug, a bad value) must not stop the line: the others are served,
+                # and this one is left alone for a moment so a repeating fault cannot spin the loop.
                 logger.exception("pump handling failed", extra={"pump": f"0x{pump.address:02X}"})
+                pump.resting_until = time.monotonic() + PUMP_FAULT_REST_SECONDS
 
     def _service(self, pump: PumpLink) -> None:
         self._advance_completion(pump)

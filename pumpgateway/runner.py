@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_S = 1.0
 RECONNECT_DELAY_S = 1.0
 
+SERIAL_ERRORS = (serial.SerialException, OSError, termios.error)  # termios.error is no OSError
 _active: dict[str, "LineRunner"] = {}
 
 
@@ -87,7 +88,7 @@ class LineRunner:
             self.store,
             reply_timeout=self.line.reply_timeout_ms / 1000,
             max_retries=self.line.max_retries,
-            fatal_errors=(DatabaseError,),
+            fatal_errors=(DatabaseError, *SERIAL_ERRORS),
         )
 
     def run(self, *, run_once: bool = False) -> None:
@@ -98,7 +99,7 @@ class LineRunner:
                     self._loop(self._master(port), run_once=run_once)
                     if run_once:
                         return
-            except (serial.SerialException, OSError, termios.error) as error:  # termios.error is no OSError
+            except SERIAL_ERRORS as error:
                 logger.error("serial line error; reconnecting", extra={"line": self.line.code, "error": str(error)})
                 self.stop_event.wait(RECONNECT_DELAY_S)
 
