@@ -21,6 +21,7 @@ from pumpgateway.enums import (
     CommandKind,
     CommandStatus,
     NozzleLiveState,
+    PumpAlarm,
     TotalsCheck,
 )
 from pumpgateway.enums import (
@@ -33,6 +34,7 @@ from pumpgateway.exceptions import (
     InvalidPreset,
     NozzleBusy,
     PresetTooLarge,
+    PumpDecimalsMismatch,
     PumpNotConfigured,
     PumpOffline,
 )
@@ -141,6 +143,8 @@ def pump_authorization_request(
         raise ControllerOffline()
     if not binding.online:
         raise PumpOffline()
+    if binding.decimals_confirmed is False:
+        raise PumpDecimalsMismatch()  # amounts would be misread by a factor of ten or more
     live = NozzleState.objects.filter(nozzle=nozzle).values_list("state", flat=True).first()
     if authorization_open_for_pump(pump=binding) is not None or live in BUSY_STATES:
         raise NozzleBusy()
@@ -255,6 +259,8 @@ class DjangoBridgeStore:
         self._last_scan = 0.0
         self._commands: dict[int, PumpCommand] = {}
         self._started = time.monotonic()
+        self._decimals_reported: set[int] = set()
+        self._decimals_warned: set[int] = set()
 
     # --- commands in ------------------------------------------------------------------------
     def wake(self) -> None:
@@ -294,6 +300,7 @@ class DjangoBridgeStore:
             _close(authorization, AuthorizationStatus.REFUSED, Reason.CONTROLLER_UNRESPONSIVE)
         if time.monotonic() - self._started < RESYNC_SECONDS:
             return  # a restarted bridge first learns what the pumps did while it was down
+        self._warn_decimals_unreported()
         unconfirmed = PumpAuthorization.objects.select_for_update().filter(
             pump__line=self.line,
             status=AuthorizationStatus.SENT,
@@ -394,6 +401,10 @@ class DjangoBridgeStore:
                 pump_prices_sync(binding_id=binding.pk, force=True)
                 return
             self._set_states(address, {n: NozzleLiveState.OFFLINE for (a, n) in self.nozzles if a == address})
+            # A price change queued for it expires: the pump gets the prices in effect when it is back.
+            PumpCommand.objects.filter(pump=binding, kind=CommandKind.PRICES, status=CommandStatus.PENDING).update(
+                status=CommandStatus.FAILED, error="pump offline"
+            )
             # Only what was never sent ends here: a pump that went silent may still hold a sent
             # authorization, so that one ends when the pump is back and seen in RESET.
             for authorization in PumpAuthorization.objects.select_for_update().filter(
@@ -425,6 +436,7 @@ class DjangoBridgeStore:
                 authorization = None  # never sent (write-ahead): whatever the pump does is not its doing
             states = {n: NozzleLiveState.READY for (a, n) in self.nozzles if a == address}
             if status == PumpStatus.RESET:
+                PumpBinding.objects.filter(pk=binding.pk).exclude(alarm="").update(alarm="")
                 if lifted and nozzle in states:
                     states[nozzle] = NozzleLiveState.CALLING
                 if authorization and (
@@ -490,6 +502,7 @@ class DjangoBridgeStore:
             PumpCommand.objects.create(pump=binding, kind=kind)
             self._woken = True
         states.update(dict.fromkeys(states, busy))
+        PumpBinding.objects.filter(pk=binding.pk).update(alarm=PumpAlarm.FOREIGN_AUTHORIZATION)
 
     def nozzle_price(self, address: int, nozzle: int, price: int) -> None:
         target = self.nozzles.get((address, nozzle))
@@ -601,8 +614,17 @@ class DjangoBridgeStore:
             return
         confirmed = decimals == (binding.volume_decimals, binding.amount_decimals, binding.price_decimals)
         if not confirmed:
+            # Refused for authorizations (pump_authorization_request) until staff set the binding right.
             logger.error("pump decimals differ from configuration", extra={"pump": str(binding), "reported": decimals})
         PumpBinding.objects.filter(pk=binding.pk).update(decimals_confirmed=confirmed)
+        self._decimals_reported.add(address)
+
+    def _warn_decimals_unreported(self) -> None:
+        """DC7 never came (the pump ignored CD1 return-parameters): say so once; configured decimals are used."""
+        for address, binding in self.bindings.items():
+            if address not in self._decimals_reported and address not in self._decimals_warned:
+                logger.warning("pump did not report its decimals; configured ones used", extra={"pump": str(binding)})
+                self._decimals_warned.add(address)
 
     def alarm(self, address: int, code: int) -> None:
         logger.warning("pump alarm", extra={"pump": str(self.bindings[address]), "alarm": code})
@@ -669,6 +691,7 @@ def pump_binding_set(
             "volume_decimals": volume_decimals,
             "amount_decimals": amount_decimals,
             "price_decimals": price_decimals,
+            "decimals_confirmed": None,  # staff have set them: unconfirmed until the pump's next DC7
         },
     )
     for nozzle in dispenser.nozzles.all():

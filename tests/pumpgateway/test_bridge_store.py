@@ -347,3 +347,54 @@ def test_a_preset_the_pump_cannot_hold_is_refused_and_nothing_written(store_line
             nozzle=store_line.nozzles[0], source=AuthorizationSource.ATTENDANT, preset_amount_fen=amount_fen
         )
     assert not PumpAuthorization.objects.exists() and not PumpCommand.objects.exists()
+
+
+def test_a_foreign_authorization_alarms_the_console_until_the_pump_is_back_in_reset(store_line):
+    from pumpgateway.selectors import pump_alarm_list_for_station
+
+    store_line.report("parameters", ADDRESS, (2, 2, 2))
+    store_line.status(PumpStatus.AUTHORIZED)
+    (alarm,) = pump_alarm_list_for_station(station_id=store_line.station.pk)
+    assert "no authorization of ours" in alarm
+    store_line.send_pending()  # its RESET
+    store_line.status(PumpStatus.RESET)
+    assert pump_alarm_list_for_station(station_id=store_line.station.pk) == []
+
+
+def test_a_pump_reporting_other_decimals_is_not_authorized_until_staff_fix_the_binding(store_line):
+    from pumpgateway.exceptions import PumpDecimalsMismatch
+    from pumpgateway.selectors import pump_alarm_list_for_station
+    from pumpgateway.services import pump_binding_set
+
+    store_line.report("parameters", ADDRESS, (3, 2, 2))
+    assert "other decimals" in pump_alarm_list_for_station(station_id=store_line.station.pk)[0]
+    with pytest.raises(PumpDecimalsMismatch):
+        pump_authorization_request(
+            nozzle=store_line.nozzles[0], source=AuthorizationSource.ATTENDANT, preset_amount_fen=3_000
+        )
+    assert not PumpAuthorization.objects.exists()
+    pump_binding_set(
+        line_code=store_line.line.code, dispenser_number=1, dart_address=ADDRESS, volume_decimals=3
+    )  # staff resolve it
+    pump_authorization_request(
+        nozzle=store_line.nozzles[0], source=AuthorizationSource.ATTENDANT, preset_amount_fen=3_000
+    )
+    assert PumpAuthorization.objects.count() == 1
+
+
+def test_a_pump_that_never_reports_its_decimals_is_warned_about_once(store_line, caplog):
+    from pumpgateway.selectors import pump_alarm_list_for_station
+
+    _resync_over(store_line)
+    store_line.send_pending()
+    store_line.send_pending()
+    assert caplog.text.count("did not report its decimals") == 1
+    assert "configured ones are used" in pump_alarm_list_for_station(station_id=store_line.station.pk)[0]
+
+
+def test_a_price_change_queued_for_a_pump_that_goes_offline_expires(store_line):
+    from pumpgateway.services import pump_prices_sync
+
+    pump_prices_sync(force=True)
+    store_line.report("pump_online", ADDRESS, False)
+    assert PumpCommand.objects.get(kind=CommandKind.PRICES).status == CommandStatus.FAILED
