@@ -19,6 +19,7 @@ from typing import Protocol
 from pumpgateway.dart.frames import Control, Frame, FrameError, FrameParser, encode_control, encode_data, next_block
 from pumpgateway.dart.transactions import (
     CD1,
+    CD5,
     CD101,
     DC1,
     DC2,
@@ -170,6 +171,9 @@ class DartMaster:
             )
         if delivered and any(isinstance(t, CD1) and t.command in STATE_COMMANDS for t in command.transactions):
             pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RETURN_STATUS),)))
+        if delivered and any(isinstance(t, CD5) for t in command.transactions):
+            # Confirmed only by the pump's own answer: an idle pump's DC3 names no nozzle.
+            pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RETURN_PRICES),)))
 
     def _frame(self, pump: PumpLink, command: OutboundCommand) -> bytes | None:
         """The DATA block for a command, or None if a value does not fit the protocol (it is never sent)."""
@@ -310,6 +314,9 @@ class DartMaster:
                     if transaction.nozzle:
                         pump.nozzle = transaction.nozzle
                         self.store.nozzle_price(pump.address, transaction.nozzle, transaction.price)
+                    elif self.nozzles_by_address.get(pump.address, [])[:2] == [1]:
+                        # Nozzle 0 on a one-nozzle pump: the price can only be that nozzle's.
+                        self.store.nozzle_price(pump.address, 1, transaction.price)
                     pump.price = transaction.price  # with nozzle 0 after a hang-up: the sale's price
                     pump.lifted = transaction.lifted
                 case DC1():

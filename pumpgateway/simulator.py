@@ -183,8 +183,6 @@ class SimPump:
                 case CD5(prices=prices) if self.status in (PumpStatus.RESET, PumpStatus.NOT_PROGRAMMED):
                     for number, price in zip(sorted(self.nozzles), prices, strict=False):
                         self.nozzles[number].price = price
-                    for number in sorted(self.nozzles):
-                        self._report(DC3(self.nozzles[number].price, number, self.lifted and number == self.selected))
                 case CD101(nozzle=nozzle) if nozzle in self.nozzles:
                     z = self.nozzles[nozzle]
                     self._report(DC101(nozzle, z.total_volume, z.total_amount, 0))
@@ -220,8 +218,9 @@ class SimPump:
             self._report(
                 DC7.with_decimals(volume=self.volume_decimals, amount=self.amount_decimals, price=self.price_decimals)
             )
-        elif command == Command.RETURN_PRICES:
-            self._report(self._dc3())
+        elif command == Command.RETURN_PRICES:  # one DC3 per nozzle, each naming its nozzle
+            for number in sorted(self.nozzles):
+                self._report(DC3(self.nozzles[number].price, number, self.lifted and number == self.selected))
         self._report(DC1(self.status))
 
 

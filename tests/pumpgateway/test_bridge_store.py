@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pumpgateway.dart.transactions import CD1, CD2, CD4, Command, PumpStatus
 from pumpgateway.enums import (
@@ -19,6 +19,7 @@ from pumpgateway.enums import (
 )
 from pumpgateway.exceptions import NozzleBusy, PresetTooLarge
 from pumpgateway.models import Fill, NozzleState, PumpAuthorization, PumpBinding, PumpCommand, SerialLine
+from pumpgateway.selectors import pump_alarm_list_for_station
 from pumpgateway.services import pump_authorization_request
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,11 @@ def _auth(authorization) -> PumpAuthorization:
 
 def _nozzle_state(nozzle) -> str:
     return NozzleState.objects.get(nozzle=nozzle).state
+
+
+def _alarms(store_line) -> list[str]:
+    with translation.override("en"):
+        return pump_alarm_list_for_station(station_id=store_line.station.pk)
 
 
 def _resync_over(store_line) -> None:
@@ -350,24 +356,21 @@ def test_a_preset_the_pump_cannot_hold_is_refused_and_nothing_written(store_line
 
 
 def test_a_foreign_authorization_alarms_the_console_until_the_pump_is_back_in_reset(store_line):
-    from pumpgateway.selectors import pump_alarm_list_for_station
-
     store_line.report("parameters", ADDRESS, (2, 2, 2))
     store_line.status(PumpStatus.AUTHORIZED)
-    (alarm,) = pump_alarm_list_for_station(station_id=store_line.station.pk)
+    (alarm,) = _alarms(store_line)
     assert "no authorization of ours" in alarm
     store_line.send_pending()  # its RESET
     store_line.status(PumpStatus.RESET)
-    assert pump_alarm_list_for_station(station_id=store_line.station.pk) == []
+    assert _alarms(store_line) == []
 
 
 def test_a_pump_reporting_other_decimals_is_not_authorized_until_staff_fix_the_binding(store_line):
     from pumpgateway.exceptions import PumpDecimalsMismatch
-    from pumpgateway.selectors import pump_alarm_list_for_station
     from pumpgateway.services import pump_binding_set
 
     store_line.report("parameters", ADDRESS, (3, 2, 2))
-    assert "other decimals" in pump_alarm_list_for_station(station_id=store_line.station.pk)[0]
+    assert "other decimals" in _alarms(store_line)[0]
     with pytest.raises(PumpDecimalsMismatch):
         pump_authorization_request(
             nozzle=store_line.nozzles[0], source=AuthorizationSource.ATTENDANT, preset_amount_fen=3_000
@@ -383,13 +386,11 @@ def test_a_pump_reporting_other_decimals_is_not_authorized_until_staff_fix_the_b
 
 
 def test_a_pump_that_never_reports_its_decimals_is_warned_about_once(store_line, caplog):
-    from pumpgateway.selectors import pump_alarm_list_for_station
-
     _resync_over(store_line)
     store_line.send_pending()
     store_line.send_pending()
     assert caplog.text.count("did not report its decimals") == 1
-    assert "configured ones are used" in pump_alarm_list_for_station(station_id=store_line.station.pk)[0]
+    assert "configured ones are used" in _alarms(store_line)[0]
 
 
 def test_a_price_change_queued_for_a_pump_that_goes_offline_expires(store_line):

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from pumpgateway.bridge import DartMaster, OutboundCommand
-from pumpgateway.dart.transactions import CD1, CD2, CD4, Command, PumpStatus
+from pumpgateway.dart.transactions import CD1, CD2, CD4, CD5, Command, PumpStatus
 from pumpgateway.simulator import Forecourt, build_pumps
 from tests.pumpgateway.fakes import MemoryLine, RecordingStore
 
@@ -178,3 +178,13 @@ def test_the_master_refuses_fatal_errors_to_swallow(forecourt):
     )
     with pytest.raises(ConnectionError):
         run(master, 1)
+
+
+def test_new_prices_are_confirmed_by_asking_the_pump_for_them(forecourt):
+    """Case 3: an idle pump's DC3 names nozzle 0, so the master asks (CD1 0x0F) instead of waiting for a lift."""
+    master = _master(forecourt)
+    run(master)
+    master.store.pending.append(OutboundCommand(0x50, (CD5((800, 850)),), 9, wait_for_reset=True))
+    run(master, 4)
+    assert master.store.results[9] == (True, "")
+    assert {e[1:] for e in master.store.named("nozzle_price")} >= {(0x50, 1, 800), (0x50, 2, 850)}
