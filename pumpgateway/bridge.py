@@ -78,6 +78,7 @@ class PumpLink:
     address: int
     tx_block: int = 0
     rx_block: int | None = None
+    rx_data: bytes = b""
     online: bool | None = None
     failures: int = 0
     status: int | None = None
@@ -192,7 +193,7 @@ class DartMaster:
             command = queue.popleft()
             if command.command_id is not None and not self.store.command_is_pending(command.command_id):
                 continue
-            if command.wait_for_reset and pump.status != PumpStatus.RESET:
+            if command.wait_for_reset and pump.status not in (PumpStatus.RESET, PumpStatus.NOT_PROGRAMMED):
                 queue.append(command)
                 continue
             return command
@@ -289,14 +290,16 @@ class DartMaster:
 
     def _accept_block(self, pump: PumpLink, frame: Frame) -> None:
         self._write(encode_control(pump.address, Control.ACK | frame.block))
-        if frame.block == pump.rx_block:
-            return  # our ACK was lost and the pump sent the block again: ACKed, not re-applied
+        if (frame.block, frame.data) == (pump.rx_block, pump.rx_data):
+            # Our ACK was lost and the pump sent the block again: ACKed, not re-applied. Same number with
+            # other data is a rebooted pump counting from 0 again: new news, applied.
+            return
         try:
             transactions = decode_transactions(frame.data, from_pump=True)
         except TransactionError as error:
             self.store.bad_frame(pump.address, str(error))
             return
-        pump.rx_block = frame.block
+        pump.rx_block, pump.rx_data = frame.block, frame.data
         self._apply(pump, transactions)
 
     # --- application layer -----------------------------------------------------------------

@@ -476,6 +476,17 @@ class DjangoBridgeStore:
                         authorization=authorization, kind=CommandKind.RESET, status=CommandStatus.PENDING
                     ).update(status=CommandStatus.FAILED, error="authorization confirmed")
                     _notify_order_side(authorization)
+            elif status == PumpStatus.NOT_PROGRAMMED:
+                # Rebooted: it holds no authorization now. Program its prices, then RESET it into service.
+                if authorization:
+                    self._close_seen_reset(authorization)
+                pump_prices_sync(binding_id=binding.pk, force=True)
+                if not PumpCommand.objects.filter(
+                    pump=binding, kind=CommandKind.RESET, status=CommandStatus.PENDING
+                ).exists():
+                    PumpCommand.objects.create(pump=binding, kind=CommandKind.RESET)
+                self._woken = True
+                states = dict.fromkeys(states, NozzleLiveState.CLOSED)
             elif status in (PumpStatus.FILLING_COMPLETED, PumpStatus.MAX_REACHED):
                 # Nozzle 0 (hung up) is allowed here; until the master RESETs, no nozzle of the pump is free.
                 states = dict.fromkeys(states, NozzleLiveState.COMPLETE)

@@ -51,6 +51,8 @@ class Faults:
     slow_rate: float = 0.0
     slow_ms: int = 200
     drop_acks: int = 0  # the next N ACKs of the master's DATA blocks are lost (the blocks are applied)
+    late_acks: int = 0  # the next N ACKs come too late: with the answer to the master's next frame
+    eot_answers: int = 0  # the next N DATA blocks are answered with EOT (not applied)
 
 
 @dataclass
@@ -163,6 +165,15 @@ class SimPump:
             self.last_progress = now
             self._report(DC2(self.volume_units(), self.amount_units()))
 
+    def reboot(self) -> None:
+        """The pump computer restarts: block numbers from 0, status NOT PROGRAMMED (a stored fill is kept)."""
+        self.unacked, self.rx_block, self.tx_block, self.outbox = None, None, 0, []
+        if self.status not in (PumpStatus.FILLING_COMPLETED, PumpStatus.MAX_REACHED, PumpStatus.FILLING):
+            self.status, self.fill_nozzle, self.volume_ml = PumpStatus.NOT_PROGRAMMED, 0, 0.0
+            self.preset_amount = self.preset_volume = None
+            self.allowed = ()
+        self._report(DC1(self.status))
+
     def power(self, on: bool) -> None:
         if not on and self.status in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
             self._complete(PumpStatus.FILLING_COMPLETED)  # flow stops; the fill so far is kept
@@ -234,6 +245,7 @@ class Forecourt:
         self.random = random.Random(seed)
         self.parser = FrameParser()
         self.frames_in = self.frames_bad = 0
+        self.late: list[bytes] = []
 
     def tick(self) -> None:
         now = time.monotonic()
@@ -244,7 +256,7 @@ class Forecourt:
 
     def receive(self, data: bytes) -> list[bytes]:
         """Bytes in from the master; the byte strings to send back, in order."""
-        replies = []
+        replies, self.late = self.late, []  # late ACKs go out ahead of the next answer
         for item in self.parser.feed(data):
             if isinstance(item, FrameError):
                 self.frames_bad += 1
@@ -276,6 +288,9 @@ class Forecourt:
                 pump.tx_block = next_block(pump.tx_block)
             return None
         if kind == Control.DATA:
+            if self.faults.eot_answers > 0:
+                self.faults.eot_answers -= 1
+                return encode_control(pump.address, Control.EOT | pump.tx_block)
             if frame.block != pump.rx_block:  # a repeat of the last accepted block is ACKed, not applied
                 try:
                     transactions = decode_transactions(frame.data, from_pump=False)
@@ -285,6 +300,10 @@ class Forecourt:
                 pump.apply(transactions)
             if self.faults.drop_acks > 0:
                 self.faults.drop_acks -= 1
+                return None
+            if self.faults.late_acks > 0:
+                self.faults.late_acks -= 1
+                self.late.append(encode_control(pump.address, Control.ACK | frame.block))
                 return None
             return encode_control(pump.address, Control.ACK | frame.block)
         return None
@@ -316,6 +335,8 @@ class Forecourt:
                 pump.hang_up()
             elif action == "power":
                 pump.power(bool(body.get("on", True)))
+            elif action == "reboot":
+                pump.reboot()
             elif action == "flow":
                 pump.flow_ml_per_s = float(body["ml_per_s"])
             else:
@@ -429,14 +450,19 @@ def build_pumps(*, pumps: int, nozzles: int, prices: list[int], flow_ml_per_s: f
     ]
 
 
-def serve(forecourt: Forecourt, line: _Line, stop: threading.Event) -> None:
+def serve(forecourt: Forecourt, line: _Line, stop: threading.Event, *, baud: int | None = None) -> None:
+    """Answer the master. With a baud rate, bytes take as long as on a real 8O1 line (11 bits each):
+    the master's frame is only complete that long after its first byte, and the answer as long again."""
+    byte_s = 11 / baud if baud else 0.0
     while not stop.is_set():
         ready, _, _ = select.select(line.readable(), [], [], 0.01)
         forecourt.tick()
         for source in ready:
             data = line.read(source)
+            if byte_s and data:
+                time.sleep(len(data) * byte_s)
             for reply in forecourt.receive(data):
-                delay = forecourt.slow_delay()
+                delay = forecourt.slow_delay() + len(reply) * byte_s
                 if delay:
                     time.sleep(delay)
                 line.write(reply)
@@ -455,6 +481,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drop-rate", type=float, default=0.0)
     parser.add_argument("--lost-ack-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--baud", type=int, help="pace bytes as a real 8O1 line at this rate (e.g. 9600)")
+    parser.add_argument("--start-authorized", type=int, default=0, help="this many pumps start AUTHORIZED")
     args = parser.parse_args(argv)
     pumps = build_pumps(
         pumps=args.pumps,
@@ -463,6 +491,8 @@ def main(argv: list[str] | None = None) -> None:
         flow_ml_per_s=args.flow_ml_per_s,
     )
     faults = Faults(bad_crc_rate=args.bad_crc_rate, drop_rate=args.drop_rate, lost_ack_rate=args.lost_ack_rate)
+    for pump in pumps[: args.start_authorized]:
+        pump.status = PumpStatus.AUTHORIZED  # left so by another controller: not ours to fuel
     forecourt = Forecourt(pumps, faults, seed=args.seed)
     line = _Line(tcp_port=args.tcp_port, link=args.link)
     server = control_server(forecourt, args.control_port)
@@ -472,7 +502,7 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        serve(forecourt, line, stop)
+        serve(forecourt, line, stop, baud=args.baud)
     except KeyboardInterrupt:
         pass
     finally:

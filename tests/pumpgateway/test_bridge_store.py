@@ -399,3 +399,11 @@ def test_a_price_change_queued_for_a_pump_that_goes_offline_expires(store_line):
     pump_prices_sync(force=True)
     store_line.report("pump_online", ADDRESS, False)
     assert PumpCommand.objects.get(kind=CommandKind.PRICES).status == CommandStatus.FAILED
+
+
+def test_a_rebooted_pump_ends_the_authorization_it_lost_and_is_programmed_and_reset(store_line, authorization):
+    store_line.authorised()
+    store_line.status(PumpStatus.NOT_PROGRAMMED)
+    assert _auth(authorization).status == AuthorizationStatus.CANCELLED
+    kinds = list(PumpCommand.objects.filter(status=CommandStatus.PENDING).order_by("pk").values_list("kind", flat=True))
+    assert kinds == [CommandKind.PRICES, CommandKind.RESET]

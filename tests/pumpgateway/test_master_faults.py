@@ -188,3 +188,36 @@ def test_new_prices_are_confirmed_by_asking_the_pump_for_them(forecourt):
     run(master, 4)
     assert master.store.results[9] == (True, "")
     assert {e[1:] for e in master.store.named("nozzle_price")} >= {(0x50, 1, 800), (0x50, 2, 850)}
+
+
+def test_an_authorize_answered_with_eot_is_given_up_and_never_reused(forecourt):
+    master = _master(forecourt)
+    run(master)
+    forecourt.faults.eot_answers = 3
+    _authorize(master, 3_000, command_id=1)
+    run(master, 1)
+    assert master.store.results[1] == (False, "pump did not acknowledge")
+    assert forecourt.pumps[0x50].status == PumpStatus.RESET  # EOT: it did not take it
+
+
+def test_late_acks_do_not_confirm_the_wrong_block(forecourt):
+    master = _master(forecourt)
+    run(master)
+    forecourt.faults.late_acks = 1
+    _authorize(master, 3_000, command_id=1)
+    run_until(master, lambda: 1 in master.store.results)
+    run(master, 3)
+    assert forecourt.pumps[0x50].status == PumpStatus.AUTHORIZED
+    assert master.pumps[0x50].status == PumpStatus.AUTHORIZED  # whatever the result, the master knows
+
+
+def test_a_rebooted_pump_reports_not_programmed_with_block_numbers_from_zero(forecourt):
+    master = _master(forecourt)
+    run(master)
+    forecourt.control(1, "reboot", {})
+    run(master, 3)
+    assert master.store.status[0x50] == PumpStatus.NOT_PROGRAMMED
+    master.store.pending.append(OutboundCommand(0x50, (CD5((800, 850)),), 5, wait_for_reset=True))
+    _reset(master, command_id=6)
+    run_until(master, lambda: forecourt.pumps[0x50].status == PumpStatus.RESET)
+    assert master.store.results[5] == (True, "") and forecourt.pumps[0x50].nozzles[2].price == 850
