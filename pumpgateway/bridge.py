@@ -204,12 +204,14 @@ class DartMaster:
         self.bytes_sent += len(data)
 
     def _read_frame(self, address: int) -> Frame | None:
-        """The next valid frame from this address within the reply window; bad frames are counted."""
+        """The next valid frame from this address; bad frames are counted. The reply window runs from the
+        request and again from each byte received, so a long answer at 9600 baud is not cut off."""
         deadline = time.monotonic() + self.reply_timeout
         while time.monotonic() < deadline:
             chunk = self.port.read(max(1, getattr(self.port, "in_waiting", 0) or 1))
             if not chunk:
                 continue
+            deadline = time.monotonic() + self.reply_timeout
             for item in self.parser.feed(chunk):
                 if isinstance(item, FrameError):
                     self.store.bad_frame(address, str(item))

@@ -41,6 +41,7 @@ from pumpgateway.dart.transactions import (
 )
 
 PROGRESS_INTERVAL_S = 0.2
+PACED_CHUNK = 4  # bytes written at a time in --baud mode (4 bytes ≈ 4.6 ms at 9600)
 
 
 @dataclass
@@ -462,10 +463,16 @@ def serve(forecourt: Forecourt, line: _Line, stop: threading.Event, *, baud: int
             if byte_s and data:
                 time.sleep(len(data) * byte_s)
             for reply in forecourt.receive(data):
-                delay = forecourt.slow_delay() + len(reply) * byte_s
+                delay = forecourt.slow_delay()
                 if delay:
                     time.sleep(delay)
-                line.write(reply)
+                if not byte_s:
+                    line.write(reply)
+                    continue
+                for start in range(0, len(reply), PACED_CHUNK):  # the answer trickles in as on the wire
+                    chunk = reply[start : start + PACED_CHUNK]
+                    time.sleep(len(chunk) * byte_s)
+                    line.write(chunk)
 
 
 def main(argv: list[str] | None = None) -> None:
