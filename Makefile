@@ -31,7 +31,7 @@ test: install browsers  ## the whole suite on embedded defaults (SQLite, filesys
 test-postgres: install  ## the suite on the local PostgreSQL + Redis (browser flows run in `make test`)
 	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(BIN)/python -m pytest -q -m "not browser"
 
-fault-soak: install  ## the pump fault soak, long (FAULT_SOAK_ROUNDS=300); figures in BENCHMARKS.md
+fault-soak: install  ## the pump fault soak on a pty (FAULT_SOAK_ROUNDS=300); see docs/pumpgateway.md
 	FAULT_SOAK_ROUNDS=$${FAULT_SOAK_ROUNDS:-300} $(BIN)/python -m pytest -q -s tests/pumpgateway/test_fault_soak.py
 
 AXE_VERSION := 4.14.1

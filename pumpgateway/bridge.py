@@ -90,6 +90,8 @@ class PumpLink:
     fill_stored: bool = False
     totals_read: bool = False
     totals_requested_at: float = 0.0
+    reset_sent_at: float = 0.0
+    status_asked_at: float = 0.0
     resting_until: float = 0.0  # after an unexpected error in its handling
     totals_nozzle: int = 0  # the nozzle whose totals, read after a fill, let the master RESET the pump
     own_queue: deque = field(default_factory=deque)
@@ -142,6 +144,9 @@ class DartMaster:
 
     def _service(self, pump: PumpLink) -> None:
         self._advance_completion(pump)
+        if pump.online and pump.status is None and not pump.own_queue and self._due(pump, "status_asked_at"):
+            # Unknown and the pump volunteers nothing (our request may have been taken for a repeat): ask again.
+            pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RETURN_STATUS),)))
         if pump.own_queue:
             frame = self._frame(pump, pump.own_queue[0])
             if frame is None or self._send_data(pump, frame):
@@ -245,6 +250,7 @@ class DartMaster:
     def resynchronise_one(self, pump: PumpLink) -> None:
         """First answer after a (re)start: status, filling info and parameters, so a fill that completed
         while nobody was listening is recovered before anything else happens."""
+        pump.status_asked_at = time.monotonic()
         pump.own_queue.append(
             OutboundCommand(
                 pump.address,
@@ -278,7 +284,7 @@ class DartMaster:
 
     def _give_up(self, pump: PumpLink) -> None:
         pump.tx_block = next_block(pump.tx_block)
-        pump.status = None
+        pump.status, pump.status_asked_at = None, time.monotonic()
         read_status = OutboundCommand(pump.address, (CD1(Command.RETURN_STATUS),))
         if read_status not in pump.own_queue:
             pump.own_queue.appendleft(read_status)
@@ -340,7 +346,7 @@ class DartMaster:
                         and pump.fill_stored
                         and transaction.nozzle == pump.totals_nozzle
                     ):
-                        pump.totals_read = True
+                        pump.totals_read, pump.reset_sent_at = True, time.monotonic()
                         pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RESET),)))
                 case DC5():
                     self.store.alarm(pump.address, transaction.alarm)
@@ -360,8 +366,22 @@ class DartMaster:
             pump.fill_stored = pump.totals_read = False
         self.store.pump_status(pump.address, status, pump.nozzle, pump.lifted)
 
+    @staticmethod
+    def _due(pump: PumpLink, stamp: str) -> bool:
+        """Whether TOTALS_RETRY_SECONDS passed since the time in pump.<stamp>; if so it is renewed."""
+        now = time.monotonic()
+        if now - getattr(pump, stamp) < TOTALS_RETRY_SECONDS:
+            return False
+        setattr(pump, stamp, now)
+        return True
+
     def _advance_completion(self, pump: PumpLink) -> None:
-        if pump.status not in COMPLETED_STATUSES or pump.totals_read:
+        if pump.status not in COMPLETED_STATUSES:
+            return
+        if pump.totals_read:
+            # RESET went out but the pump still reports the sale (taken for a repeat, say): send it again.
+            if not pump.own_queue and self._due(pump, "reset_sent_at"):
+                pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RESET),)))
             return
         if pump.fill_stored:
             if not pump.own_queue and time.monotonic() - pump.totals_requested_at > TOTALS_RETRY_SECONDS:

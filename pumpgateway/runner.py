@@ -20,6 +20,9 @@ from pumpgateway.services import DjangoBridgeStore
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_S = 1.0
+# A cycle (one exchange with every pump) takes at least this long: a real 9600-baud line needs ~10 ms a pump
+# anyway; over a pty or TCP the loop would otherwise spin at full CPU.
+MIN_CYCLE_S = 0.02
 RECONNECT_DELAY_S = 1.0
 
 SERIAL_ERRORS = (serial.SerialException, OSError, termios.error)  # termios.error is no OSError
@@ -96,7 +99,8 @@ class LineRunner:
         while not self.stop_event.is_set():
             try:
                 with serial_open(self.line) as port:
-                    self._loop(self._master(port), run_once=run_once)
+                    self.master = self._master(port)
+                    self._loop(self.master, run_once=run_once)
                     if run_once:
                         return
             except SERIAL_ERRORS as error:
@@ -106,6 +110,7 @@ class LineRunner:
     def _loop(self, master: DartMaster, *, run_once: bool) -> None:
         last_heartbeat = 0.0
         while not self.stop_event.is_set():
+            started = time.monotonic()
             try:
                 master.cycle()
                 self.cycles += 1
@@ -125,6 +130,7 @@ class LineRunner:
                 self.stop_event.wait(0.5)
             if run_once:
                 return
+            self.stop_event.wait(max(0.0, MIN_CYCLE_S - (time.monotonic() - started)))
         master.port.flush()
 
     def stop(self) -> None:

@@ -108,6 +108,9 @@ class SimPump:
             "amount": self.amount_units(),
             "powered": self.powered,
             "fills_completed": self.fills_completed,
+            "unsent_bytes": len(self.unacked or b""),
+            "tx_block": self.tx_block,
+            "rx_block": self.rx_block,
             "nozzles": {n: {"price": z.price, "total_volume": z.total_volume} for n, z in self.nozzles.items()},
         }
 
