@@ -90,7 +90,6 @@ class PumpLink:
     fill_stored: bool = False
     totals_read: bool = False
     totals_requested_at: float = 0.0
-    reset_sent_at: float = 0.0
     status_asked_at: float = 0.0
     resting_until: float = 0.0  # after an unexpected error in its handling
     totals_nozzle: int = 0  # the nozzle whose totals, read after a fill, let the master RESET the pump
@@ -346,7 +345,7 @@ class DartMaster:
                         and pump.fill_stored
                         and transaction.nozzle == pump.totals_nozzle
                     ):
-                        pump.totals_read, pump.reset_sent_at = True, time.monotonic()
+                        pump.totals_read = True
                         pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RESET),)))
                 case DC5():
                     self.store.alarm(pump.address, transaction.alarm)
@@ -376,12 +375,7 @@ class DartMaster:
         return True
 
     def _advance_completion(self, pump: PumpLink) -> None:
-        if pump.status not in COMPLETED_STATUSES:
-            return
-        if pump.totals_read:
-            # RESET went out but the pump still reports the sale (taken for a repeat, say): send it again.
-            if not pump.own_queue and self._due(pump, "reset_sent_at"):
-                pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RESET),)))
+        if pump.status not in COMPLETED_STATUSES or pump.totals_read:
             return
         if pump.fill_stored:
             if not pump.own_queue and time.monotonic() - pump.totals_requested_at > TOTALS_RETRY_SECONDS:

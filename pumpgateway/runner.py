@@ -20,9 +20,9 @@ from pumpgateway.services import DjangoBridgeStore
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_S = 1.0
-# A cycle (one exchange with every pump) takes at least this long: a real 9600-baud line needs ~10 ms a pump
-# anyway; over a pty or TCP the loop would otherwise spin at full CPU.
-MIN_CYCLE_S = 0.02
+# A cycle (one exchange with every pump) takes at least this long: over a pty or TCP a line of a few pumps
+# would otherwise spin at full CPU (a real 9600-baud line needs ~7 ms a pump anyway).
+MIN_CYCLE_S = 0.005
 RECONNECT_DELAY_S = 1.0
 
 SERIAL_ERRORS = (serial.SerialException, OSError, termios.error)  # termios.error is no OSError
