@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fuelpay
 REDIS_URL ?= redis://127.0.0.1:6379/5
 
-.PHONY: help install run test test-sqlite test-postgres lint bench browsers
+.PHONY: help install run test test-sqlite test-postgres lint bench browsers fault-soak
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ test: install browsers  ## the whole suite on embedded defaults (SQLite, filesys
 # so `make test` already covers them; here they would only run the same thing twice.
 test-postgres: install  ## the suite on the local PostgreSQL + Redis (browser flows run in `make test`)
 	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(BIN)/python -m pytest -q -m "not browser"
+
+fault-soak: install  ## the pump fault soak on a pty (FAULT_SOAK_ROUNDS=300); see docs/pumpgateway.md
+	FAULT_SOAK_ROUNDS=$${FAULT_SOAK_ROUNDS:-300} $(BIN)/python -m pytest -q -s tests/pumpgateway/test_fault_soak.py
 
 AXE_VERSION := 4.14.1
 

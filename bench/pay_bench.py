@@ -2,7 +2,7 @@
 end → the order PAID (receipt ready), p50/p95/p99 over 200 runs while the 7 other pumps on the same
 line are fuelling (8 nozzles busy).
 
-    make bench        # or: python bench/pay_bench.py [--runs 200]
+    make bench        # or: python bench/pay_bench.py [--runs 200] [--baud 9600]
 
 The real path end to end except the HTTP request: the order service (hold + authorization in one
 transaction) → the bridge wake-up task → the DART master → the pty → the simulator (its own
@@ -36,7 +36,7 @@ def percentile(values, fraction):
 
 
 class Simulator:
-    def __init__(self, link: str):
+    def __init__(self, link: str, baud: int | None = None):
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -52,6 +52,7 @@ class Simulator:
                 link,
                 "--control-port",
                 "0",
+                *(["--baud", str(baud)] if baud else []),
             ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -88,6 +89,7 @@ def wait(predicate, timeout=20.0, interval=0.002):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--baud", type=int, help="pace the simulator's line like a real one (e.g. 9600)")
     args = parser.parse_args()
 
     from bench.ledger_bench import recreate_database, wallet_fund
@@ -143,7 +145,7 @@ def main() -> None:
 
     wallet_fund(driver_id=driver.pk, amount_fen=10**9)
     with tempfile.TemporaryDirectory() as scratch:
-        simulator = Simulator(str(Path(scratch) / "pump-line"))
+        simulator = Simulator(str(Path(scratch) / "pump-line"), args.baud)
         line = serial_line_configure(code="bench", station=station, url=str(Path(scratch) / "pump-line"))
         for number in range(1, PUMPS + 1):
             pump_binding_set(line_code=line.code, dispenser_number=number, dart_address=0x4F + number)
@@ -183,9 +185,10 @@ def main() -> None:
             for run in range(args.runs):
                 one_run(run)
             busy = sum(1 for n in range(1, PUMPS + 1) if simulator.pump(n)["status"] != RESET)
+            pacing = f"paced at {args.baud} baud" if args.baud else "unpaced"
             print(
                 f"pay at the pump, {args.runs} runs on pump 1 while {busy} other pumps fuel "
-                f"({os.cpu_count()} cores, PostgreSQL):"
+                f"({os.cpu_count()} cores, PostgreSQL, line {pacing}):"
             )
             for name, values in (
                 ("confirm → pump AUTHORIZED", authorize_ms),

@@ -24,6 +24,7 @@ from pumpgateway.selectors import (
     nozzle_live_get,
     nozzle_live_list_for_station,
     postpaid_fill_list,
+    pump_alarm_list_for_station,
     pump_binding_for_nozzle,
     station_controllers_alive,
 )
@@ -330,6 +331,7 @@ def forecourt_state_get(*, station) -> dict:
         if controllers_online
         else [gettext("The pump controller is not responding: drivers cannot pay at the pump.")]
     )
+    alerts += pump_alarm_list_for_station(station_id=station.pk)
     alerts += [
         gettext("Nozzle %(n)s: a driver has paid and is waiting (code %(code)s)")
         % {"n": order["nozzle_number"], "code": order["dynamic_code"]}

@@ -75,6 +75,15 @@ class PumpErrorCode(models.TextChoices):
     CONTROLLER_OFFLINE = "pump_controller_offline"
 
 
+class PumpAlarm(models.TextChoices):
+    """Why the console must show a pump to staff (stored on the binding by the bridge)."""
+
+    FOREIGN_AUTHORIZATION = (
+        "foreign_authorization",
+        _("found authorized or fuelling with no authorization of ours; it was stopped, check the pump"),
+    )
+
+
 class AuthorizationEndReason(models.TextChoices):
     """Why an authorization ended without a normal fill (for staff; orders.lifecycle words it for drivers)."""
 

@@ -35,6 +35,16 @@ class InvalidPreset(FuelpayError):
     default_message = _("Choose an amount or a volume to authorize.")
 
 
+class PresetTooLarge(InvalidPreset):
+    default_message = _("The amount or volume is larger than the pump can be preset to.")
+
+
+class PumpDecimalsMismatch(FuelpayError):
+    code = "pump_decimals_mismatch"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This pump needs attention from staff. Please pay at the counter or try another pump.")
+
+
 class AuthorizationNotCancellable(FuelpayError):
     code = PumpErrorCode.NOT_CANCELLABLE
     http_status = status.HTTP_409_CONFLICT

@@ -9,6 +9,7 @@ from pumpgateway.enums import (
     CommandKind,
     CommandStatus,
     NozzleLiveState,
+    PumpAlarm,
     TotalsCheck,
 )
 
@@ -50,6 +51,7 @@ class PumpBinding(models.Model):
     online = models.BooleanField(default=False, editable=False)
     status = models.SmallIntegerField(null=True, blank=True, editable=False)
     decimals_confirmed = models.BooleanField(null=True, editable=False)
+    alarm = models.CharField(max_length=24, blank=True, choices=PumpAlarm.choices, editable=False)
 
     class Meta:
         verbose_name = _("pump binding")

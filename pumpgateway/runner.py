@@ -20,8 +20,12 @@ from pumpgateway.services import DjangoBridgeStore
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_S = 1.0
+# A cycle (one exchange with every pump) takes at least this long: over a pty or TCP a line of a few pumps
+# would otherwise spin at full CPU (a real 9600-baud line needs ~7 ms a pump anyway).
+MIN_CYCLE_S = 0.005
 RECONNECT_DELAY_S = 1.0
 
+SERIAL_ERRORS = (serial.SerialException, OSError, termios.error)  # termios.error is no OSError
 _active: dict[str, "LineRunner"] = {}
 
 
@@ -87,6 +91,7 @@ class LineRunner:
             self.store,
             reply_timeout=self.line.reply_timeout_ms / 1000,
             max_retries=self.line.max_retries,
+            fatal_errors=(DatabaseError, *SERIAL_ERRORS),
         )
 
     def run(self, *, run_once: bool = False) -> None:
@@ -94,16 +99,18 @@ class LineRunner:
         while not self.stop_event.is_set():
             try:
                 with serial_open(self.line) as port:
-                    self._loop(self._master(port), run_once=run_once)
+                    self.master = self._master(port)
+                    self._loop(self.master, run_once=run_once)
                     if run_once:
                         return
-            except (serial.SerialException, OSError, termios.error) as error:  # termios.error is no OSError
+            except SERIAL_ERRORS as error:
                 logger.error("serial line error; reconnecting", extra={"line": self.line.code, "error": str(error)})
                 self.stop_event.wait(RECONNECT_DELAY_S)
 
     def _loop(self, master: DartMaster, *, run_once: bool) -> None:
         last_heartbeat = 0.0
         while not self.stop_event.is_set():
+            started = time.monotonic()
             try:
                 master.cycle()
                 self.cycles += 1
@@ -116,8 +123,14 @@ class LineRunner:
                 logger.error("database error in bridge", extra={"line": self.line.code, "error": str(error)})
                 close_old_connections()
                 self.stop_event.wait(0.5)
+            except Exception:
+                # Whatever else goes wrong (the store's own bug, say), the line keeps running: heartbeats
+                # stop only if the thread dies, and then the whole station refuses orders.
+                logger.exception("bridge cycle failed", extra={"line": self.line.code})
+                self.stop_event.wait(0.5)
             if run_once:
                 return
+            self.stop_event.wait(max(0.0, MIN_CYCLE_S - (time.monotonic() - started)))
         master.port.flush()
 
     def stop(self) -> None:

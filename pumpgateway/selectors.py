@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from pumpgateway.enums import OPEN_AUTHORIZATION_STATUSES, AuthorizationSource, NozzleLiveState
+from pumpgateway.enums import OPEN_AUTHORIZATION_STATUSES, AuthorizationSource, NozzleLiveState, PumpAlarm
 from pumpgateway.models import Fill, NozzleState, PumpAuthorization, PumpBinding, PumpCommand, SerialLine
 
 
@@ -166,6 +167,25 @@ def line_bridge_alive(*, line: SerialLine, now: datetime | None = None) -> bool:
 
 def pump_binding_for_nozzle(*, nozzle_id: int) -> PumpBinding | None:
     return PumpBinding.objects.select_related("line").filter(dispenser__nozzles=nozzle_id).first()
+
+
+def pump_alarm_list_for_station(*, station_id: int) -> list[str]:
+    """What staff must look at on the station's pumps, one line each, for the console's alerts."""
+    alarms = []
+    for binding in PumpBinding.objects.filter(line__station_id=station_id).select_related("dispenser"):
+        number = binding.dispenser.number
+        if binding.alarm:
+            alarms.append(_("Pump %(n)s: %(alarm)s") % {"n": number, "alarm": PumpAlarm(binding.alarm).label})
+        if binding.decimals_confirmed is False:
+            alarms.append(
+                _("Pump %(n)s reports other decimals than configured: it is not authorized until staff fix it.")
+                % {"n": number}
+            )
+        elif binding.online and binding.decimals_confirmed is None:
+            alarms.append(
+                _("Pump %(n)s did not report its decimals: the configured ones are used, unconfirmed.") % {"n": number}
+            )
+    return alarms
 
 
 def station_controllers_alive(*, station_id: int) -> bool:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from pumpgateway.bridge import OutboundCommand
@@ -21,6 +21,7 @@ from pumpgateway.enums import (
     CommandKind,
     CommandStatus,
     NozzleLiveState,
+    PumpAlarm,
     TotalsCheck,
 )
 from pumpgateway.enums import (
@@ -32,6 +33,8 @@ from pumpgateway.exceptions import (
     InvalidLineConfiguration,
     InvalidPreset,
     NozzleBusy,
+    PresetTooLarge,
+    PumpDecimalsMismatch,
     PumpNotConfigured,
     PumpOffline,
 )
@@ -58,6 +61,7 @@ AUTHORIZE_CONFIRM_SECONDS = 3
 RESYNC_SECONDS = 3
 # A request the bridge has not picked up in this long is stale (bridge down): the driver is told.
 REQUEST_STALE_SECONDS = 30
+MAX_PRESET_PUMP_UNITS = 10**8 - 1  # CD3/CD4 carry 4 packed-BCD bytes
 BUSY_STATES = (
     NozzleLiveState.AUTHORISED,
     NozzleLiveState.FUELLING,
@@ -126,10 +130,21 @@ def pump_authorization_request(
     if len(presets) != 1 or type(presets[0]) is not int or presets[0] <= 0:
         raise InvalidPreset()
     binding = _binding_for_nozzle(nozzle)  # row lock: one open authorization per pump
+    if preset_amount_fen is not None:
+        key, value = "amount", amount_pump_from_fen(preset_amount_fen, binding.amount_decimals)
+    else:
+        key, value = "volume", volume_pump_from_ml(preset_volume_ml, binding.volume_decimals)
+    if value <= 0:
+        raise InvalidPreset()
+    if value > MAX_PRESET_PUMP_UNITS:
+        raise PresetTooLarge()  # the preset travels as 8 BCD digits (CD3/CD4); refused before anything is written
+    payload = {"nozzle": nozzle.logical_number, key: value}
     if not binding.line.is_enabled or not line_bridge_alive(line=binding.line):
         raise ControllerOffline()
     if not binding.online:
         raise PumpOffline()
+    if binding.decimals_confirmed is False:
+        raise PumpDecimalsMismatch()  # amounts would be misread by a factor of ten or more
     live = NozzleState.objects.filter(nozzle=nozzle).values_list("state", flat=True).first()
     if authorization_open_for_pump(pump=binding) is not None or live in BUSY_STATES:
         raise NozzleBusy()
@@ -146,11 +161,6 @@ def pump_authorization_request(
         external_reference=external_reference,
         requested_by=requested_by,
     )
-    payload = {"nozzle": nozzle.logical_number}
-    if preset_amount_fen is not None:
-        payload["amount"] = amount_pump_from_fen(preset_amount_fen, binding.amount_decimals)
-    else:
-        payload["volume"] = volume_pump_from_ml(preset_volume_ml, binding.volume_decimals)
     PumpCommand.objects.create(pump=binding, kind=CommandKind.AUTHORIZE, authorization=authorization, payload=payload)
     _wake_bridge(binding.line)
     return authorization
@@ -249,6 +259,8 @@ class DjangoBridgeStore:
         self._last_scan = 0.0
         self._commands: dict[int, PumpCommand] = {}
         self._started = time.monotonic()
+        self._decimals_reported: set[int] = set()
+        self._decimals_warned: set[int] = set()
 
     # --- commands in ------------------------------------------------------------------------
     def wake(self) -> None:
@@ -288,21 +300,20 @@ class DjangoBridgeStore:
             _close(authorization, AuthorizationStatus.REFUSED, Reason.CONTROLLER_UNRESPONSIVE)
         if time.monotonic() - self._started < RESYNC_SECONDS:
             return  # a restarted bridge first learns what the pumps did while it was down
+        self._warn_decimals_unreported()
         unconfirmed = PumpAuthorization.objects.select_for_update().filter(
             pump__line=self.line,
             status=AuthorizationStatus.SENT,
             sent_at__lt=now - timedelta(seconds=AUTHORIZE_CONFIRM_SECONDS),
         )
         for authorization in unconfirmed:
-            PumpCommand.objects.create(pump=authorization.pump, kind=CommandKind.RESET)
-            _close(authorization, AuthorizationStatus.REFUSED, Reason.NOT_CONFIRMED)
+            # The pump may hold it: RESET the pump; the hold ends only once the pump is seen in RESET.
+            self._reset_for(authorization)
         not_lifted = PumpAuthorization.objects.select_for_update().filter(
             pump__line=self.line, status=AuthorizationStatus.AUTHORISED, lift_deadline__lt=now
         )
         for authorization in not_lifted:
-            PumpCommand.objects.create(pump=authorization.pump, kind=CommandKind.RESET)
-            _close(authorization, AuthorizationStatus.CANCELLED, Reason.NOT_LIFTED)
-            self._woken = True
+            self._reset_for(authorization)  # it ends (NOT_LIFTED) when the pump is seen in RESET
 
     def command_sending(self, command_id: int) -> None:
         """Write-ahead: an AUTHORIZE is recorded as SENT (committed) before its frame leaves. After a crash,
@@ -316,21 +327,43 @@ class DjangoBridgeStore:
             status=AuthorizationStatus.SENT, sent_at=timezone.now()
         )
 
+    def _reset_for(self, authorization: PumpAuthorization) -> None:
+        """Queue a RESET for a pump that may hold this authorization, unless one is already on its way or
+        was delivered so recently that the pump's fresh status is still to come."""
+        recent = timezone.now() - timedelta(seconds=AUTHORIZE_CONFIRM_SECONDS)
+        if (
+            PumpCommand.objects.filter(authorization=authorization, kind=CommandKind.RESET)
+            .filter(Q(status=CommandStatus.PENDING) | Q(status=CommandStatus.DELIVERED, delivered_at__gte=recent))
+            .exists()
+        ):
+            return
+        PumpCommand.objects.create(pump=authorization.pump, kind=CommandKind.RESET, authorization=authorization)
+        self._woken = True
+
     @transaction.atomic
-    def command_result(self, command_id: int, *, delivered: bool, error: str = "") -> None:
+    def command_result(
+        self, command_id: int, *, delivered: bool, error: str = "", possibly_applied: bool = False
+    ) -> None:
         command = PumpCommand.objects.select_for_update().filter(pk=command_id, status=CommandStatus.PENDING).first()
         if command is None:
             return  # cancelled meanwhile
         command.status = CommandStatus.DELIVERED if delivered else CommandStatus.FAILED
         command.error, command.delivered_at = error[:120], timezone.now()
         command.save(update_fields=["status", "error", "delivered_at"])
+        if delivered and command.kind in (CommandKind.RESET, CommandKind.STOP):
+            # The master re-reads the status next; that answer must be applied even if it looks unchanged.
+            self._written.pop(("status", command.pump.dart_address), None)
         if command.kind != CommandKind.AUTHORIZE or command.authorization_id is None:
             return
         authorization = PumpAuthorization.objects.select_for_update().get(pk=command.authorization_id)
+        if authorization.status == AuthorizationStatus.SENT and not delivered and possibly_applied:
+            # Sent but never acknowledged: the pump may have applied it and only the ACK was lost. The
+            # driver's money stays held until the pump is seen in RESET (pump_status) after our RESET.
+            logger.warning("authorize not acknowledged; pump reset", extra={"authorization": authorization.pk})
+            self._reset_for(authorization)
+            return
         if authorization.status == AuthorizationStatus.SENT and not delivered:
-            # Sent but never acknowledged: the pump may hold it. RESET it, then give the money back.
-            PumpCommand.objects.create(pump=authorization.pump, kind=CommandKind.RESET)
-            _close(authorization, AuthorizationStatus.REFUSED, Reason.PUMP_OFFLINE)
+            _close(authorization, AuthorizationStatus.REFUSED, Reason.PUMP_BUSY)  # never left: nothing to undo
             return
         if authorization.status != AuthorizationStatus.REQUESTED:
             return
@@ -368,9 +401,14 @@ class DjangoBridgeStore:
                 pump_prices_sync(binding_id=binding.pk, force=True)
                 return
             self._set_states(address, {n: NozzleLiveState.OFFLINE for (a, n) in self.nozzles if a == address})
+            # A price change queued for it expires: the pump gets the prices in effect when it is back.
+            PumpCommand.objects.filter(pump=binding, kind=CommandKind.PRICES, status=CommandStatus.PENDING).update(
+                status=CommandStatus.FAILED, error="pump offline"
+            )
+            # Only what was never sent ends here: a pump that went silent may still hold a sent
+            # authorization, so that one ends when the pump is back and seen in RESET.
             for authorization in PumpAuthorization.objects.select_for_update().filter(
-                pump=binding,
-                status__in=[AuthorizationStatus.REQUESTED, AuthorizationStatus.SENT, AuthorizationStatus.AUTHORISED],
+                pump=binding, status=AuthorizationStatus.REQUESTED
             ):
                 _close(authorization, AuthorizationStatus.CANCELLED, Reason.PUMP_OFFLINE)
         self._written.pop(("status", address), None)
@@ -394,39 +432,88 @@ class DjangoBridgeStore:
             self._remember(("status", address), (status, nozzle, lifted))
             PumpBinding.objects.filter(pk=binding.pk).update(status=status)
             authorization = authorization_open_for_pump(pump=binding)
+            if authorization is not None and authorization.status == AuthorizationStatus.REQUESTED:
+                authorization = None  # never sent (write-ahead): whatever the pump does is not its doing
             states = {n: NozzleLiveState.READY for (a, n) in self.nozzles if a == address}
             if status == PumpStatus.RESET:
+                PumpBinding.objects.filter(pk=binding.pk).exclude(alarm="").update(alarm="")
                 if lifted and nozzle in states:
                     states[nozzle] = NozzleLiveState.CALLING
                 if authorization and (
                     authorization.status == AuthorizationStatus.AUTHORISED
                     or (
-                        authorization.status == AuthorizationStatus.SENT
-                        and authorization.sent_at
+                        authorization.sent_at
                         and timezone.now() - authorization.sent_at > timedelta(seconds=AUTHORIZE_CONFIRM_SECONDS)
                     )
+                    or PumpCommand.objects.filter(
+                        authorization=authorization, kind=CommandKind.RESET, status=CommandStatus.DELIVERED
+                    ).exists()
                 ):
-                    _close(authorization, AuthorizationStatus.CANCELLED, Reason.RESET_AT_PUMP)
+                    self._close_seen_reset(authorization)
+            elif status == PumpStatus.AUTHORIZED and authorization is None:
+                self._foreign(binding, status, states, NozzleLiveState.AUTHORISED)
             elif status == PumpStatus.AUTHORIZED:
-                if authorization and authorization.status in (AuthorizationStatus.SENT, AuthorizationStatus.REQUESTED):
+                if authorization.status == AuthorizationStatus.SENT:
                     authorization.status, authorization.authorised_at = AuthorizationStatus.AUTHORISED, timezone.now()
                     authorization.lift_deadline = authorization.authorised_at + timedelta(
                         seconds=settings.PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS
                     )
                     authorization.save(update_fields=["status", "authorised_at", "lift_deadline"])
+                    # A RESET queued while its ACK was missing must not undo the confirmed authorization.
+                    PumpCommand.objects.filter(
+                        authorization=authorization, kind=CommandKind.RESET, status=CommandStatus.PENDING
+                    ).update(status=CommandStatus.FAILED, error="authorization confirmed")
                     _notify_order_side(authorization)
-                    states[authorization.nozzle.logical_number] = NozzleLiveState.AUTHORISED
+                states[authorization.nozzle.logical_number] = NozzleLiveState.AUTHORISED
+            elif status in (PumpStatus.FILLING, PumpStatus.SUSPENDED) and authorization is None:
+                self._foreign(binding, status, states, NozzleLiveState.FUELLING)
             elif status in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
                 states[nozzle] = NozzleLiveState.FUELLING if status == PumpStatus.FILLING else NozzleLiveState.SUSPENDED
-                if authorization and authorization.status != AuthorizationStatus.FUELLING:
+                if authorization.status != AuthorizationStatus.FUELLING:
                     authorization.status = AuthorizationStatus.FUELLING
                     authorization.save(update_fields=["status"])
+                    PumpCommand.objects.filter(
+                        authorization=authorization, kind=CommandKind.RESET, status=CommandStatus.PENDING
+                    ).update(status=CommandStatus.FAILED, error="authorization confirmed")
                     _notify_order_side(authorization)
+            elif status == PumpStatus.NOT_PROGRAMMED:
+                # Rebooted: it holds no authorization now. Program its prices, then RESET it into service.
+                if authorization:
+                    self._close_seen_reset(authorization)
+                pump_prices_sync(binding_id=binding.pk, force=True)
+                if not PumpCommand.objects.filter(
+                    pump=binding, kind=CommandKind.RESET, status=CommandStatus.PENDING
+                ).exists():
+                    PumpCommand.objects.create(pump=binding, kind=CommandKind.RESET)
+                self._woken = True
+                states = dict.fromkeys(states, NozzleLiveState.CLOSED)
             elif status in (PumpStatus.FILLING_COMPLETED, PumpStatus.MAX_REACHED):
-                states[nozzle] = NozzleLiveState.COMPLETE
+                # Nozzle 0 (hung up) is allowed here; until the master RESETs, no nozzle of the pump is free.
+                states = dict.fromkeys(states, NozzleLiveState.COMPLETE)
             else:
                 states = dict.fromkeys(states, NozzleLiveState.CLOSED)
             self._set_states(address, states)
+
+    @staticmethod
+    def _close_seen_reset(authorization: PumpAuthorization) -> None:
+        """The pump is in RESET, so it holds this authorization no more: now the driver's hold may end."""
+        if authorization.status == AuthorizationStatus.SENT:
+            _close(authorization, AuthorizationStatus.REFUSED, Reason.NOT_CONFIRMED)
+        elif authorization.lift_deadline and authorization.lift_deadline < timezone.now():
+            _close(authorization, AuthorizationStatus.CANCELLED, Reason.NOT_LIFTED)
+        else:
+            _close(authorization, AuthorizationStatus.CANCELLED, Reason.RESET_AT_PUMP)
+
+    def _foreign(self, binding: PumpBinding, status: int, states: dict, busy: str) -> None:
+        """The pump is AUTHORIZED or FILLING and no authorization of ours is open: someone else's, or one we
+        gave up on long ago. Stop it (the fill, if any, becomes a review item), alarm, keep its nozzles busy."""
+        logger.error("pump authorized without an authorization of ours", extra={"pump": str(binding), "status": status})
+        kind = CommandKind.RESET if status == PumpStatus.AUTHORIZED else CommandKind.STOP
+        if not PumpCommand.objects.filter(pump=binding, kind=kind, status=CommandStatus.PENDING).exists():
+            PumpCommand.objects.create(pump=binding, kind=kind)
+            self._woken = True
+        states.update(dict.fromkeys(states, busy))
+        PumpBinding.objects.filter(pk=binding.pk).update(alarm=PumpAlarm.FOREIGN_AUTHORIZATION)
 
     def nozzle_price(self, address: int, nozzle: int, price: int) -> None:
         target = self.nozzles.get((address, nozzle))
@@ -446,8 +533,10 @@ class DjangoBridgeStore:
         )
 
     @transaction.atomic
-    def fill_completed(self, address: int, nozzle: int, volume: int, amount: int, price: int) -> None:
-        """Store the final DC2 durably (commit before returning). Re-delivery finds the same row."""
+    def fill_completed(self, address: int, nozzle: int, volume: int, amount: int, price: int) -> int | None:
+        """Store the final DC2 durably (commit before returning). Re-delivery finds the same row. The fill
+        belongs to the pump's open authorization (sent only while the pump was in RESET, so before this fill
+        began), with that authorization's nozzle whatever DC3 says; with none open it is a review item."""
         binding = PumpBinding.objects.select_for_update().get(pk=self.bindings[address].pk)
         volume_ml = volume_ml_from_pump(volume, binding.volume_decimals)
         amount_fen = amount_fen_from_pump(amount, binding.amount_decimals)
@@ -468,9 +557,9 @@ class DjangoBridgeStore:
                 and fill.authorization_id == last_sent.pk
                 and (fill.volume_ml, fill.amount_fen) == (volume_ml, amount_fen)
             ):
-                return  # the last sent authorization's fill, stored before a restart; the pump was not reset yet
+                return fill.nozzle.logical_number  # stored before a restart; the pump was not reset yet
             if volume_ml == 0:
-                return  # nothing delivered and nobody waiting for it
+                return None  # nothing delivered and nobody waiting for it
             last = PumpAuthorization.objects.filter(pump=binding).order_by("-sequence").first()
             authorization = PumpAuthorization.objects.create(
                 nozzle=self.nozzles.get((address, nozzle)) or next(iter(self.nozzles.values())),
@@ -481,7 +570,7 @@ class DjangoBridgeStore:
             )
             logger.warning("fill without an open authorization", extra={"pump": str(binding)})
         if Fill.objects.filter(authorization=authorization).exists():
-            return
+            return authorization.nozzle.logical_number
         Fill.objects.create(
             authorization=authorization,
             pump=binding,
@@ -493,6 +582,7 @@ class DjangoBridgeStore:
         )
         NozzleState.objects.filter(nozzle=authorization.nozzle).update(volume_ml=volume_ml, amount_fen=amount_fen)
         _close(authorization, AuthorizationStatus.COMPLETED)
+        return authorization.nozzle.logical_number
 
     @transaction.atomic
     def totals(self, address: int, nozzle: int, total_volume: int, total_amount: int) -> None:
@@ -535,8 +625,17 @@ class DjangoBridgeStore:
             return
         confirmed = decimals == (binding.volume_decimals, binding.amount_decimals, binding.price_decimals)
         if not confirmed:
+            # Refused for authorizations (pump_authorization_request) until staff set the binding right.
             logger.error("pump decimals differ from configuration", extra={"pump": str(binding), "reported": decimals})
         PumpBinding.objects.filter(pk=binding.pk).update(decimals_confirmed=confirmed)
+        self._decimals_reported.add(address)
+
+    def _warn_decimals_unreported(self) -> None:
+        """DC7 never came (the pump ignored CD1 return-parameters): say so once; configured decimals are used."""
+        for address, binding in self.bindings.items():
+            if address not in self._decimals_reported and address not in self._decimals_warned:
+                logger.warning("pump did not report its decimals; configured ones used", extra={"pump": str(binding)})
+                self._decimals_warned.add(address)
 
     def alarm(self, address: int, code: int) -> None:
         logger.warning("pump alarm", extra={"pump": str(self.bindings[address]), "alarm": code})
@@ -603,6 +702,7 @@ def pump_binding_set(
             "volume_decimals": volume_decimals,
             "amount_decimals": amount_decimals,
             "price_decimals": price_decimals,
+            "decimals_confirmed": None,  # staff have set them: unconfirmed until the pump's next DC7
         },
     )
     for nozzle in dispenser.nozzles.all():

@@ -41,6 +41,7 @@ from pumpgateway.dart.transactions import (
 )
 
 PROGRESS_INTERVAL_S = 0.2
+PACED_CHUNK = 4  # bytes written at a time in --baud mode (4 bytes ≈ 4.6 ms at 9600)
 
 
 @dataclass
@@ -50,6 +51,9 @@ class Faults:
     lost_ack_rate: float = 0.0
     slow_rate: float = 0.0
     slow_ms: int = 200
+    drop_acks: int = 0  # the next N ACKs of the master's DATA blocks are lost (the blocks are applied)
+    late_acks: int = 0  # the next N ACKs come too late: with the answer to the master's next frame
+    eot_answers: int = 0  # the next N DATA blocks are answered with EOT (not applied)
 
 
 @dataclass
@@ -68,7 +72,8 @@ class SimPump:
     price_decimals: int = 2
     flow_ml_per_s: float = 500.0
     status: int = PumpStatus.RESET
-    selected: int = 0
+    selected: int = 0  # the nozzle out of its holster (DC3 reports 0 once it is hung up)
+    fill_nozzle: int = 0  # the nozzle of the current or last fill, until RESET
     lifted: bool = False
     allowed: tuple[int, ...] = ()
     preset_amount: int | None = None
@@ -88,7 +93,7 @@ class SimPump:
         return int(self.volume_ml) // 10 ** (3 - self.volume_decimals)
 
     def amount_units(self) -> int:
-        price = self.nozzles[self.selected].price if self.selected else 0
+        price = self.nozzles[self.fill_nozzle].price if self.fill_nozzle else 0
         # amount = volume × price with half-up rounding, as a pump's computer does
         scale = 10 ** (self.volume_decimals + self.price_decimals - self.amount_decimals)
         return (self.volume_units() * price + scale // 2) // scale
@@ -100,9 +105,12 @@ class SimPump:
             "selected": self.selected,
             "lifted": self.lifted,
             "volume": self.volume_units(),
-            "amount": self.amount_units() if self.selected else 0,
+            "amount": self.amount_units(),
             "powered": self.powered,
             "fills_completed": self.fills_completed,
+            "unsent_bytes": len(self.unacked or b""),
+            "tx_block": self.tx_block,
+            "rx_block": self.rx_block,
             "nozzles": {n: {"price": z.price, "total_volume": z.total_volume} for n, z in self.nozzles.items()},
         }
 
@@ -111,11 +119,11 @@ class SimPump:
         self.outbox.extend(transactions)
 
     def _dc3(self) -> DC3:
-        nozzle = self.selected or next(iter(self.nozzles))
+        nozzle = self.selected or self.fill_nozzle or next(iter(self.nozzles))  # PRI: the sale's price
         return DC3(self.nozzles[nozzle].price, self.selected, self.lifted)
 
     def _complete(self, status: int) -> None:
-        nozzle = self.nozzles[self.selected]
+        nozzle = self.nozzles[self.fill_nozzle]
         nozzle.total_volume += self.volume_units()
         nozzle.total_amount += self.amount_units()
         self.status = status
@@ -127,14 +135,14 @@ class SimPump:
             return
         self.lifted, self.selected = True, nozzle
         if self.status == PumpStatus.AUTHORIZED and (not self.allowed or nozzle in self.allowed):
-            self.status = PumpStatus.FILLING
+            self.status, self.fill_nozzle = PumpStatus.FILLING, nozzle
             self.volume_ml = 0.0
         self._report(self._dc3(), DC1(self.status))
 
     def hang_up(self) -> None:
         if not self.lifted:
             return
-        self.lifted = False
+        self.lifted, self.selected = False, 0  # back in the holster: DC3 names no nozzle
         if self.status in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
             self._complete(PumpStatus.FILLING_COMPLETED)
         else:
@@ -148,7 +156,7 @@ class SimPump:
         if self.preset_volume is not None and self.volume_units() >= self.preset_volume:
             self.volume_ml = self.preset_volume * 10 ** (3 - self.volume_decimals)
             limit_reached = True
-        price = self.nozzles[self.selected].price
+        price = self.nozzles[self.fill_nozzle].price
         if self.preset_amount is not None and self.amount_units() >= self.preset_amount:
             # stop on the last whole volume unit the preset pays for
             scale = 10 ** (self.volume_decimals + self.price_decimals - self.amount_decimals)
@@ -160,6 +168,15 @@ class SimPump:
         elif now - self.last_progress >= PROGRESS_INTERVAL_S:
             self.last_progress = now
             self._report(DC2(self.volume_units(), self.amount_units()))
+
+    def reboot(self) -> None:
+        """The pump computer restarts: block numbers from 0, status NOT PROGRAMMED (a stored fill is kept)."""
+        self.unacked, self.rx_block, self.tx_block, self.outbox = None, None, 0, []
+        if self.status not in (PumpStatus.FILLING_COMPLETED, PumpStatus.MAX_REACHED, PumpStatus.FILLING):
+            self.status, self.fill_nozzle, self.volume_ml = PumpStatus.NOT_PROGRAMMED, 0, 0.0
+            self.preset_amount = self.preset_volume = None
+            self.allowed = ()
+        self._report(DC1(self.status))
 
     def power(self, on: bool) -> None:
         if not on and self.status in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
@@ -181,8 +198,6 @@ class SimPump:
                 case CD5(prices=prices) if self.status in (PumpStatus.RESET, PumpStatus.NOT_PROGRAMMED):
                     for number, price in zip(sorted(self.nozzles), prices, strict=False):
                         self.nozzles[number].price = price
-                    for number in sorted(self.nozzles):
-                        self._report(DC3(self.nozzles[number].price, number, self.lifted and number == self.selected))
                 case CD101(nozzle=nozzle) if nozzle in self.nozzles:
                     z = self.nozzles[nozzle]
                     self._report(DC101(nozzle, z.total_volume, z.total_amount, 0))
@@ -192,18 +207,15 @@ class SimPump:
     def _command(self, command: Command) -> None:
         s = self.status
         if command == Command.AUTHORIZE and s == PumpStatus.RESET:
-            self.status = (
-                PumpStatus.FILLING
-                if self.lifted and (not self.allowed or self.selected in self.allowed)
-                else PumpStatus.AUTHORIZED
-            )
+            if self.lifted and (not self.allowed or self.selected in self.allowed):
+                self.status, self.fill_nozzle = PumpStatus.FILLING, self.selected
+            else:
+                self.status = PumpStatus.AUTHORIZED
             self.volume_ml = 0.0
         elif command == Command.RESET and s not in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
             self.status, self.volume_ml = PumpStatus.RESET, 0.0
             self.preset_amount = self.preset_volume = None
-            self.allowed = ()
-            if not self.lifted:
-                self.selected = 0
+            self.allowed, self.fill_nozzle = (), 0
         elif command == Command.STOP and s in (PumpStatus.FILLING, PumpStatus.SUSPENDED):
             self._complete(PumpStatus.FILLING_COMPLETED)
             return
@@ -216,13 +228,14 @@ class SimPump:
         elif command == Command.SWITCH_OFF:
             self.status = PumpStatus.SWITCHED_OFF
         elif command == Command.RETURN_FILLING_INFO:
-            self._report(self._dc3(), DC2(self.volume_units(), self.amount_units() if self.selected else 0))
+            self._report(self._dc3(), DC2(self.volume_units(), self.amount_units()))
         elif command == Command.RETURN_PARAMETERS:
             self._report(
                 DC7.with_decimals(volume=self.volume_decimals, amount=self.amount_decimals, price=self.price_decimals)
             )
-        elif command == Command.RETURN_PRICES:
-            self._report(self._dc3())
+        elif command == Command.RETURN_PRICES:  # one DC3 per nozzle, each naming its nozzle
+            for number in sorted(self.nozzles):
+                self._report(DC3(self.nozzles[number].price, number, self.lifted and number == self.selected))
         self._report(DC1(self.status))
 
 
@@ -236,6 +249,7 @@ class Forecourt:
         self.random = random.Random(seed)
         self.parser = FrameParser()
         self.frames_in = self.frames_bad = 0
+        self.late: list[bytes] = []
 
     def tick(self) -> None:
         now = time.monotonic()
@@ -246,7 +260,7 @@ class Forecourt:
 
     def receive(self, data: bytes) -> list[bytes]:
         """Bytes in from the master; the byte strings to send back, in order."""
-        replies = []
+        replies, self.late = self.late, []  # late ACKs go out ahead of the next answer
         for item in self.parser.feed(data):
             if isinstance(item, FrameError):
                 self.frames_bad += 1
@@ -278,14 +292,23 @@ class Forecourt:
                 pump.tx_block = next_block(pump.tx_block)
             return None
         if kind == Control.DATA:
-            if frame.block == pump.rx_block:
-                return encode_control(pump.address, Control.ACK | frame.block)  # duplicate: ACK, don't apply
-            try:
-                transactions = decode_transactions(frame.data, from_pump=False)
-            except TransactionError:
-                return encode_control(pump.address, Control.NAK | frame.block)
-            pump.rx_block = frame.block
-            pump.apply(transactions)
+            if self.faults.eot_answers > 0:
+                self.faults.eot_answers -= 1
+                return encode_control(pump.address, Control.EOT | pump.tx_block)
+            if frame.block != pump.rx_block:  # a repeat of the last accepted block is ACKed, not applied
+                try:
+                    transactions = decode_transactions(frame.data, from_pump=False)
+                except TransactionError:
+                    return encode_control(pump.address, Control.NAK | frame.block)
+                pump.rx_block = frame.block
+                pump.apply(transactions)
+            if self.faults.drop_acks > 0:
+                self.faults.drop_acks -= 1
+                return None
+            if self.faults.late_acks > 0:
+                self.faults.late_acks -= 1
+                self.late.append(encode_control(pump.address, Control.ACK | frame.block))
+                return None
             return encode_control(pump.address, Control.ACK | frame.block)
         return None
 
@@ -316,6 +339,8 @@ class Forecourt:
                 pump.hang_up()
             elif action == "power":
                 pump.power(bool(body.get("on", True)))
+            elif action == "reboot":
+                pump.reboot()
             elif action == "flow":
                 pump.flow_ml_per_s = float(body["ml_per_s"])
             else:
@@ -429,17 +454,28 @@ def build_pumps(*, pumps: int, nozzles: int, prices: list[int], flow_ml_per_s: f
     ]
 
 
-def serve(forecourt: Forecourt, line: _Line, stop: threading.Event) -> None:
+def serve(forecourt: Forecourt, line: _Line, stop: threading.Event, *, baud: int | None = None) -> None:
+    """Answer the master. With a baud rate, bytes take as long as on a real 8O1 line (11 bits each):
+    the master's frame is only complete that long after its first byte, and the answer as long again."""
+    byte_s = 11 / baud if baud else 0.0
     while not stop.is_set():
         ready, _, _ = select.select(line.readable(), [], [], 0.01)
         forecourt.tick()
         for source in ready:
             data = line.read(source)
+            if byte_s and data:
+                time.sleep(len(data) * byte_s)
             for reply in forecourt.receive(data):
                 delay = forecourt.slow_delay()
                 if delay:
                     time.sleep(delay)
-                line.write(reply)
+                if not byte_s:
+                    line.write(reply)
+                    continue
+                for start in range(0, len(reply), PACED_CHUNK):  # the answer trickles in as on the wire
+                    chunk = reply[start : start + PACED_CHUNK]
+                    time.sleep(len(chunk) * byte_s)
+                    line.write(chunk)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -455,6 +491,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drop-rate", type=float, default=0.0)
     parser.add_argument("--lost-ack-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--baud", type=int, help="pace bytes as a real 8O1 line at this rate (e.g. 9600)")
+    parser.add_argument("--start-authorized", type=int, default=0, help="this many pumps start AUTHORIZED")
     args = parser.parse_args(argv)
     pumps = build_pumps(
         pumps=args.pumps,
@@ -463,6 +501,8 @@ def main(argv: list[str] | None = None) -> None:
         flow_ml_per_s=args.flow_ml_per_s,
     )
     faults = Faults(bad_crc_rate=args.bad_crc_rate, drop_rate=args.drop_rate, lost_ack_rate=args.lost_ack_rate)
+    for pump in pumps[: args.start_authorized]:
+        pump.status = PumpStatus.AUTHORIZED  # left so by another controller: not ours to fuel
     forecourt = Forecourt(pumps, faults, seed=args.seed)
     line = _Line(tcp_port=args.tcp_port, link=args.link)
     server = control_server(forecourt, args.control_port)
@@ -472,7 +512,7 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        serve(forecourt, line, stop)
+        serve(forecourt, line, stop, baud=args.baud)
     except KeyboardInterrupt:
         pass
     finally:

@@ -105,9 +105,10 @@ def forecourt(tmp_path, settings):
         lambda: NozzleState.objects.filter(nozzle__station=station, state=NozzleLiveState.READY).count() == 4,
         message="every nozzle ready",
     )
-    yield {"simulator": simulator, "station": station, "nozzles": nozzles, "line": line, "runner": runner}
-    runner.stop()
-    runner.thread.join(timeout=5)
+    state = {"simulator": simulator, "station": station, "nozzles": nozzles, "line": line, "runner": runner}
+    yield state
+    state["runner"].stop()  # a test may have restarted the bridge
+    state["runner"].thread.join(timeout=5)
     simulator.stop()
 
 

@@ -2,6 +2,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from django.core.management import call_command
@@ -62,3 +63,29 @@ def test_driver_station_page_renders_prices_in_chinese(client):
     call_command("seed_demo", stdout=io.StringIO())
     page = client.get("/s/demo-pudong/").content.decode()
     assert "浦东世纪大道加油站" in page and "¥7.35/L" in page
+
+
+def test_a_dead_worker_is_restarted_with_a_log_line_and_only_the_web_server_stops_everything(monkeypatch, tmp_path):
+    import sys
+
+    from fuelpay.management.commands import run_platform
+
+    monkeypatch.setattr(run_platform, "RESTART_DELAYS_S", (0,))
+    runs = tmp_path / "runs"
+    worker = run_platform.Part(
+        "worker", [sys.executable, "-c", f"open({str(runs)!r}, 'a').write('x'); raise SystemExit(3)"]
+    )
+    web = run_platform.Part("web", [sys.executable, "-c", "import time; time.sleep(60)"], restartable=False)
+    logged = []
+    for part in (worker, web):
+        part.start()
+    deadline = time.monotonic() + 20
+    while (not runs.exists() or len(runs.read_text()) < 3) and time.monotonic() < deadline:
+        assert run_platform.supervise_once([worker, web], logged.append) is None  # the web keeps running
+        time.sleep(0.05)
+    assert len(runs.read_text()) >= 3
+    assert "worker exited with code 3; restarting it in 0 s" in logged
+    web.process.terminate()
+    web.process.wait()
+    assert run_platform.supervise_once([web], logged.append) is web
+    worker.process.wait()

@@ -139,3 +139,16 @@ def test_every_nozzle_of_a_busy_pump_is_shown_busy(cashier, stations, waiting_or
     nozzles = {n["number"]: n for n in cashier.get("/console/mine/state/").json()["nozzles"]}
     assert nozzles[1]["pump_busy"] and nozzles[2]["pump_busy"] and not nozzles[3]["pump_busy"]
     assert nozzles[2]["state_label"] == "油机占用中（1号枪）"
+
+
+@pytest.mark.parametrize("amount_yuan", ["1000000", "1e20", "-5"])
+def test_an_amount_no_pump_can_take_is_refused_with_a_message_and_nothing_written(client, store_line, amount_yuan):
+    from pumpgateway.models import PumpCommand
+
+    client.force_login(StaffRoleFactory(role=StaffRoleKind.CASHIER, station=store_line.station).user)
+    url = f"/console/{store_line.station.code}/nozzles/{store_line.nozzles[0].number}/authorize/"
+    response = client.post(url, {"amount_yuan": amount_yuan}, follow=True)
+    assert response.status_code == 200 and 'id="error"' in response.content.decode()
+    assert not PumpAuthorization.objects.exists() and not PumpCommand.objects.exists()
+    client.post(url, {"amount_yuan": "50"})  # the same console, a sane amount: it goes through
+    assert PumpAuthorization.objects.get().preset_amount_fen == 5_000

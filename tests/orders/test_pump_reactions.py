@@ -88,16 +88,19 @@ def test_hanging_up_without_fuel_cancels_and_releases_the_hold(store_line, order
     assert wallet_balance_get(driver_id=driver.pk).available_fen == 50_000
 
 
-def test_a_pump_that_goes_offline_before_the_lift_cancels_the_order(store_line, order, driver):
+def test_a_pump_offline_before_the_lift_keeps_the_order_until_it_is_seen_in_reset(store_line, order, driver):
     store_line.authorised()
     store_line.report("pump_online", store_line.ADDRESS, False)
     order = _reload(order)
+    assert (order.status, order.hold.status) == (OrderStatus.AUTHORIZED, HoldStatus.HELD)  # it may still hold it
+    store_line.report("pump_online", store_line.ADDRESS, True)
+    store_line.status(PumpStatus.RESET)
+    order = _reload(order)
     assert (order.status, order.failure_code, order.hold.status) == (
         OrderStatus.CANCELLED,
-        AuthorizationEndReason.PUMP_OFFLINE,
+        AuthorizationEndReason.RESET_AT_PUMP,
         HoldStatus.RELEASED,
     )
-    assert _trail(order)[-1] == ("authorized", "cancelled", OrderCause.PUMP_CANCELLED, "pump_offline")
     assert wallet_balance_get(driver_id=driver.pk).available_fen == 50_000
 
 

@@ -9,7 +9,7 @@ from orders.services import order_postpaid_pay, order_prepaid_create
 from pumpgateway.enums import AuthorizationSource, CommandKind, NozzleLiveState, TotalsCheck
 from pumpgateway.exceptions import NozzleBusy
 from pumpgateway.models import Fill, NozzleState, PumpAuthorization, SerialLine
-from pumpgateway.runner import serial_open
+from pumpgateway.runner import line_runner_start_thread, serial_open
 from pumpgateway.services import pump_authorization_request, pump_command_queue
 from tests.factories.drivers import DriverFactory
 from tests.factories.wallet import top_up
@@ -94,16 +94,23 @@ def test_suspend_and_resume(forecourt, driver):
     wait_for(_order_status(order, OrderStatus.PAID))
 
 
-def test_pump_going_offline_before_lift_cancels_and_releases_the_hold(forecourt, driver):
+def test_a_pump_offline_before_lift_keeps_the_authorization_it_may_still_hold(forecourt, driver):
     nozzle, simulator = forecourt["nozzles"][2], forecourt["simulator"]
     order = order_prepaid_create(driver=driver, nozzle=nozzle, amount_fen=20_000, idempotency_key="o1")
     wait_for(_order_status(order, OrderStatus.AUTHORIZED))
     simulator.control("/pumps/2/power", {"on": False})
-    wait_for(_order_status(order, OrderStatus.CANCELLED), message="cancelled")
+    wait_for(lambda: _state(nozzle) == NozzleLiveState.OFFLINE, message="offline")
+    assert FuelOrder.objects.get(pk=order.pk).status == OrderStatus.AUTHORIZED  # not free fuel when it returns
+    assert wallet_balance_get(driver_id=driver.pk).held_fen == 20_000
+    simulator.control("/pumps/2/power", {"on": True})
+    wait_for(lambda: _state(nozzle) == NozzleLiveState.AUTHORISED, message="back, still authorized")
+    simulator.control("/pumps/2/lift", {"nozzle": 1})
+    wait_for(lambda: NozzleState.objects.get(nozzle=nozzle).volume_ml > 0, message="running litres")
+    simulator.control("/pumps/2/hangup")
+    wait_for(_order_status(order, OrderStatus.PAID), message="paid")
     order.refresh_from_db()
-    assert order.failure_code == "pump_offline"
-    assert wallet_balance_get(driver_id=driver.pk).available_fen == 100_000
-    assert _state(nozzle) == NozzleLiveState.OFFLINE
+    assert wallet_balance_get(driver_id=driver.pk).available_fen == 100_000 - order.paid_fen
+    assert ledger_verify().ok
 
 
 def test_nozzle_never_lifted_times_out_and_releases_the_hold(forecourt, driver, settings):
@@ -155,3 +162,30 @@ def test_a_restarted_bridge_can_reopen_the_simulator_pty(tmp_path):
             port.close()
     finally:
         simulator.stop()
+
+
+def test_a_fill_finished_while_the_bridge_was_down_is_charged_once_to_its_own_driver(forecourt, driver):
+    """Case 1 of issue 11: bridge killed mid-fill, the driver hangs up while it is down (the pump then names
+    nozzle 0), a second driver tries the same pump, the bridge comes back. Only the first driver pays."""
+    first_nozzle, second_nozzle, simulator = forecourt["nozzles"][0], forecourt["nozzles"][1], forecourt["simulator"]
+    order = order_prepaid_create(driver=driver, nozzle=first_nozzle, amount_fen=50_000, idempotency_key="o1")
+    wait_for(_order_status(order, OrderStatus.AUTHORIZED))
+    simulator.control("/pumps/1/lift", {"nozzle": 1})
+    wait_for(_order_status(order, OrderStatus.FUELLING))
+    forecourt["runner"].stop()
+    forecourt["runner"].thread.join(timeout=5)
+    simulator.control("/pumps/1/hangup")
+    assert simulator.state()["pumps"]["1"]["selected"] == 0
+    second = DriverFactory()
+    top_up(second, 100_000)
+    with pytest.raises(NozzleBusy):
+        order_prepaid_create(driver=second, nozzle=second_nozzle, amount_fen=3_000, idempotency_key="o2")
+    forecourt["runner"] = line_runner_start_thread(forecourt["line"].code)
+    wait_for(_order_status(order, OrderStatus.PAID), message="first order paid")
+    wait_for(lambda: simulator.state()["pumps"]["1"]["status"] == 1, message="pump reset")
+    order.refresh_from_db()
+    delivered = simulator.state()["pumps"]["1"]["nozzles"]["1"]["total_volume"] * 10
+    assert order.volume_ml == delivered > 0
+    assert wallet_balance_get(driver_id=second.pk).available_fen == 100_000
+    assert not FuelOrder.objects.filter(driver=second).exists()
+    assert ledger_verify().ok

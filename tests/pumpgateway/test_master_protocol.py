@@ -8,31 +8,7 @@ import pytest
 from pumpgateway.bridge import DartMaster, OutboundCommand
 from pumpgateway.dart.transactions import CD1, CD2, CD4, CD5, Command, PumpStatus
 from pumpgateway.simulator import Faults, Forecourt, build_pumps
-from tests.pumpgateway.fakes import RecordingStore
-
-
-class MemoryLine:
-    """A serial port whose far end is the simulator: each write is answered into the read buffer."""
-
-    def __init__(self, forecourt: Forecourt):
-        self.forecourt = forecourt
-        self.buffer = bytearray()
-        self.in_waiting = 0
-
-    def write(self, data: bytes) -> None:
-        self.forecourt.tick()
-        for reply in self.forecourt.receive(data):
-            self.buffer += reply
-        self.in_waiting = len(self.buffer)
-
-    def read(self, size: int) -> bytes:
-        chunk, self.buffer = bytes(self.buffer[:size]), self.buffer[size:]
-        self.in_waiting = len(self.buffer)
-        return chunk
-
-    def reset_input_buffer(self) -> None:
-        self.buffer.clear()
-        self.in_waiting = 0
+from tests.pumpgateway.fakes import MemoryLine, RecordingStore
 
 
 @pytest.fixture

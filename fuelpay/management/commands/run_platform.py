@@ -1,8 +1,9 @@
 """The README's run command: the whole platform on one machine, each part its own process, as in production.
 
 web (runserver) · Celery worker (default queue) · Celery beat · forecourt simulator (DART on socket://) ·
-pump bridge worker (the line's own queue, the only owner of the serial line). Ctrl-C stops them all; if
-one of them dies the others are stopped too, and its name and exit code are printed.
+pump bridge worker (the line's own queue, the only owner of the serial line). Ctrl-C stops them all. A part
+other than the web server that dies is started again (its name and exit code are printed, and it waits a
+little longer each time it dies again soon); only if the web server itself dies is everything stopped.
 """
 
 import signal
@@ -19,12 +20,44 @@ from fuelpay.demo import DEMO_LINE
 from pumpgateway.models import SerialLine
 from pumpgateway.services import serial_line_configure
 
+RESTART_DELAYS_S = (1, 2, 5, 10, 30)  # after the 1st, 2nd, ... death in a row
+STABLE_S = 60  # a part that ran this long has its restart count forgiven
+
 
 @dataclass
 class Part:
     name: str
     argv: list[str]
     process: subprocess.Popen | None = None
+    restartable: bool = True
+    deaths: int = 0
+    started_at: float = 0.0
+    restart_at: float | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv, cwd=BASE_DIR)
+        self.started_at, self.restart_at = time.monotonic(), None
+
+
+def supervise_once(parts: list[Part], log) -> Part | None:
+    """One look at every part: a dead restartable part is scheduled for a restart (with a log line) and
+    restarted when due. Returns the part whose death must stop everything (the web server), if any."""
+    now = time.monotonic()
+    for part in parts:
+        if part.restart_at is not None:
+            if now >= part.restart_at:
+                part.start()
+            continue
+        code = part.process.poll()
+        if code is None:
+            continue
+        if not part.restartable:
+            return part
+        part.deaths = 1 if now - part.started_at > STABLE_S else part.deaths + 1
+        delay = RESTART_DELAYS_S[min(part.deaths, len(RESTART_DELAYS_S)) - 1]
+        log(f"{part.name} exited with code {code}; restarting it in {delay} s")
+        part.restart_at = now + delay
+    return None
 
 
 class Command(BaseCommand):
@@ -49,14 +82,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         for part in parts:
-            part.process = subprocess.Popen(part.argv, cwd=BASE_DIR)
+            part.start()
             if part.name == "simulator":
                 time.sleep(0.5)  # the bridge connects to it; let it listen first
         self._print_urls(options)
         failed = None
         while not stopping and failed is None:
             time.sleep(0.5)
-            failed = next((part for part in parts if part.process.poll() is not None), None)
+            failed = supervise_once(parts, lambda line: self.stderr.write(line))
         for part in reversed(parts):
             if part.process.poll() is None:
                 part.process.terminate()
@@ -93,7 +126,7 @@ class Command(BaseCommand):
                 )
             )
         parts += [
-            Part("web", [python, manage, "runserver", options["addr"], "--noreload"]),
+            Part("web", [python, manage, "runserver", options["addr"], "--noreload"], restartable=False),
             # Solo pool: on SQLite one writer at a time is what the database allows anyway.
             Part("worker", [*celery, "worker", "-Q", "default", "-P", "solo", "-n", "default@%h", "-l", "WARNING"]),
             Part("beat", [*celery, "beat", "-l", "WARNING"]),
