@@ -54,3 +54,4 @@ bench: install  ## benchmarks; figures go to BENCHMARKS.md
 	$(BIN)/python bench/dart_bench.py
 	$(BIN)/python bench/pay_bench.py
 	$(BIN)/python bench/page_weight_bench.py
+	$(BIN)/python bench/dashboard_bench.py

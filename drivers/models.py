@@ -6,9 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Driver(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="driver")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="driver", verbose_name=_("user")
+    )
     phone = models.CharField(_("phone"), max_length=20, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         db_table = "wallet_driver"
@@ -49,13 +51,17 @@ class TrustedDevice(models.Model):
 
 
 class Vehicle(models.Model):
-    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="vehicles")
+    driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="vehicles", verbose_name=_("driver"))
     # The plate is personal data: encrypted at rest (core.crypto), shown masked; the digest finds duplicates.
-    plate_encrypted = models.TextField()
-    plate_digest = models.CharField(max_length=64)
-    plate_masked = models.CharField(max_length=16)
-    preferred_grade = models.ForeignKey("stations.FuelGrade", null=True, blank=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
+    plate_encrypted = models.TextField(
+        _("plate encrypted"),
+    )
+    plate_digest = models.CharField(_("plate digest"), max_length=64)
+    plate_masked = models.CharField(_("plate masked"), max_length=16)
+    preferred_grade = models.ForeignKey(
+        "stations.FuelGrade", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("preferred grade")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         db_table = "wallet_vehicle"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from drivers import urls as driver_urls
@@ -9,8 +10,9 @@ from orders import urls as order_urls
 from stations import urls as station_urls
 from wallet import urls as wallet_urls
 
-admin.site.site_header = "fuelpay 加油支付管理后台"
-admin.site.site_title = "fuelpay"
+# Titles come from settings.UNFOLD; the home page is the role's dashboard (fuelpay.admin_console).
+admin.site.index_template = "admin/fuelpay_dashboard.html"
+admin.site.index_title = _("Dashboard")
 
 api_urlpatterns = station_urls.api_urlpatterns + wallet_urls.api_urlpatterns + order_urls.api_urlpatterns
 

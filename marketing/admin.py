@@ -1,8 +1,8 @@
-from django import forms
 from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_base import ConstraintMessagesForm, FuelpayModelAdmin, constraint_messages_register
 from marketing.models import Campaign, ContractOffer, Coupon, CouponTemplate, MemberLevel, Promotion, Standing
 from marketing.selectors import (
     campaign_report,
@@ -14,13 +14,37 @@ from marketing.services import campaign_launch, promotion_authoring_check
 from stations.admin_scoping import PlatformOnlyAdmin, run_service_for_admin
 from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to
 
+constraint_messages_register(
+    {
+        "contract_offer_positive": (
+            "committed_fen",
+            _("The commitment and the days must be above zero and the reward not negative."),
+        ),
+        "promotion_amounts_not_negative": ("benefit_value", _("Discounts, minimums and budgets cannot be negative.")),
+        "promotion_budget_holds": ("budget_fen", _("The budget cannot be below what has already been spent.")),
+        "promotion_hours_valid": ("hour_from", _("Hours run from 0 to 24; give both or neither.")),
+        "coupon_template_amounts_positive": ("benefit_value", _("The coupon's value must be above zero.")),
+        "coupon_template_discount_benefit": (
+            "benefit_kind",
+            _("A coupon gives a percentage, an amount or a per-litre discount."),
+        ),
+        "partner_coupon_names_partner": ("partner_code", _("A partner coupon must name its partner.")),
+        "staff_issue_has_reason_and_person": ("reason", _("A coupon issued by staff needs the person and a reason.")),
+        "member_level_spend_positive": ("min_spend_90d_fen", _("The level's spending threshold must be above zero.")),
+        "standing_points_not_negative": ("points", _("Points cannot be negative.")),
+        "campaign_holdout_in_range": ("holdout_percent", _("The holdout may be at most 90 percent.")),
+    }
+)
+
 
 @admin.register(ContractOffer)
 class ContractOfferAdmin(PlatformOnlyAdmin):
     list_display = ["station", "committed_fen", "days", "reward_bonus_fen", "funder", "is_active"]
+    list_filter = ["funder", "is_active"]
+    search_fields = ["station__name"]
 
 
-class PromotionForm(forms.ModelForm):
+class PromotionForm(ConstraintMessagesForm):
     class Meta:
         model = Promotion
         fields = [
@@ -72,7 +96,7 @@ class PromotionForm(forms.ModelForm):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(FuelpayModelAdmin):
     """Platform staff author any promotion; enterprise admins and station managers their own stations',
     funded by them. A new promotion starts inactive: the change page previews its lines on sample sales
     before it is switched on, and reports its uses, cost and budget left."""
@@ -80,6 +104,7 @@ class PromotionAdmin(admin.ModelAdmin):
     form = PromotionForm
     list_display = ["name", "applies_to", "scope", "benefit_kind", "benefit_value", "funder", "priority", "is_active"]
     list_filter = ["is_active", "applies_to", "scope", "benefit_kind", "funder"]
+    search_fields = ["name", "name_en"]
     filter_horizontal = ["stations"]
     readonly_fields = ["budget_used_fen", "preview", "report"]
 
@@ -133,6 +158,7 @@ class PromotionAdmin(admin.ModelAdmin):
 class CouponTemplateAdmin(PlatformOnlyAdmin):
     list_display = ["name", "kind", "partner_code", "benefit_kind", "benefit_value", "min_amount_fen", "is_active"]
     list_filter = ["kind", "is_active"]
+    search_fields = ["name", "partner_code"]
     filter_horizontal = ["stations"]
 
 
@@ -142,6 +168,7 @@ class CouponAdmin(PlatformOnlyAdmin):
 
     list_display = ["pk", "template", "driver", "status", "valid_until", "issued_via", "issued_by", "reason"]
     list_filter = ["status", "issued_via", "template__kind"]
+    search_fields = ["template__name", "reference"]
     readonly_fields = [f.name for f in Coupon._meta.fields]
 
     def has_add_permission(self, request):
@@ -151,12 +178,15 @@ class CouponAdmin(PlatformOnlyAdmin):
 @admin.register(MemberLevel)
 class MemberLevelAdmin(PlatformOnlyAdmin):
     list_display = ["code", "name", "min_spend_90d_fen", "birthday_coupon"]
+    list_filter = ["birthday_coupon"]
+    search_fields = ["code", "name"]
 
 
 @admin.register(Standing)
 class StandingAdmin(PlatformOnlyAdmin):
     list_display = ["driver", "level", "segment", "points", "spend_90d_fen", "last_paid_at"]
     list_filter = ["level", "segment"]
+    search_fields = ["=driver__phone"]
     readonly_fields = [f.name for f in Standing._meta.fields]
 
 
@@ -165,6 +195,8 @@ class CampaignAdmin(PlatformOnlyAdmin):
     """Campaigns target a segment; launching gives the coupon and the message to all but the holdout."""
 
     list_display = ["name", "segment", "coupon_template", "holdout_percent", "launched_at"]
+    list_filter = ["segment"]
+    search_fields = ["name"]
     readonly_fields = ["launched_at", "uplift_report"]
     actions = ["launch"]
 

@@ -28,12 +28,14 @@ from marketing.enums import (
 class ContractOffer(models.Model):
     """合约加油: commit committed_fen at a station within days; fulfilled earns reward_bonus_fen."""
 
-    station = models.ForeignKey("stations.Station", on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        "stations.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("station")
+    )
     committed_fen = models.BigIntegerField(_("commitment (fen)"))
     days = models.PositiveSmallIntegerField(_("days"))
     reward_bonus_fen = models.BigIntegerField(_("reward bonus (fen)"))
     funder = models.CharField(_("funded by"), max_length=12, choices=Funder.choices, default=Funder.STATION)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("contract offer")
@@ -63,7 +65,12 @@ class Promotion(models.Model):
     )
     scope = models.CharField(_("scope"), max_length=12, choices=PromotionScope.choices)
     enterprise = models.ForeignKey(
-        "stations.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "stations.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enterprise"),
     )
     stations = models.ManyToManyField("stations.Station", blank=True, related_name="+", verbose_name=_("stations"))
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
@@ -84,7 +91,12 @@ class Promotion(models.Model):
     benefit_value = models.BigIntegerField(_("benefit value"), default=0)
     funder = models.CharField(_("funded by"), max_length=12, choices=Funder.choices)
     funding_station = models.ForeignKey(
-        "stations.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "stations.Station",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("funding station"),
     )
     budget_fen = models.BigIntegerField(_("budget (fen; empty: unlimited)"), null=True, blank=True)
     per_driver_limit = models.PositiveIntegerField(_("uses per driver"), null=True, blank=True)
@@ -95,8 +107,10 @@ class Promotion(models.Model):
     stacking = models.CharField(_("stacking"), max_length=10, choices=StackingClass.choices)
     stack_group = models.CharField(_("stacking group"), max_length=30, blank=True)
     priority = models.IntegerField(_("priority"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)  # the quote path's cache stamp (marketing.selectors)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(
+        _("updated at"), auto_now=True
+    )  # the quote path's cache stamp (marketing.selectors)
 
     class Meta:
         verbose_name = _("promotion")
@@ -153,13 +167,13 @@ class PromotionUse(models.Model):
     """A promotion's use by one order (reference): reserved at confirm, settled at capture or released.
     Caps count the uses that are not released; the budget counts their cost (Promotion.budget_used_fen)."""
 
-    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="uses")
-    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
-    reference = models.CharField(max_length=40)
-    status = models.CharField(max_length=10, choices=UseStatus.choices)
-    cost_fen = models.BigIntegerField()
-    day = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="uses", verbose_name=_("promotion"))
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+", verbose_name=_("driver"))
+    reference = models.CharField(_("reference"), max_length=40)
+    status = models.CharField(_("status"), max_length=10, choices=UseStatus.choices)
+    cost_fen = models.BigIntegerField(_("cost fen"))
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("promotion use")
@@ -186,12 +200,22 @@ class CouponTemplate(models.Model):
     nonfuel_categories = models.JSONField(_("non-fuel categories"), default=list, blank=True)
     scope = models.CharField(_("scope"), max_length=12, choices=PromotionScope.choices)
     enterprise = models.ForeignKey(
-        "stations.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "stations.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enterprise"),
     )
     stations = models.ManyToManyField("stations.Station", blank=True, related_name="+", verbose_name=_("stations"))
     funder = models.CharField(_("funded by"), max_length=12, choices=Funder.choices)
     funding_station = models.ForeignKey(
-        "stations.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "stations.Station",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("funding station"),
     )
     valid_days = models.PositiveSmallIntegerField(_("valid for (days from issue)"), default=30)
     is_active = models.BooleanField(_("active"), default=True)
@@ -220,18 +244,27 @@ class CouponTemplate(models.Model):
 class Coupon(models.Model):
     """One driver's coupon: single use; locked while an order holds it, returned if the order does not pay."""
 
-    template = models.ForeignKey(CouponTemplate, on_delete=models.PROTECT, related_name="coupons")
-    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="coupons")
+    template = models.ForeignKey(
+        CouponTemplate, on_delete=models.PROTECT, related_name="coupons", verbose_name=_("template")
+    )
+    driver = models.ForeignKey(
+        "drivers.Driver", on_delete=models.PROTECT, related_name="coupons", verbose_name=_("driver")
+    )
     status = models.CharField(_("status"), max_length=10, choices=CouponStatus.choices)
     valid_from = models.DateTimeField(_("valid from"))
     valid_until = models.DateTimeField(_("valid until"))
     issued_via = models.CharField(_("issued via"), max_length=10, choices=CouponIssuedVia.choices)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issued by"),
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    reference = models.CharField(max_length=40, blank=True)  # the order holding or having used it
-    created_at = models.DateTimeField(auto_now_add=True)
+    reference = models.CharField(_("reference"), max_length=40, blank=True)  # the order holding or having used it
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("coupon")
@@ -275,14 +308,16 @@ class Standing(models.Model):
     """A driver's loyalty standing: level (rolling 90-day spend), segment, points. Changed by marketing's
     services only; the row lock serialises a driver's points."""
 
-    driver = models.OneToOneField("drivers.Driver", on_delete=models.PROTECT, related_name="standing")
+    driver = models.OneToOneField(
+        "drivers.Driver", on_delete=models.PROTECT, related_name="standing", verbose_name=_("driver")
+    )
     level = models.CharField(_("member level"), max_length=20, blank=True)
     segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices, default=Segment.NEW)
     points = models.BigIntegerField(_("points"), default=0)
     spend_90d_fen = models.BigIntegerField(_("90-day spend (fen)"), default=0)
     paid_orders = models.PositiveIntegerField(_("paid orders"), default=0)
     last_paid_at = models.DateTimeField(_("last paid"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("member standing")
@@ -294,14 +329,14 @@ class PointsEntry(models.Model):
     """积分 history, one row per change. An earn row keeps what is left of it (remaining) until redeemed
     (oldest first) or expired."""
 
-    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+", verbose_name=_("driver"))
     kind = models.CharField(_("kind"), max_length=8, choices=PointsKind.choices)
     points = models.BigIntegerField(_("points"))  # signed
-    paid_fen = models.BigIntegerField(default=0)  # an earn row: what the driver paid (the 90-day spend)
-    remaining = models.BigIntegerField(default=0)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    reference = models.CharField(max_length=40)
-    created_at = models.DateTimeField()
+    paid_fen = models.BigIntegerField(_("paid"), default=0)  # an earn row: what the driver paid (the 90-day spend)
+    remaining = models.BigIntegerField(_("remaining"), default=0)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=40)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("points entry")
@@ -317,9 +352,9 @@ class PointsEntry(models.Model):
 class SegmentSize(models.Model):
     """How many drivers each segment held on a day (standings_refresh), for the sizes over time."""
 
-    day = models.DateField()
-    segment = models.CharField(max_length=12, choices=Segment.choices)
-    drivers = models.PositiveIntegerField()
+    day = models.DateField(_("day"))
+    segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices)
+    drivers = models.PositiveIntegerField(_("drivers"))
 
     class Meta:
         verbose_name = _("segment size")
@@ -330,15 +365,15 @@ class SegmentSize(models.Model):
 class Notification(models.Model):
     """消息通知: one message to one driver, through the configured channel; the in-app inbox lists them."""
 
-    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+", verbose_name=_("driver"))
     kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
     title = models.CharField(_("title"), max_length=80)
     body = models.CharField(_("message"), max_length=300)
     status = models.CharField(_("status"), max_length=10, choices=NotificationStatus.choices)
-    why_not_sent = models.CharField(max_length=20, blank=True)  # opted_out / frequency_cap
-    send_after = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    why_not_sent = models.CharField(_("why not sent"), max_length=20, blank=True)  # opted_out / frequency_cap
+    send_after = models.DateTimeField(_("send after"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("notification")
@@ -348,7 +383,7 @@ class Notification(models.Model):
 
 
 class NotificationOptOut(models.Model):
-    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+", verbose_name=_("driver"))
     kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
 
     class Meta:
@@ -381,10 +416,12 @@ class Campaign(models.Model):
 
 
 class CampaignMember(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="members")
-    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
-    group = models.CharField(max_length=8, choices=CampaignGroup.choices)
-    coupon = models.ForeignKey(Coupon, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="members", verbose_name=_("campaign"))
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+", verbose_name=_("driver"))
+    group = models.CharField(_("group"), max_length=8, choices=CampaignGroup.choices)
+    coupon = models.ForeignKey(
+        Coupon, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("coupon")
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "driver"], name="campaign_member_once")]
@@ -393,21 +430,29 @@ class CampaignMember(models.Model):
 class ReferralCode(models.Model):
     """裂变: a driver's invite code (the invite link carries it)."""
 
-    driver = models.OneToOneField("drivers.Driver", on_delete=models.PROTECT, related_name="referral_code")
-    code = models.CharField(max_length=12, unique=True)
+    driver = models.OneToOneField(
+        "drivers.Driver", on_delete=models.PROTECT, related_name="referral_code", verbose_name=_("driver")
+    )
+    code = models.CharField(_("code"), max_length=12, unique=True)
 
 
 class Referral(models.Model):
     """An invitee who signed up with an inviter's code. Both get the referral coupon once the invitee's first
     paid fill completes, unless the pair looks like abuse (refusal_reason says which rule)."""
 
-    inviter = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+")
-    invitee = models.OneToOneField("drivers.Driver", on_delete=models.PROTECT, related_name="referred_by")
-    device_digest = models.CharField(max_length=64)  # the invitee's device at sign-up (keyed digest)
-    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.PENDING)
-    refusal_reason = models.CharField(max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    rewarded_at = models.DateTimeField(null=True, blank=True)
+    inviter = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+", verbose_name=_("inviter"))
+    invitee = models.OneToOneField(
+        "drivers.Driver", on_delete=models.PROTECT, related_name="referred_by", verbose_name=_("invitee")
+    )
+    device_digest = models.CharField(
+        _("device digest"), max_length=64
+    )  # the invitee's device at sign-up (keyed digest)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.PENDING
+    )
+    refusal_reason = models.CharField(_("refusal reason"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    rewarded_at = models.DateTimeField(_("rewarded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("referral")

@@ -1,14 +1,20 @@
 """Object-level scoping for the admin console: every admin queryset is narrowed by role, and
 service errors become admin messages (the admin side of core.exceptions)."""
 
-from django.contrib import admin, messages
+from django.contrib import messages
 
+from core.admin_base import FuelpayModelAdmin
 from core.exceptions import FuelpayError
-from stations.models import Dispenser, Station
-from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to, user_is_platform_admin
+from stations.models import Dispenser, Enterprise, Station
+from stations.selectors import (
+    enterprise_qs_visible_to,
+    staff_can_manage_station_setup,
+    station_qs_visible_to,
+    user_is_platform_admin,
+)
 
 
-class StationScopedAdmin(admin.ModelAdmin):
+class StationScopedAdmin(FuelpayModelAdmin):
     """Rows are visible only through stations the user may see. Subclasses name the path to the station."""
 
     station_path = "station"
@@ -20,6 +26,8 @@ class StationScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
+        if user_is_platform_admin(user=request.user):
+            return queryset  # includes rows without a station (e.g. top-up journal entries)
         return queryset.filter(**{f"{self.station_path}__in": self._station_ids(request)})
 
     def _may_see(self, request) -> bool:
@@ -48,6 +56,8 @@ class StationScopedAdmin(admin.ModelAdmin):
         # Dropdowns of stations (and things under stations) must not leak other tenants' names.
         if db_field.related_model is Station:
             kwargs["queryset"] = station_qs_visible_to(user=request.user)
+        elif db_field.related_model is Enterprise:
+            kwargs["queryset"] = enterprise_qs_visible_to(user=request.user)
         elif db_field.related_model is Dispenser:
             kwargs["queryset"] = Dispenser.objects.filter(station__in=self._station_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -63,7 +73,7 @@ def run_service_for_admin(request, func, success_message: str, **kwargs) -> bool
     return True
 
 
-class PlatformOnlyAdmin(admin.ModelAdmin):
+class PlatformOnlyAdmin(FuelpayModelAdmin):
     """Reference data only the platform edits (enterprises, grades, roles, promotion rules)."""
 
     def has_module_permission(self, request):

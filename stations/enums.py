@@ -47,3 +47,4 @@ class StationErrorCode(models.TextChoices):
     NO_PRICE = "station_no_price"
     NOZZLE_NOT_FOUND = "station_nozzle_not_found"
     ROLE_NOT_ALLOWED = "station_role_not_allowed"
+    USERNAME_TAKEN = "station_staff_username_taken"

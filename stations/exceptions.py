@@ -49,3 +49,9 @@ class RoleNotAllowed(FuelpayError):
     code = StationErrorCode.ROLE_NOT_ALLOWED
     http_status = status.HTTP_403_FORBIDDEN
     default_message = _("Your role does not allow this action.")
+
+
+class StaffUsernameTaken(FuelpayError):
+    code = StationErrorCode.USERNAME_TAKEN
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This login name is already taken.")

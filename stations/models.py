@@ -11,7 +11,7 @@ class Enterprise(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=EnterpriseKind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("enterprise")
@@ -22,7 +22,9 @@ class Enterprise(models.Model):
 
 
 class Station(models.Model):
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="stations")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="stations", verbose_name=_("enterprise")
+    )
     code = models.SlugField(_("station code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=255)
@@ -34,9 +36,11 @@ class Station(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=StationStatus.choices, default=StationStatus.APPLIED)
     bank_name = models.CharField(_("settlement bank"), max_length=120, blank=True)
     bank_account_holder = models.CharField(_("account holder"), max_length=120, blank=True)
-    bank_account_number_encrypted = models.TextField(blank=True, editable=False)
-    bank_account_number_last4 = models.CharField(max_length=4, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    bank_account_number_encrypted = models.TextField(_("bank account number encrypted"), blank=True, editable=False)
+    bank_account_number_last4 = models.CharField(
+        _("bank account number last4"), max_length=4, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("station")
@@ -54,14 +58,18 @@ class Station(models.Model):
 class StationStatusChange(models.Model):
     """Onboarding audit trail: every transition with who and when."""
 
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=20, choices=StationStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=StationStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    note = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    station = models.ForeignKey(
+        Station, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("station")
+    )
+    from_status = models.CharField(_("from status"), max_length=20, choices=StationStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=StationStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, verbose_name=_("by"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("station status change")
+        verbose_name_plural = _("station status changes")
         ordering = ["created_at", "pk"]
 
 
@@ -82,7 +90,7 @@ class FuelGrade(models.Model):
 class Dispenser(models.Model):
     """A pump (加油机). Its serial line and DART address live in pumpgateway.PumpBinding."""
 
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="dispensers")
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="dispensers", verbose_name=_("station"))
     number = models.PositiveSmallIntegerField(_("pump number"))
 
     class Meta:
@@ -96,11 +104,13 @@ class Dispenser(models.Model):
 
 
 class Nozzle(models.Model):
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="nozzles")
-    dispenser = models.ForeignKey(Dispenser, on_delete=models.CASCADE, related_name="nozzles")
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="nozzles", verbose_name=_("station"))
+    dispenser = models.ForeignKey(
+        Dispenser, on_delete=models.CASCADE, related_name="nozzles", verbose_name=_("dispenser")
+    )
     number = models.PositiveSmallIntegerField(_("nozzle number (枪号)"))
     logical_number = models.PositiveSmallIntegerField(_("logical nozzle on the pump"))
-    grade = models.ForeignKey(FuelGrade, on_delete=models.PROTECT, related_name="nozzles")
+    grade = models.ForeignKey(FuelGrade, on_delete=models.PROTECT, related_name="nozzles", verbose_name=_("fuel grade"))
 
     class Meta:
         verbose_name = _("nozzle")
@@ -121,13 +131,15 @@ class Nozzle(models.Model):
 class GradePrice(models.Model):
     """Effective-dated price of a grade at a station. Rows are never edited: a change is a new row."""
 
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="prices")
-    grade = models.ForeignKey(FuelGrade, on_delete=models.PROTECT, related_name="prices")
-    list_price_fen_per_litre = models.BigIntegerField(_("list price (fen/L)"))
-    price_fen_per_litre = models.BigIntegerField(_("station price (fen/L)"))
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="prices", verbose_name=_("station"))
+    grade = models.ForeignKey(FuelGrade, on_delete=models.PROTECT, related_name="prices", verbose_name=_("fuel grade"))
+    list_price_fen_per_litre = models.BigIntegerField(_("list price"))
+    price_fen_per_litre = models.BigIntegerField(_("station price"))
     effective_from = models.DateTimeField(_("effective from"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("price")
@@ -145,10 +157,14 @@ class GradePrice(models.Model):
 class StaffRole(models.Model):
     """One role per staff user, scoped to an enterprise or a single station."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_role")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_role", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=24, choices=StaffRoleKind.choices)
-    enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.CASCADE)
-    station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.CASCADE)
+    enterprise = models.ForeignKey(
+        Enterprise, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("enterprise")
+    )
+    station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("station"))
 
     class Meta:
         verbose_name = _("staff role")
@@ -182,7 +198,7 @@ class NonFuelItem(models.Model):
     )
     sku = models.CharField(_("SKU"), max_length=40)
     name = models.CharField(_("name"), max_length=80)
-    price_fen = models.BigIntegerField(_("price (fen)"), help_text=_("In fen: ¥5.50 is 550."))
+    price_fen = models.BigIntegerField(_("price"))
     category = models.CharField(_("category"), max_length=12, choices=NonFuelCategory.choices)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -2,12 +2,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from stations.enums import StaffRoleKind, StationStatus
 from stations.exceptions import NoPriceInEffect, NozzleNotFound
-from stations.models import Dispenser, FuelGrade, GradePrice, NonFuelItem, Nozzle, StaffRole, Station
+from stations.models import Dispenser, Enterprise, FuelGrade, GradePrice, NonFuelItem, Nozzle, StaffRole, Station
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -37,6 +37,56 @@ def station_qs_visible_to(*, user) -> QuerySet[Station]:
     if role.role in (StaffRoleKind.ENTERPRISE_ADMIN, StaffRoleKind.FINANCE):
         return stations.filter(enterprise_id=role.enterprise_id)
     return stations.filter(pk=role.station_id)
+
+
+def enterprise_qs_visible_to(*, user) -> QuerySet[Enterprise]:
+    if user_is_platform_admin(user=user):
+        return Enterprise.objects.all()
+    role = staff_role_get(user=user)
+    if role is None:
+        return Enterprise.objects.none()
+    if role.enterprise_id:
+        return Enterprise.objects.filter(pk=role.enterprise_id)
+    return Enterprise.objects.filter(stations=role.station_id)
+
+
+def staff_role_qs_visible_to(*, user) -> QuerySet[StaffRole]:
+    """Staff an admin may see: all (platform), its enterprise's and stations' (enterprise admin), its
+    station's cashiers (station manager)."""
+    roles = StaffRole.objects.select_related("user", "enterprise", "station")
+    if user_is_platform_admin(user=user):
+        return roles.all()
+    role = staff_role_get(user=user)
+    if role is None:
+        return roles.none()
+    if role.role == StaffRoleKind.ENTERPRISE_ADMIN:
+        return roles.filter(Q(enterprise_id=role.enterprise_id) | Q(station__enterprise_id=role.enterprise_id))
+    if role.role == StaffRoleKind.STATION_MANAGER:
+        return roles.filter(station_id=role.station_id, role=StaffRoleKind.CASHIER)
+    return roles.none()
+
+
+def staff_member_may_manage(*, actor, role: str, enterprise: Enterprise | None, station: Station | None) -> bool:
+    """Two tiers: an enterprise admin staffs its enterprise and its stations; a station manager its cashiers."""
+    if user_is_platform_admin(user=actor):
+        return True
+    actor_role = staff_role_get(user=actor)
+    if actor_role is None:
+        return False
+    if actor_role.role == StaffRoleKind.ENTERPRISE_ADMIN:
+        if role in (StaffRoleKind.ENTERPRISE_ADMIN, StaffRoleKind.FINANCE):
+            return enterprise is not None and enterprise.pk == actor_role.enterprise_id
+        if role in (StaffRoleKind.STATION_MANAGER, StaffRoleKind.CASHIER):
+            return station is not None and station.enterprise_id == actor_role.enterprise_id
+        return False
+    if actor_role.role == StaffRoleKind.STATION_MANAGER:
+        return role == StaffRoleKind.CASHIER and station is not None and station.pk == actor_role.station_id
+    return False
+
+
+def staff_is_enterprise_admin(*, user) -> bool:
+    role = staff_role_get(user=user)
+    return bool(role and role.role == StaffRoleKind.ENTERPRISE_ADMIN)
 
 
 def staff_can_manage_station_setup(*, user) -> bool:

@@ -11,6 +11,7 @@ from stations.exceptions import (
     InvalidBankAccount,
     InvalidPrice,
     RoleNotAllowed,
+    StaffUsernameTaken,
     StationNotReadyToActivate,
     StationTransitionNotAllowed,
 )
@@ -25,7 +26,7 @@ from stations.models import (
     Station,
     StationStatusChange,
 )
-from stations.selectors import staff_role_get, user_is_platform_admin
+from stations.selectors import staff_member_may_manage, staff_role_get, user_is_platform_admin
 
 S = StationStatus
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -199,3 +200,39 @@ def staff_user_create(
         user.save(update_fields=["password"])
     StaffRole.objects.update_or_create(user=user, defaults={"role": role, "enterprise": enterprise, "station": station})
     return user
+
+
+@transaction.atomic
+def staff_member_create(
+    *,
+    actor,
+    username: str,
+    password: str,
+    role: str,
+    enterprise: Enterprise | None = None,
+    station: Station | None = None,
+):
+    """A new staff login with one role, made by someone allowed to staff that enterprise or station."""
+    if not staff_member_may_manage(actor=actor, role=role, enterprise=enterprise, station=station):
+        raise RoleNotAllowed()
+    user_model = get_user_model()
+    if user_model.objects.filter(username=username).exists():
+        raise StaffUsernameTaken()
+    user = user_model(username=username, is_staff=True)
+    user.set_password(password)
+    user.save()
+    StaffRole.objects.create(user=user, role=role, enterprise=enterprise, station=station)
+    return user
+
+
+@transaction.atomic
+def staff_member_set_active(*, actor, staff_role: StaffRole, is_active: bool) -> StaffRole:
+    """Deactivate (or reactivate) a staff login; the role and its history stay."""
+    may_manage = staff_member_may_manage(
+        actor=actor, role=staff_role.role, enterprise=staff_role.enterprise, station=staff_role.station
+    )
+    if not may_manage or staff_role.user_id == actor.pk:  # nobody locks themselves out
+        raise RoleNotAllowed()
+    staff_role.user.is_active = is_active
+    staff_role.user.save(update_fields=["is_active"])
+    return staff_role

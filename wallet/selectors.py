@@ -272,3 +272,18 @@ def contract_progress_list_for_driver(*, driver_id: int, now: datetime | None = 
 
 def contract_list_for_driver(*, driver_id: int) -> QuerySet[Contract]:
     return Contract.objects.filter(driver_id=driver_id).select_related("station", "account").order_by("-starts_at")
+
+
+def station_sales_posted_fen(*, station_ids, start: datetime, end: datetime) -> int:
+    """What drivers paid the stations for fuel in [start, end), as the ledger posted it: the stations' share
+    plus the platform's fee taken out of it (refunds are separate entries)."""
+    total = JournalLine.objects.filter(
+        entry__station_id__in=station_ids,
+        entry__operation__in=[Operation.CAPTURE, Operation.LATE_CAPTURE],
+        entry__created_at__gte=start,
+        entry__created_at__lt=end,
+        account__kind__in=[AccountKind.STATION_RECEIVABLE, AccountKind.PLATFORM_FEE_INCOME],
+        side=Side.CREDIT,
+        phase=Phase.POSTED,
+    ).aggregate(total=Sum("amount_fen"))["total"]
+    return total or 0

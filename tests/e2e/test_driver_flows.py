@@ -100,7 +100,7 @@ def test_postpaid_attendant_authorizes_and_driver_pays_once(platform, browser):
     tablet.goto(f"{platform.url}/admin/login/?next=/console/{STATION}/")
     tablet.fill("#id_username", "cashier")
     tablet.fill("#id_password", DEMO_PASSWORD)
-    tablet.click("input[type=submit]")
+    tablet.click("[type=submit]")
     tablet.wait_for_selector("#nozzle-3 .authorize:not([disabled])", timeout=15_000)
     shot(tablet, "postpaid-1-attendant-console")
     tablet.fill("#nozzle-3 input[name=amount_yuan]", "50")

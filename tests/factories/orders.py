@@ -21,3 +21,30 @@ class FuelOrderFactory(factory.django.DjangoModelFactory):
     price_fen_per_litre = 735
     dynamic_code = "1234"
     idempotency_key = factory.Sequence(lambda n: f"key-{n}")
+
+
+def paid_postpaid_fill(*, driver, pump, nozzle, sequence: int, amount_fen: int, pay: bool = True):
+    """A fill the attendant authorized at the pump, then (pay=True) paid by the driver through the real service."""
+    from orders.services import order_postpaid_pay
+    from pumpgateway.enums import AuthorizationSource, AuthorizationStatus
+    from pumpgateway.models import Fill, PumpAuthorization
+
+    authorization = PumpAuthorization.objects.create(
+        nozzle=nozzle,
+        pump=pump,
+        sequence=sequence,
+        source=AuthorizationSource.ATTENDANT,
+        status=AuthorizationStatus.COMPLETED,
+    )
+    fill = Fill.objects.create(
+        authorization=authorization,
+        pump=pump,
+        nozzle=nozzle,
+        sequence=sequence,
+        volume_ml=amount_fen * 1000 // 735,
+        amount_fen=amount_fen,
+        price_fen_per_litre=735,
+    )
+    if pay:
+        return order_postpaid_pay(driver=driver, fill_id=fill.pk, idempotency_key=f"fill-{fill.pk}")
+    return fill
