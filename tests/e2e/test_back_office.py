@@ -77,7 +77,7 @@ def test_finance_sees_payments_and_the_ledger_not_the_setup(platform, browser):
     page = sign_in(platform, browser, "finance")
     shot_home(page, "finance")
     menu = sidebar(page)
-    assert "支付记录" in menu and "记账凭证" in menu and "油站与员工" not in menu
+    assert "加油记录" in menu and "记账凭证" in menu and "油站与员工" not in menu
     page.goto(f"{platform.url}/admin/wallet/hold/")
     assert "¥300.00" in page.content()  # demo fill-1, shown in yuan
     assert page.goto(f"{platform.url}/admin/stations/station/").status == 403
