@@ -183,7 +183,7 @@ def console_sign_in(platform, browser, viewport=TABLET):
     tablet.goto(f"{platform.url}/admin/login/?next=/console/{STATION}/")
     tablet.fill("#id_username", "cashier")
     tablet.fill("#id_password", DEMO_PASSWORD)
-    tablet.click("input[type=submit]")
+    tablet.click("[type=submit]")
     tablet.wait_for_selector("#nozzle-3 .authorize:not([disabled])", timeout=15_000)
     return tablet
 
