@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,10 +40,11 @@ class PaymentSimulator:
     def verify_notification(self, params: dict) -> ProviderNotification | None:
         """The parsed notification if its signature and fields are valid, else None."""
         signature = str(params.get("sign", ""))
-        if not signature or not hmac.compare_digest(signature, self.sign(params)):
-            return None
         try:
-            return ProviderNotification(
+            # Bytes, so a hostile non-ASCII signature is a mismatch rather than compare_digest's TypeError.
+            if not signature or not hmac.compare_digest(signature.encode(), self.sign(params).encode()):
+                return None
+            notification = ProviderNotification(
                 out_trade_no=str(params["out_trade_no"]),
                 transaction_id=str(params["transaction_id"]),
                 amount_fen=int(params["total_fee"]),
@@ -50,6 +52,7 @@ class PaymentSimulator:
             )
         except (KeyError, ValueError, TypeError):
             return None
+        return notification
 
     def cashier_url(self, out_trade_no: str) -> str:
         return reverse("payment-simulator-cashier", kwargs={"out_trade_no": out_trade_no})
@@ -73,5 +76,13 @@ class PaymentSimulator:
         return "SIMREFUND" + hashlib.sha256(f"{reference}:{amount_fen}".encode()).hexdigest()[:20]
 
 
+def payment_simulator_enabled() -> bool:
+    """The simulator's cashier credits without payment: it exists only where it is the configured provider."""
+    return PaymentSimulator.name == settings.PAYMENT_PROVIDER
+
+
 def payment_provider_get() -> PaymentSimulator:
-    return PaymentSimulator(settings.PAYMENT_SIMULATOR_SECRET)
+    """The provider PAYMENT_PROVIDER names; a real provider's adapter is added here next to the simulator."""
+    if payment_simulator_enabled():
+        return PaymentSimulator(settings.PAYMENT_SIMULATOR_SECRET)
+    raise ImproperlyConfigured(f"No payment provider adapter named {settings.PAYMENT_PROVIDER!r}")

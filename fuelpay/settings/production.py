@@ -2,8 +2,17 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.env import env_bool
 from fuelpay.settings.base import *  # noqa: F403
-from fuelpay.settings.base import DEBUG, FIELD_ENCRYPTION_KEYS, PAYMENT_SIMULATOR_SECRET, SECRET_KEY
+from fuelpay.settings.base import (
+    DEBUG,
+    FIELD_ENCRYPTION_KEYS,
+    MANIFEST_STORAGES,
+    PAYMENT_PROVIDER,
+    PAYMENT_SIMULATOR_SECRET,
+    SECRET_KEY,
+    SMS_BACKEND,
+)
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production")
@@ -11,13 +20,16 @@ if len(SECRET_KEY) < 40 or "test-only" in SECRET_KEY or "insecure" in SECRET_KEY
     raise ImproperlyConfigured("SECRET_KEY must be set to a long random value in production")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production")
+# The simulator credits top-ups nobody paid for, and the development SMS backend writes sign-in codes to a
+# file: a public demo may run them only when it says so explicitly.
+if PAYMENT_PROVIDER == "simulator" and not env_bool("ALLOW_DEMO_PAYMENT_SIMULATOR", False):
+    raise ImproperlyConfigured("PAYMENT_PROVIDER=simulator gives free top-ups; set ALLOW_DEMO_PAYMENT_SIMULATOR=true")
+if SMS_BACKEND.startswith("drivers.sms.") and not env_bool("ALLOW_DEMO_SMS_BACKEND", False):
+    raise ImproperlyConfigured("SMS_BACKEND is a development backend; set ALLOW_DEMO_SMS_BACKEND=true for a demo")
 if "test" in PAYMENT_SIMULATOR_SECRET:
     raise ImproperlyConfigured("PAYMENT_SIMULATOR_SECRET must not be a test value in production")
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-}
+STORAGES = MANIFEST_STORAGES
