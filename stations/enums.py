@@ -38,6 +38,15 @@ class StaffRoleKind(models.TextChoices):
     FINANCE = "finance", _("Finance")
 
 
+class StaffAction(models.TextChoices):
+    """What a staff API or page does; ROLE_ACTIONS in stations.selectors says which roles may."""
+
+    VIEW_STATIONS = "view_stations", _("View stations")
+    CHANGE_STATION_STATUS = "change_station_status", _("Change a station's status")
+    SET_PRICES = "set_prices", _("Set fuel prices")
+    OPERATE_PUMPS = "operate_pumps", _("Operate pumps")
+
+
 class StationErrorCode(models.TextChoices):
     TRANSITION_NOT_ALLOWED = "station_transition_not_allowed"
     NOT_READY_TO_ACTIVATE = "station_not_ready_to_activate"

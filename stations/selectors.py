@@ -5,7 +5,7 @@ from datetime import datetime, time
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from stations.enums import StaffRoleKind, StationStatus
+from stations.enums import StaffAction, StaffRoleKind, StationStatus
 from stations.exceptions import NoPriceInEffect, NozzleNotFound
 from stations.models import Dispenser, FuelGrade, GradePrice, NonFuelItem, Nozzle, StaffRole, Station
 
@@ -24,6 +24,27 @@ def staff_role_get(*, user) -> StaffRole | None:
 def user_is_platform_admin(*, user) -> bool:
     role = staff_role_get(user=user)
     return bool(user.is_superuser or (role and role.role == StaffRoleKind.PLATFORM_ADMIN))
+
+
+# Every staff API and page checks the action against this table before the station scope narrows the rows.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    StaffRoleKind.PLATFORM_ADMIN: frozenset(StaffAction),
+    StaffRoleKind.ENTERPRISE_ADMIN: frozenset(StaffAction),
+    StaffRoleKind.STATION_MANAGER: frozenset(
+        {StaffAction.VIEW_STATIONS, StaffAction.SET_PRICES, StaffAction.OPERATE_PUMPS}
+    ),
+    StaffRoleKind.CASHIER: frozenset({StaffAction.VIEW_STATIONS, StaffAction.OPERATE_PUMPS}),
+    StaffRoleKind.FINANCE: frozenset({StaffAction.VIEW_STATIONS}),
+}
+
+
+def staff_may(*, user, action: str) -> bool:
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    role = staff_role_get(user=user)
+    return role is not None and action in ROLE_ACTIONS[role.role]
 
 
 def station_qs_visible_to(*, user) -> QuerySet[Station]:
