@@ -2,13 +2,30 @@
 service errors become admin messages (the admin side of core.exceptions)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.db import DataError
 
 from core.exceptions import FuelpayError
-from stations.models import Dispenser, Station
-from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to, user_is_platform_admin
+from stations.models import Dispenser, Enterprise, Station
+from stations.selectors import (
+    enterprise_qs_visible_to,
+    staff_can_manage_station_setup,
+    station_qs_visible_to,
+    user_is_platform_admin,
+)
 
 
-class StationScopedAdmin(admin.ModelAdmin):
+class FuelpayModelAdmin(admin.ModelAdmin):
+    def get_changelist_instance(self, request):
+        # A filter value out of the column's range (?driver=99999999999999999999999) is bad input, not a 500:
+        # the admin answers it as it does any invalid lookup.
+        try:
+            return super().get_changelist_instance(request)
+        except (OverflowError, DataError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class StationScopedAdmin(FuelpayModelAdmin):
     """Rows are visible only through stations the user may see. Subclasses name the path to the station."""
 
     station_path = "station"
@@ -48,6 +65,8 @@ class StationScopedAdmin(admin.ModelAdmin):
         # Dropdowns of stations (and things under stations) must not leak other tenants' names.
         if db_field.related_model is Station:
             kwargs["queryset"] = station_qs_visible_to(user=request.user)
+        elif db_field.related_model is Enterprise:
+            kwargs["queryset"] = enterprise_qs_visible_to(user=request.user)
         elif db_field.related_model is Dispenser:
             kwargs["queryset"] = Dispenser.objects.filter(station__in=self._station_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -63,7 +82,7 @@ def run_service_for_admin(request, func, success_message: str, **kwargs) -> bool
     return True
 
 
-class PlatformOnlyAdmin(admin.ModelAdmin):
+class PlatformOnlyAdmin(FuelpayModelAdmin):
     """Reference data only the platform edits (enterprises, grades, roles, promotion rules)."""
 
     def has_module_permission(self, request):

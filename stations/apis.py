@@ -4,6 +4,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.audit import client_ip_get
 from stations.enums import StaffAction, StationStatus
 from stations.models import FuelGrade
 from stations.permissions import StaffApi
@@ -88,6 +89,7 @@ class StationPriceScheduleApi(StaffApi):
             price_fen_per_litre=data["price_fen_per_litre"],
             effective_from=data.get("effective_from"),
             actor=request.user,
+            client_ip=client_ip_get(request),
         )
         return Response({"id": price.pk, "effective_from": price.effective_from}, status=201)
 

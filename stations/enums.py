@@ -47,6 +47,12 @@ class StaffAction(models.TextChoices):
     OPERATE_PUMPS = "operate_pumps", _("Operate pumps")
 
 
+class BankAccountChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second approver")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class StationErrorCode(models.TextChoices):
     TRANSITION_NOT_ALLOWED = "station_transition_not_allowed"
     NOT_READY_TO_ACTIVATE = "station_not_ready_to_activate"
@@ -56,3 +62,5 @@ class StationErrorCode(models.TextChoices):
     NO_PRICE = "station_no_price"
     NOZZLE_NOT_FOUND = "station_nozzle_not_found"
     ROLE_NOT_ALLOWED = "station_role_not_allowed"
+    SECOND_APPROVER_REQUIRED = "station_second_approver_required"
+    CHANGE_ALREADY_DECIDED = "station_change_already_decided"

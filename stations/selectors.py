@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from stations.enums import StaffAction, StaffRoleKind, StationStatus
 from stations.exceptions import NoPriceInEffect, NozzleNotFound
-from stations.models import Dispenser, FuelGrade, GradePrice, NonFuelItem, Nozzle, StaffRole, Station
+from stations.models import Dispenser, Enterprise, FuelGrade, GradePrice, NonFuelItem, Nozzle, StaffRole, Station
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -45,6 +45,23 @@ def staff_may(*, user, action: str) -> bool:
         return True
     role = staff_role_get(user=user)
     return role is not None and action in ROLE_ACTIONS[role.role]
+
+
+def staff_may_own_settlement_account(*, user, station: Station) -> bool:
+    """The enterprise and the settlement account belong to the platform and the station's enterprise admin."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user_is_platform_admin(user=user):
+        return True
+    role = staff_role_get(user=user)
+    return bool(role and role.role == StaffRoleKind.ENTERPRISE_ADMIN and role.enterprise_id == station.enterprise_id)
+
+
+def enterprise_qs_visible_to(*, user) -> QuerySet[Enterprise]:
+    """Enterprise choices and filters in staff forms: the user's own enterprise only, unless platform."""
+    if user_is_platform_admin(user=user):
+        return Enterprise.objects.all()
+    return Enterprise.objects.filter(pk__in=station_qs_visible_to(user=user).values("enterprise_id"))
 
 
 def station_qs_visible_to(*, user) -> QuerySet[Station]:

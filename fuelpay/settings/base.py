@@ -108,6 +108,9 @@ MANIFEST_STORAGES = {
 }
 
 LOGIN_URL = "/admin/login/"
+# Reverse proxies in front of the app that append the client to X-Forwarded-For (docker-compose: none; behind
+# one nginx: 1). The client address for limits and the audit log is taken that many entries from the right.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",

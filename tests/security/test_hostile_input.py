@@ -40,3 +40,16 @@ def test_image_build_collects_static_with_a_manifest(tmp_path):
     )
     manifest = json.loads((tmp_path / "staticfiles" / "staticfiles.json").read_text())
     assert "admin/css/base.css" in manifest["paths"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/wallet/hold/?driver=99999999999999999999999",
+        "/admin/stations/station/?enterprise=99999999999999999999999",
+        "/admin/stations/gradeprice/?station=-99999999999999999999999",
+    ],
+)
+def test_admin_filters_with_out_of_range_integers_are_not_a_500(admin_client, url):
+    response = admin_client.get(url)
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
