@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import phone_mask
+
 
 class Driver(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="driver")
@@ -16,7 +18,7 @@ class Driver(models.Model):
         verbose_name_plural = _("drivers")
 
     def __str__(self) -> str:
-        return f"{self.phone[:3]}****{self.phone[-4:]}"
+        return phone_mask(self.phone)
 
 
 class SmsCode(models.Model):

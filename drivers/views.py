@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.crypto import phone_mask
 from core.exceptions import FuelpayError
 from drivers.middleware import SESSION_DEVICE_KEY
 from drivers.permissions import driver_required
@@ -51,7 +52,7 @@ def sign_in_verify(request):
     phone = request.session.get(SIGN_IN_PHONE_KEY)
     if not phone:
         return redirect("driver-sign-in")
-    context = {"next": _safe_next(request, reverse("driver-home")), "phone_masked": f"{phone[:3]}****{phone[-4:]}"}
+    context = {"next": _safe_next(request, reverse("driver-home")), "phone_masked": phone_mask(phone)}
     if request.method == "POST":
         try:
             driver = sms_code_verify(phone=phone, code=request.POST.get("code", ""))
