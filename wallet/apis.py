@@ -1,4 +1,3 @@
-from django.http import Http404
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -94,12 +93,9 @@ class WalletTransferApi(DriverApi):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        recipient = driver_get_by_phone(phone=data["to_phone"])
-        if recipient is None:
-            raise Http404
         entry_id = wallet_transfer(
             from_driver=request.user.driver,
-            to_driver=recipient,
+            to_driver=driver_get_by_phone(phone=data["to_phone"]),
             amount_fen=data["amount_fen"],
             idempotency_key=data["idempotency_key"],
         )

@@ -176,6 +176,9 @@ WALLET_TOP_UP_TIERS_FEN = [20_000, 50_000, 100_000, 200_000]
 WALLET_TRANSFER_MAX_FEN = env_int("WALLET_TRANSFER_MAX_FEN", 100_000)
 # A transfer of at least this much asks for an SMS code sent to the sender's phone (step-up).
 WALLET_TRANSFER_SMS_FROM_FEN = env_int("WALLET_TRANSFER_SMS_FROM_FEN", 50_000)
+# What one driver may send by transfer per calendar day and month (withdrawals only refund top-ups).
+WALLET_TRANSFER_DAILY_LIMIT_FEN = env_int("WALLET_TRANSFER_DAILY_LIMIT_FEN", 100_000)
+WALLET_TRANSFER_MONTHLY_LIMIT_FEN = env_int("WALLET_TRANSFER_MONTHLY_LIMIT_FEN", 300_000)
 WALLET_HOLD_TTL_SECONDS = env_int("WALLET_HOLD_TTL_SECONDS", 900)
 PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 30)
 
