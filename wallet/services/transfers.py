@@ -19,7 +19,10 @@ from wallet.tasks import wallet_withdrawal_pay_out_task
 def _transferred_since_fen(*, driver_id: int, since) -> int:
     return (
         JournalLine.objects.filter(
-            entry__operation=Operation.TRANSFER, entry__driver_id=driver_id, entry__created_at__gte=since, side=Side.DEBIT
+            entry__operation=Operation.TRANSFER,
+            entry__driver_id=driver_id,
+            entry__created_at__gte=since,
+            side=Side.DEBIT,
         ).aggregate(total=Sum("amount_fen"))["total"]
         or 0
     )
