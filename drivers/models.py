@@ -27,6 +27,9 @@ class SmsCode(models.Model):
     phone = models.CharField(max_length=20, db_index=True)
     code_hash = models.CharField(max_length=64)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
+    # Who asked (keyed hash of the client address and bound device): only that client may use the code, and
+    # wrong tries lock that client, not the phone for everyone.
+    client_key = models.CharField(max_length=64, db_index=True, default="")
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField()
     failed_attempts = models.PositiveSmallIntegerField(default=0)

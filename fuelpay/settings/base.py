@@ -232,10 +232,11 @@ SMS_BACKEND = env_str("SMS_BACKEND", "drivers.sms.ConsoleFileSmsBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms-outbox.jsonl"))
 SMS_CODE_TTL_SECONDS = env_int("SMS_CODE_TTL_SECONDS", 300)
 SMS_RESEND_SECONDS = 60  # one code per phone per minute
-SMS_MAX_PER_PHONE_PER_HOUR = 5
+SMS_MAX_PER_PHONE_PER_HOUR = 5  # per phone and client (address + bound device)
+SMS_MAX_PER_PHONE_PER_HOUR_ALL_CLIENTS = env_int("SMS_MAX_PER_PHONE_PER_HOUR_ALL_CLIENTS", 15)
 SMS_MAX_PER_IP_PER_HOUR = env_int("SMS_MAX_PER_IP_PER_HOUR", 20)
 SMS_MAX_ATTEMPTS_PER_CODE = 5
-SIGN_IN_LOCKOUT_FAILURES = 10  # wrong codes per phone within the window lock sign-in for the window
+SIGN_IN_LOCKOUT_FAILURES = 10  # wrong codes by one client within the window lock that client for the window
 SIGN_IN_LOCKOUT_MINUTES = 30
 # A driver stays signed in on a bound device this long; the device cookie lives as long.
 DRIVER_SESSION_DAYS = env_int("DRIVER_SESSION_DAYS", 30)
