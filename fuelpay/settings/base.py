@@ -201,6 +201,8 @@ NOTIFICATION_QUIET_HOURS = (env_int("NOTIFICATION_QUIET_FROM", 22), env_int("NOT
 NOTIFICATION_MAX_PER_DAY = env_int("NOTIFICATION_MAX_PER_DAY", 2)
 
 # --- Pump gateway -------------------------------------------------------------------------
+# The largest volume any authorization may preset (an amount preset is bounded by ORDER_MAX_AMOUNT_FEN).
+PUMP_MAX_PRESET_VOLUME_ML = env_int("PUMP_MAX_PRESET_VOLUME_ML", 300_000)
 PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS = env_int("PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS", 120)
 # How often a bridge looks in the database for commands whose Celery wake-up it may have missed.
 PUMP_COMMAND_SCAN_SECONDS = float(env_str("PUMP_COMMAND_SCAN_SECONDS", "0.5"))
