@@ -183,6 +183,13 @@ class TopUpOrder(models.Model):
         ]
 
 
+class ProviderNotificationNonce(models.Model):
+    """Nonces of signed provider notifications received within the freshness window: a replay is refused."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(db_index=True)
+
+
 class Withdrawal(models.Model):
     driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="withdrawals")
     principal_fen = models.BigIntegerField()

@@ -8,6 +8,7 @@ A real provider adapter implements the same four calls against the provider's AP
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +26,8 @@ class ProviderNotification:
     transaction_id: str
     amount_fen: int
     succeeded: bool
+    sent_at: int  # unix seconds, signed
+    nonce: str
 
 
 class PaymentSimulator:
@@ -49,6 +52,8 @@ class PaymentSimulator:
                 transaction_id=str(params["transaction_id"]),
                 amount_fen=int(params["total_fee"]),
                 succeeded=params["result_code"] == RESULT_SUCCESS,
+                sent_at=int(params["timestamp"]),
+                nonce=str(params["nonce_str"])[:64],
             )
         except (KeyError, ValueError, TypeError):
             return None
@@ -66,6 +71,8 @@ class PaymentSimulator:
             "total_fee": str(amount_fen),
             "result_code": RESULT_SUCCESS if succeeded else RESULT_FAIL,
             "time_end": timezone.localtime().strftime("%Y%m%d%H%M%S"),
+            # Each delivery is signed afresh with its own time and nonce (as WeChat Pay v3's headers are).
+            "timestamp": str(int(time.time())),
             "nonce_str": secrets.token_hex(16),
         }
         params["sign"] = self.sign(params)

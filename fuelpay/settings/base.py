@@ -185,6 +185,8 @@ PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 30)
 # Payment provider: the local simulator (WeChat Pay / Alipay style signed async notifications).
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "simulator")
 PAYMENT_SIMULATOR_SECRET = env_str("PAYMENT_SIMULATOR_SECRET", "")
+# A signed notification older than this (or with a nonce already received) is a replay: refused before any work.
+PAYMENT_NOTIFICATION_MAX_AGE_SECONDS = env_int("PAYMENT_NOTIFICATION_MAX_AGE_SECONDS", 300)
 
 # --- Marketing (loyalty) ---------------------------------------------------------------------
 # 积分: one point per this many fen paid (100: a point per ¥1; 10_000: a point per ¥100).
