@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.apis import IdempotentInput
+from core.throttling import DriverThrottle, TransferThrottle
 from drivers.permissions import DriverApi
 from drivers.selectors import driver_get_by_phone
 from wallet.providers import payment_provider_get
@@ -77,6 +78,8 @@ class PaymentNotifyApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    # The provider's servers: a signed, nonce-checked call it retries for hours must never be throttled away.
+    throttle_classes: list = []
 
     def post(self, request):
         params = request.data if isinstance(request.data, dict) else {}
@@ -85,6 +88,8 @@ class PaymentNotifyApi(APIView):
 
 
 class WalletTransferApi(DriverApi):
+    throttle_classes = [DriverThrottle, TransferThrottle]
+
     class InputSerializer(IdempotentInput):
         to_phone = serializers.CharField(max_length=20)
         amount_fen = serializers.IntegerField()

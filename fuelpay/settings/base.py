@@ -122,6 +122,25 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.AnonThrottle",
+        "core.throttling.DriverThrottle",
+        "core.throttling.StaffThrottle",
+    ],
+}
+API_THROTTLE_RATES = {
+    "anon": env_str("API_THROTTLE_ANON", "60/min"),
+    "driver": env_str("API_THROTTLE_DRIVER", "120/min"),
+    "staff": env_str("API_THROTTLE_STAFF", "300/min"),
+    "transfer": env_str("API_THROTTLE_TRANSFER", "10/hour"),
+}
+# Throttle counters: per process by default; production points CACHE_URL at Redis so all workers share them.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL", "")}
+        if env_str("CACHE_URL", "")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # Field encryption (bank accounts, plates): comma-separated Fernet keys, newest first. Rotating:
