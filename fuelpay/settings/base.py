@@ -1,6 +1,9 @@
 """Everything is defined here; local/test/production only override. Defaults are the embedded ones."""
 
+from datetime import timedelta
+
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
@@ -21,6 +24,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    # Content-Security-Policy with per-request script nonces (no 'unsafe-inline' for scripts); Mozilla's.
+    "csp",
+    # Admin/staff login lockout and failed-login log (by user name and client address together).
+    "axes",
     # Bottom to top, as the layers in pyproject.toml's import-linter contract.
     "core",
     "stations",
@@ -35,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -44,6 +53,11 @@ MIDDLEWARE = [
     "core.middleware.DomainErrorPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",  # first: counts failures and refuses locked-out clients
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "fuelpay.urls"
@@ -108,6 +122,33 @@ MANIFEST_STORAGES = {
 }
 
 LOGIN_URL = "/admin/login/"
+
+# --- Browser protections (every environment, so the browser tests run under them) -------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],  # inline scripts carry {{ request.csp_nonce }}; no 'unsafe-inline'
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=()"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Staff (admin) login lockout: AXES_FAILURE_LIMIT wrong passwords for one user name from one address lock that
+# pair for AXES_COOLOFF_TIME; every failure is logged (axes' AccessFailureLog and the log).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip_get"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # Reverse proxies in front of the app that append the client to X-Forwarded-For (docker-compose: none; behind
 # one nginx: 1). The client address for limits and the audit log is taken that many entries from the right.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from core.env import env_bool
+from core.env import env_bool, env_int
 from fuelpay.settings.base import *  # noqa: F403
 from fuelpay.settings.base import (
     DEBUG,
@@ -31,5 +31,13 @@ if "test" in PAYMENT_SIMULATOR_SECRET:
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+# The TLS-terminating proxy in front (nginx, a load balancer) must set X-Forwarded-Proto and strip any the client
+# sent; see docs/security.md. Without such a proxy, remove this line.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check speaks plain HTTP inside the network
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 STORAGES = MANIFEST_STORAGES
