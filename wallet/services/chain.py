@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Q, Sum, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, When
 
-from wallet.enums import AccountKind, AccountType, Phase, Side
-from wallet.models import Account, ChainHead, ChainLink, JournalEntry, JournalLine
+from wallet.enums import AccountKind, AccountType, Operation, Phase, Side, TopUpStatus
+from wallet.models import Account, ChainHead, ChainLink, JournalEntry, JournalLine, TopUpOrder
 
 GENESIS_HASH = "0" * 64
 
@@ -146,8 +146,25 @@ def ledger_verify(*, progress=None) -> LedgerReport:
             _verify_receivable(report, account)
     if progress:
         progress(f"{report.accounts_checked} accounts match the journal")
+    _verify_top_ups(report)
     _verify_chain(report)
     return report
+
+
+def _verify_top_ups(report: LedgerReport) -> None:
+    """Money enters only through a payment the provider confirmed: a balanced TOP_UP entry without its credited
+    top-up order (a forged one) is reported."""
+    confirmed = TopUpOrder.objects.filter(status=TopUpStatus.CREDITED, credit_entry_id=OuterRef("pk")).exclude(
+        provider_transaction_id=""
+    )
+    forged = (
+        JournalEntry.objects.filter(operation=Operation.TOP_UP)
+        .exclude(Exists(confirmed.filter(out_trade_no=OuterRef("reference"))))
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    for entry_id in forged[:20]:
+        report.problems.append(f"TOP_UP entry {entry_id} has no provider-confirmed top-up order")
 
 
 def _verify_receivable(report: LedgerReport, account: Account) -> None:
