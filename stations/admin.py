@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import client_ip_get
 from core.models import AuditEvent
-from stations.admin_scoping import PlatformOnlyAdmin, StationScopedAdmin, run_service_for_admin
+from stations.admin_scoping import AuditedChangesAdmin, PlatformOnlyAdmin, StationScopedAdmin, run_service_for_admin
 from stations.enums import StationStatus
 from stations.models import (
     BankAccountChange,
@@ -237,7 +237,7 @@ class FuelGradeAdmin(PlatformOnlyAdmin):
 
 
 @admin.register(StaffRole)
-class StaffRoleAdmin(PlatformOnlyAdmin):
+class StaffRoleAdmin(AuditedChangesAdmin, PlatformOnlyAdmin):
     list_display = ["user", "role", "enterprise", "station"]
     list_filter = ["role"]
 
