@@ -39,6 +39,14 @@ def ledger_verify_task(self) -> bool:
     return report.ok
 
 
+@shared_task(bind=True)
+def ledger_chain_checkpoint_task(self) -> int:
+    from wallet.services.chain import ledger_chain_checkpoint
+
+    record = ledger_chain_checkpoint()
+    return record["sequence"] if record else 0
+
+
 @shared_task(bind=True, **RETRY_BUSY)
 def wallet_contracts_close_expired_task(self) -> int:
     from wallet.services.contracts import wallet_contracts_close_due

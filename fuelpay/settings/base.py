@@ -227,6 +227,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Hot system accounts are split into this many bucket rows so concurrent postings do not queue
 # on one row lock; balances are summed on read.
 LEDGER_HOT_ACCOUNT_BUCKETS = env_int("LEDGER_HOT_ACCOUNT_BUCKETS", 16)
+# The hash chain is an HMAC under this key (kept outside the database): a database writer who rewrites history
+# cannot rebuild a chain that verifies. Empty = unkeyed SHA-256 (databases chained before the key existed).
+LEDGER_CHAIN_KEY = env_str("LEDGER_CHAIN_KEY", "")
+# Beat appends a signed chain-head checkpoint here (and logs it); verify_ledger checks the chain against them.
+LEDGER_CHECKPOINT_FILE = env_str("LEDGER_CHECKPOINT_FILE", str(VAR_DIR / "ledger-checkpoints.jsonl"))
 # Limits for a registered (实名) single-purpose prepaid wallet, in fen.
 WALLET_MAX_TOP_UP_FEN = env_int("WALLET_MAX_TOP_UP_FEN", 500_000)
 WALLET_DAILY_TOP_UP_LIMIT_FEN = env_int("WALLET_DAILY_TOP_UP_LIMIT_FEN", 500_000)

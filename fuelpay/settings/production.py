@@ -7,6 +7,7 @@ from fuelpay.settings.base import *  # noqa: F403
 from fuelpay.settings.base import (
     DEBUG,
     FIELD_ENCRYPTION_KEYS,
+    LEDGER_CHAIN_KEY,
     MANIFEST_STORAGES,
     PAYMENT_PROVIDER,
     PAYMENT_SIMULATOR_SECRET,
@@ -18,6 +19,8 @@ if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production")
 if len(SECRET_KEY) < 40 or "test-only" in SECRET_KEY or "insecure" in SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set to a long random value in production")
+if len(LEDGER_CHAIN_KEY) < 32:
+    raise ImproperlyConfigured("LEDGER_CHAIN_KEY must be set to a long random value in production")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production")
 # The simulator credits top-ups nobody paid for, and the development SMS backend writes sign-in codes to a

@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k" * 50,
     "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTEyMzQ=",
     "PAYMENT_SIMULATOR_SECRET": "s" * 32,
+    "LEDGER_CHAIN_KEY": "c" * 40,
     "SMS_BACKEND": "example.sms.AliyunSmsBackend",
 }
 

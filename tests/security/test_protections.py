@@ -34,6 +34,7 @@ def test_production_sends_hsts_redirects_to_https_and_secures_cookies():
         "DEBUG": "false",
         "SECRET_KEY": "k" * 50,
         "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTEyMzQ=",
+        "LEDGER_CHAIN_KEY": "c" * 40,
         "PAYMENT_PROVIDER": "wechatpay",
         "SMS_BACKEND": "example.AliyunSms",
     }
