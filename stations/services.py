@@ -149,7 +149,7 @@ def station_bank_account_set(*, station: Station, bank_name: str, holder: str, a
     return station
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic  # not durable: the admin's change form saves the station in its own transaction first
 def station_bank_account_change_request(
     *, station: Station, actor, bank_name: str, holder: str, account_number: str, client_ip: str | None = None
 ) -> BankAccountChange:
@@ -175,7 +175,7 @@ def station_bank_account_change_request(
     return change
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def station_bank_account_change_decide(
     *, change: BankAccountChange, approver, approve: bool, client_ip: str | None = None
 ) -> BankAccountChange:

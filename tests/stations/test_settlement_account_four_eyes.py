@@ -137,3 +137,16 @@ def test_the_audit_log_is_append_only(network):
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.update(action="nothing.happened")
     assert AuditEvent.objects.get().action == "station.bank_account.requested"
+
+
+def test_an_enterprise_admin_requests_a_change_from_the_station_form(client, network):
+    a1 = network["a1"]
+    client.force_login(network["users"]["enterprise_a"])
+    response = _change_form_post(
+        client, a1, new_bank_name="建行", new_bank_account_holder="乙", new_bank_account_number="6227000011112222"
+    )
+    assert response.status_code == 302
+    change = BankAccountChange.objects.get()
+    assert (change.station, change.bank_name, change.bank_account_number_last4) == (a1, "建行", "2222")
+    a1.refresh_from_db()
+    assert a1.bank_account_number_last4 == ""  # waiting for the second approver
