@@ -52,4 +52,5 @@ def test_image_build_collects_static_with_a_manifest(tmp_path):
 )
 def test_admin_filters_with_out_of_range_integers_are_not_a_500(admin_client, url):
     response = admin_client.get(url)
-    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+    # SQLite cannot bind the number: the admin's invalid-filter redirect. PostgreSQL simply finds nothing.
+    assert (response.status_code, response.get("Location", "?e=1")[-4:]) in ((302, "?e=1"), (200, "?e=1"))
