@@ -2,6 +2,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -38,8 +39,25 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
+def staff_second_factor_required(*, user) -> bool:
+    """Platform and enterprise admins (and superusers) must sign in with TOTP where OTP_REQUIRED_FOR_ADMINS is on."""
+    if not settings.OTP_REQUIRED_FOR_ADMINS:
+        return False
+    role = staff_role_get(user=user)
+    return bool(
+        user.is_superuser or (role and role.role in (StaffRoleKind.PLATFORM_ADMIN, StaffRoleKind.ENTERPRISE_ADMIN))
+    )
+
+
+def staff_second_factor_missing(*, user) -> bool:
+    """True when the user must have passed TOTP in this session (django_otp's OTPMiddleware) and has not."""
+    return staff_second_factor_required(user=user) and not getattr(user, "is_verified", lambda: False)()
+
+
 def staff_may(*, user, action: str) -> bool:
     if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if staff_second_factor_missing(user=user):
         return False
     if user.is_superuser:
         return True

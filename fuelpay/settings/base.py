@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "csp",
     # Admin/staff login lockout and failed-login log (by user name and client address together).
     "axes",
+    # TOTP second factor for staff (see stations/admin_login.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Bottom to top, as the layers in pyproject.toml's import-linter contract.
     "core",
     "stations",
@@ -49,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "drivers.middleware.DriverDeviceMiddleware",
     "core.middleware.DomainErrorPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -149,6 +153,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip_get"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Staff with a TOTP device always give its code; platform and enterprise admins must have one where this is on
+# (production turns it on).
+OTP_REQUIRED_FOR_ADMINS = env_bool("OTP_REQUIRED_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = "fuelpay"
 # Reverse proxies in front of the app that append the client to X-Forwarded-For (docker-compose: none; behind
 # one nginx: 1). The client address for limits and the audit log is taken that many entries from the right.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

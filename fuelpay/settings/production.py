@@ -32,6 +32,7 @@ if SMS_BACKEND.startswith("drivers.sms.") and not env_bool("ALLOW_DEMO_SMS_BACKE
 if "test" in PAYMENT_SIMULATOR_SECRET:
     raise ImproperlyConfigured("PAYMENT_SIMULATOR_SECRET must not be a test value in production")
 
+OTP_REQUIRED_FOR_ADMINS = env_bool("OTP_REQUIRED_FOR_ADMINS", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
