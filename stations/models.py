@@ -3,7 +3,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stations.enums import BankAccountChangeStatus, EnterpriseKind, FuelKind, NonFuelCategory, StaffRoleKind, StationStatus
+from stations.enums import (
+    BankAccountChangeStatus,
+    EnterpriseKind,
+    FuelKind,
+    NonFuelCategory,
+    StaffRoleKind,
+    StationStatus,
+)
 
 
 class Enterprise(models.Model):

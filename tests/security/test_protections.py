@@ -63,25 +63,34 @@ def test_staff_login_locks_the_user_and_address_pair_and_logs_failures(settings)
     assert response.status_code == 302 and "_auth_user_id" in owner.session
 
 
-def test_promotion_changes_are_audit_logged_with_who_and_where(settings):
+def test_contract_offer_changes_are_audit_logged_with_who_and_where(settings):
     from core.models import AuditEvent
-    from marketing.models import TopUpBonusRule
+    from marketing.models import ContractOffer
+    from tests.factories.stations import StationFactory
 
+    station = StationFactory()
     platform = Client(REMOTE_ADDR="10.3.3.3")
     admin_user = StaffRoleFactory(role=StaffRoleKind.PLATFORM_ADMIN).user
     platform.force_login(admin_user)
     response = platform.post(
-        "/admin/marketing/topupbonusrule/add/",
-        {"name": "充500送50", "min_amount_fen": 50_000, "bonus_fen": 5_000, "funder": "platform", "is_active": "on"},
+        "/admin/marketing/contractoffer/add/",
+        {
+            "station": station.pk,
+            "committed_fen": 100_000,
+            "days": 30,
+            "reward_bonus_fen": 5_000,
+            "funder": "station",
+            "is_active": "on",
+        },
     )
-    assert response.status_code == 302
-    rule = TopUpBonusRule.objects.get()
+    assert response.status_code == 302, response.content.decode()[:2000]
+    offer = ContractOffer.objects.get()
     event = AuditEvent.objects.get()
     assert (event.actor, event.action, event.target, event.client_ip) == (
         admin_user,
-        "marketing.topupbonusrule.added",
-        f"marketing.topupbonusrule:{rule.pk}",
+        "marketing.contractoffer.added",
+        f"marketing.contractoffer:{offer.pk}",
         "10.3.3.3",
     )
-    assert event.detail["bonus_fen"] == "5000"
+    assert event.detail["reward_bonus_fen"] == "5000"
     assert platform.get("/admin/core/auditevent/").status_code == 200

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stations', '0001_initial'),
+        ('stations', '0002_non_fuel_items'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

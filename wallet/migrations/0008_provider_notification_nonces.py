@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wallet', '0006_withdrawals_to_original_payments'),
+        ('wallet', '0007_withdrawals_to_original_payments'),
     ]
 
     operations = [

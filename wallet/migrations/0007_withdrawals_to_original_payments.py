@@ -7,8 +7,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('drivers', '0001_initial'),
-        ('stations', '0002_bank_account_four_eyes'),
-        ('wallet', '0005_receivables_and_owned_holds'),
+        ('stations', '0003_bank_account_four_eyes'),
+        ('wallet', '0006_top_up_pays_reference'),
     ]
 
     operations = [
