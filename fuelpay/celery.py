@@ -23,6 +23,13 @@ app.conf.beat_schedule = {
     "orders-reconcile": {"task": "orders.tasks.orders_reconcile_task", "schedule": 60.0},
     # Tamper evidence: chain new journal entries in commit order without serialising postings.
     "wallet-extend-hash-chain": {"task": "wallet.tasks.ledger_chain_extend_task", "schedule": 10.0},
+    # Tampering (edited counters, a forged entry, a rewritten chain) is found within the hour, not by chance.
+    "wallet-verify-ledger": {"task": "wallet.tasks.ledger_verify_task", "schedule": crontab(minute=7)},
+    # The chain head, signed, leaves the database (checkpoint file + log line) for verify_ledger to hold it to.
+    "wallet-ledger-checkpoint": {
+        "task": "wallet.tasks.ledger_chain_checkpoint_task",
+        "schedule": crontab(minute="*/15"),
+    },
     # Contracts (合约加油) past their end date are closed and the remainder unfrozen.
     "wallet-close-expired-contracts": {
         "task": "wallet.tasks.wallet_contracts_close_expired_task",

@@ -7,10 +7,12 @@ from fuelpay.views import healthz
 from marketing import urls as marketing_urls
 from orders import urls as order_urls
 from stations import urls as station_urls
+from stations.admin_login import admin_site_require_second_factor
 from wallet import urls as wallet_urls
 
 admin.site.site_header = "fuelpay 加油支付管理后台"
 admin.site.site_title = "fuelpay"
+admin_site_require_second_factor(admin.site)
 
 api_urlpatterns = station_urls.api_urlpatterns + wallet_urls.api_urlpatterns + order_urls.api_urlpatterns
 

@@ -11,12 +11,12 @@ from marketing.selectors import (
     promotion_report,
 )
 from marketing.services import campaign_launch, promotion_authoring_check
-from stations.admin_scoping import PlatformOnlyAdmin, run_service_for_admin
+from stations.admin_scoping import AuditedChangesAdmin, PlatformOnlyAdmin, run_service_for_admin
 from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to
 
 
 @admin.register(ContractOffer)
-class ContractOfferAdmin(PlatformOnlyAdmin):
+class ContractOfferAdmin(AuditedChangesAdmin, PlatformOnlyAdmin):
     list_display = ["station", "committed_fen", "days", "reward_bonus_fen", "funder", "is_active"]
 
 

@@ -47,9 +47,10 @@ from orders.services import (
 )
 from pumpgateway.enums import AuthorizationSource
 from pumpgateway.services import pump_authorization_request
-from stations.enums import StationStatus
+from stations.enums import StaffAction, StationStatus
 from stations.exceptions import NoPriceInEffect
 from stations.models import Nozzle, Station
+from stations.permissions import staff_required
 from stations.selectors import (
     fuel_grade_list,
     non_fuel_item_list_for_station,
@@ -262,7 +263,7 @@ def _station_for(request, station_code: str):
     return get_object_or_404(station_qs_visible_to(user=request.user), code=station_code)
 
 
-@login_required
+@staff_required(StaffAction.OPERATE_PUMPS)
 def forecourt_console(request, station_code: str):
     """The live console; ?code=1234 checks the dynamic code a driver shows against the open orders."""
     station = _station_for(request, station_code)
@@ -288,12 +289,12 @@ def forecourt_console(request, station_code: str):
     return render(request, "orders/console.html", context)
 
 
-@login_required
+@staff_required(StaffAction.OPERATE_PUMPS)
 def forecourt_state(request, station_code: str):
     return JsonResponse(forecourt_state_get(station=_station_for(request, station_code)))
 
 
-@login_required
+@staff_required(StaffAction.OPERATE_PUMPS)
 @require_POST
 def forecourt_authorize(request, station_code: str, nozzle_number: int):
     """The attendant starts a pump without a prepaid order: the fill becomes an unpaid fill (postpaid)."""
@@ -314,7 +315,7 @@ def forecourt_authorize(request, station_code: str, nozzle_number: int):
     return redirect("forecourt-console", station_code=station.code)
 
 
-@login_required
+@staff_required(StaffAction.OPERATE_PUMPS)
 @require_POST
 def forecourt_fill_resolve(request, station_code: str, fill_id: int, how: str):
     """The cashier closes an unpaid fill: paid at the counter (with the tender) or a drive-off."""

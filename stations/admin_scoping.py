@@ -2,13 +2,31 @@
 service errors become admin messages (the admin side of core.exceptions)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.db import DataError
 
+from core.audit import audit_record, client_ip_get
 from core.exceptions import FuelpayError
-from stations.models import Dispenser, Station
-from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to, user_is_platform_admin
+from stations.models import Dispenser, Enterprise, Station
+from stations.selectors import (
+    enterprise_qs_visible_to,
+    staff_can_manage_station_setup,
+    station_qs_visible_to,
+    user_is_platform_admin,
+)
 
 
-class StationScopedAdmin(admin.ModelAdmin):
+class FuelpayModelAdmin(admin.ModelAdmin):
+    def get_changelist_instance(self, request):
+        # A filter value out of the column's range (?driver=99999999999999999999999) is bad input, not a 500:
+        # the admin answers it as it does any invalid lookup.
+        try:
+            return super().get_changelist_instance(request)
+        except (OverflowError, DataError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class StationScopedAdmin(FuelpayModelAdmin):
     """Rows are visible only through stations the user may see. Subclasses name the path to the station."""
 
     station_path = "station"
@@ -48,9 +66,26 @@ class StationScopedAdmin(admin.ModelAdmin):
         # Dropdowns of stations (and things under stations) must not leak other tenants' names.
         if db_field.related_model is Station:
             kwargs["queryset"] = station_qs_visible_to(user=request.user)
+        elif db_field.related_model is Enterprise:
+            kwargs["queryset"] = enterprise_qs_visible_to(user=request.user)
         elif db_field.related_model is Dispenser:
             kwargs["queryset"] = Dispenser.objects.filter(station__in=self._station_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AuditedChangesAdmin(admin.ModelAdmin):
+    """For money-relevant settings edited as plain rows (promotions, roles): every save is an audit event with
+    the changed fields, in the admin's own transaction."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action=f"{obj._meta.label_lower}.{'changed' if change else 'added'}",
+            target=f"{obj._meta.label_lower}:{obj.pk}",
+            detail={name: str(form.cleaned_data.get(name)) for name in form.changed_data},
+            client_ip=client_ip_get(request),
+        )
 
 
 def run_service_for_admin(request, func, success_message: str, **kwargs) -> bool:
@@ -63,7 +98,7 @@ def run_service_for_admin(request, func, success_message: str, **kwargs) -> bool
     return True
 
 
-class PlatformOnlyAdmin(admin.ModelAdmin):
+class PlatformOnlyAdmin(FuelpayModelAdmin):
     """Reference data only the platform edits (enterprises, grades, roles, promotion rules)."""
 
     def has_module_permission(self, request):

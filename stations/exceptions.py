@@ -49,3 +49,15 @@ class RoleNotAllowed(FuelpayError):
     code = StationErrorCode.ROLE_NOT_ALLOWED
     http_status = status.HTTP_403_FORBIDDEN
     default_message = _("Your role does not allow this action.")
+
+
+class SecondApproverRequired(FuelpayError):
+    code = StationErrorCode.SECOND_APPROVER_REQUIRED
+    http_status = status.HTTP_403_FORBIDDEN
+    default_message = _("Another administrator of the enterprise must approve this change, not the one who asked.")
+
+
+class ChangeAlreadyDecided(FuelpayError):
+    code = StationErrorCode.CHANGE_ALREADY_DECIDED
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This change was already approved or rejected.")

@@ -109,6 +109,7 @@ class WalletErrorCode(models.TextChoices):
     REFUND_EXCEEDS_PAYMENT = "wallet_refund_exceeds_payment"
     INVALID_SIGNATURE = "payment_invalid_signature"
     NOTIFICATION_MISMATCH = "payment_notification_mismatch"
+    NOTIFICATION_STALE = "payment_notification_stale"
     ORDER_NOT_FOUND = "payment_order_not_found"
     TRANSFER_NOT_ALLOWED = "wallet_transfer_not_allowed"
     CONTRACT_NOT_ALLOWED = "wallet_contract_not_allowed"

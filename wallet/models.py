@@ -170,12 +170,24 @@ class TopUpOrder(models.Model):
     pays_reference = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # What withdrawals have sent back to this payment: never more than it paid in.
+    refunded_fen = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["driver", "idempotency_key"], name="uniq_top_up_idempotency"),
             models.CheckConstraint(name="top_up_amount_positive", condition=Q(amount_fen__gt=0, bonus_fen__gte=0)),
+            models.CheckConstraint(
+                name="top_up_refund_within_payment", condition=Q(refunded_fen__gte=0, refunded_fen__lte=F("amount_fen"))
+            ),
         ]
+
+
+class ProviderNotificationNonce(models.Model):
+    """Nonces of signed provider notifications received within the freshness window: a replay is refused."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(db_index=True)
 
 
 class Withdrawal(models.Model):
@@ -185,6 +197,8 @@ class Withdrawal(models.Model):
     status = models.CharField(max_length=12, choices=WithdrawalStatus.choices, default=WithdrawalStatus.REQUESTED)
     entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # [[out_trade_no, amount_fen], ...]: the original top-up payments this withdrawal is refunded to.
+    refunds = models.JSONField(default=list)
 
 
 class Contract(models.Model):
