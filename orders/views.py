@@ -23,7 +23,7 @@ from drivers.permissions import driver_required
 from drivers.selectors import trusted_device_list_for_driver, vehicle_list_for_driver
 from marketing.selectors import promotion_list_for_driver
 from orders.enums import CounterTender
-from orders.exceptions import DynamicCodeInvalid
+from orders.exceptions import DynamicCodeInvalid, FillNotPayable
 from orders.models import FuelOrder
 from orders.selectors import (
     forecourt_state_get,
@@ -216,6 +216,9 @@ def pay_later(request, station_code: str):
     if request.method == "POST" and "fill" in request.POST:
         try:
             fill_id = number_input_to_int(request.POST["fill"])
+            # Only a fill this page lists: the URL's station, the nozzle the driver named, the last minutes.
+            if fill_id not in {fill.fill_id for fill in context.get("fills", ())}:
+                raise FillNotPayable()
             if request.POST.get("direct"):
                 payment = order_direct_payment_start(
                     driver=request.user.driver, fill_id=fill_id, idempotency_key=context["key"][:80]
