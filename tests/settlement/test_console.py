@@ -116,7 +116,7 @@ def test_a_discrepancy_is_resolved_and_a_batch_released_by_a_second_person_throu
     books["finance"].post("/finance/payouts/", {"enterprise": books["station"].enterprise_id})
     batch = PayoutBatch.objects.get()
     refused = books["finance"].post(f"/finance/payouts/{batch.pk}/transition/", {"to_status": "released"}, follow=True)
-    assert PayoutBatch.objects.get().status == PayoutStatus.DRAFT and "someone other" in refused.content.decode()
+    assert PayoutBatch.objects.get().status == PayoutStatus.DRAFT and "必须由创建人以外的人" in refused.content.decode()
     second = _client(StaffRoleKind.FINANCE, enterprise=books["station"].enterprise)
     second.post(f"/finance/payouts/{batch.pk}/transition/", {"to_status": "released"})
     assert PayoutBatch.objects.get().status == PayoutStatus.RELEASED
