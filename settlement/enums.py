@@ -45,3 +45,11 @@ class SettlementErrorCode(models.TextChoices):
     FOUR_EYES = "settlement_four_eyes"
     NOTHING_TO_PAY = "settlement_nothing_to_pay"
     BAD_STATEMENT = "settlement_bad_statement"
+    SHIFT_ALREADY_OPEN = "settlement_shift_already_open"
+    INVALID_READING = "settlement_invalid_reading"
+
+
+class ShiftStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed, awaiting handover")
+    HANDED_OVER = "handed_over", _("Handed over")

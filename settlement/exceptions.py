@@ -29,3 +29,14 @@ class NothingToPay(FuelpayError):
 class BadStatement(FuelpayError):
     code = SettlementErrorCode.BAD_STATEMENT
     default_message = _("The provider statement file could not be read.")
+
+
+class ShiftAlreadyOpen(FuelpayError):
+    code = SettlementErrorCode.SHIFT_ALREADY_OPEN
+    http_status = 409
+    default_message = _("This station already has an open shift.")
+
+
+class InvalidShiftReading(FuelpayError):
+    code = SettlementErrorCode.INVALID_READING
+    default_message = _("A reading must be a whole number of millilitres, not negative, for a nozzle of the shift.")

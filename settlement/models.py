@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from settlement.enums import DiscrepancyKind, DiscrepancyStatus, ItemKind, PayoutStatus, SettlementStatus
+from settlement.enums import DiscrepancyKind, DiscrepancyStatus, ItemKind, PayoutStatus, SettlementStatus, ShiftStatus
 
 
 class FeeContract(models.Model):
@@ -156,3 +156,50 @@ class PayoutItem(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(name="payout_item_positive", condition=Q(amount_fen__gt=0))]
+
+
+class Shift(models.Model):
+    """班结: a cashier's shift at a station, closed against the pumps' totalizers and handed over."""
+
+    station = models.ForeignKey("stations.Station", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=12, choices=ShiftStatus.choices)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    handed_over_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    tolerance_ml = models.PositiveIntegerField(_("tolerance (ml)"))
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        constraints = [
+            models.UniqueConstraint(fields=["station"], condition=Q(status="open"), name="one_open_shift_per_station")
+        ]
+
+
+class ShiftNozzle(models.Model):
+    """One nozzle's reconciliation for a shift (litres as ml): what the totalizer says went out against the
+    fill records, the platform's orders, the cashier's other tenders, and what is left unexplained."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="nozzles")
+    nozzle = models.ForeignKey("stations.Nozzle", on_delete=models.PROTECT, related_name="+")
+    opening_totalizer_ml = models.BigIntegerField(null=True, blank=True)
+    closing_totalizer_ml = models.BigIntegerField(null=True, blank=True)  # electronic, from the bridge
+    manual_closing_ml = models.BigIntegerField(null=True, blank=True)  # read off the pump by the cashier
+    totalizer_ml = models.BigIntegerField(default=0)  # closing − opening (electronic)
+    fills_ml = models.BigIntegerField(default=0)
+    platform_ml = models.BigIntegerField(default=0)
+    other_tenders_ml = models.BigIntegerField(default=0)  # cash, bank card, fuel cards, as declared
+    unpaid_ml = models.BigIntegerField(default=0)  # fills − platform − other tenders: drive-offs, unless explained
+    flags = models.JSONField(default=list)  # "totalizer", "manual", "unpaid"
+    unpaid_fill_ids = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["nozzle__number"]
+        constraints = [models.UniqueConstraint(fields=["shift", "nozzle"], name="uniq_shift_nozzle")]

@@ -170,6 +170,8 @@ PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 30)  # the default rate where no 
 SETTLEMENT_DAY_CUTOFF_MINUTES = env_int("SETTLEMENT_DAY_CUTOFF_MINUTES", 0)
 # Where the payment provider's daily statement files (对账单) are read from and the simulator writes them.
 SETTLEMENT_STATEMENT_DIR = VAR_DIR / "statements"
+# A shift's nozzle differs "beyond tolerance" when litres disagree by more than this (pump metering rounds).
+SHIFT_TOLERANCE_ML = env_int("SHIFT_TOLERANCE_ML", 200)
 
 # Payment provider: the local simulator (WeChat Pay / Alipay style signed async notifications).
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "simulator")

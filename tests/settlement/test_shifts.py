@@ -1,0 +1,80 @@
+"""班结: a shift closes against each nozzle's totalizer; a totalizer difference and an unpaid fill are
+flagged with the fills that explain them; the incoming cashier signs off."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from pumpgateway.models import NozzleState
+from settlement.enums import ShiftStatus
+from settlement.exceptions import InvalidShiftReading, SettlementTransitionNotAllowed, ShiftAlreadyOpen
+from settlement.models import ShiftNozzle
+from settlement.services.shifts import shift_close, shift_hand_over, shift_open
+from tests.factories.stations import UserFactory
+from tests.settlement.conftest import DISCOUNT, FUEL
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shift(seeder):
+    NozzleState.objects.create(nozzle=seeder.nozzle_92, totalizer_ml=1_000_000)
+    NozzleState.objects.create(nozzle=seeder.nozzle_95, totalizer_ml=500_000)
+    opened = timezone.now() - timedelta(hours=8)
+    with mock.patch("django.utils.timezone.now", return_value=opened):
+        return shift_open(station=seeder.station, actor=UserFactory())
+
+
+def test_a_totalizer_difference_and_an_unpaid_fill_are_flagged(seeder, shift):
+    when = timezone.now() - timedelta(hours=2)
+    seeder.top_up(50_000, when=when, key="t")
+    paid = seeder.fill(seeder.nozzle_92, volume_ml=20_000, amount_fen=14_700, when=when)
+    seeder.sale(
+        seeder.nozzle_92,
+        lines=[(FUEL, 15_300, ""), (DISCOUNT, -600, "station")],
+        volume_ml=20_000,
+        when=when,
+        fill=paid,
+    )
+    drive_off = seeder.fill(seeder.nozzle_92, volume_ml=10_000, amount_fen=7_350, when=when)
+    cash = seeder.fill(seeder.nozzle_95, volume_ml=8_000, amount_fen=6_000, when=when)
+    # 92#: 35 L left the pump by its totalizer, 30 L in fill records. 95#: 8 L, all paid in cash.
+    NozzleState.objects.filter(nozzle=seeder.nozzle_92).update(totalizer_ml=1_035_000)
+    NozzleState.objects.filter(nozzle=seeder.nozzle_95).update(totalizer_ml=508_000)
+
+    shift_close(
+        shift_id=shift.pk,
+        actor=UserFactory(),
+        manual_readings={seeder.nozzle_92.pk: 1_035_100, seeder.nozzle_95.pk: 509_000},
+        other_tenders={seeder.nozzle_95.pk: 8_000},
+    )
+
+    n92 = ShiftNozzle.objects.get(shift=shift, nozzle=seeder.nozzle_92)
+    assert (n92.totalizer_ml, n92.fills_ml, n92.platform_ml, n92.unpaid_ml) == (35_000, 30_000, 20_000, 10_000)
+    assert n92.flags == ["totalizer", "unpaid"] and n92.unpaid_fill_ids == [drive_off.pk]
+    n95 = ShiftNozzle.objects.get(shift=shift, nozzle=seeder.nozzle_95)
+    assert (n95.totalizer_ml, n95.fills_ml, n95.other_tenders_ml, n95.unpaid_ml) == (8_000, 8_000, 8_000, 0)
+    assert n95.flags == ["manual"] and n95.unpaid_fill_ids == [cash.pk]
+
+
+def test_one_open_shift_per_station_and_bad_readings_change_nothing(seeder, shift):
+    with pytest.raises(ShiftAlreadyOpen):
+        shift_open(station=seeder.station, actor=UserFactory())
+    for bad in ({seeder.nozzle_92.pk: -1}, {seeder.nozzle_92.pk: "12"}, {999_999: 1}):
+        with pytest.raises(InvalidShiftReading):
+            shift_close(shift_id=shift.pk, actor=UserFactory(), manual_readings=bad)
+        shift.refresh_from_db()
+        assert shift.status == ShiftStatus.OPEN and shift.closed_at is None
+
+
+def test_the_incoming_cashier_signs_off_and_the_closing_one_cannot(seeder, shift):
+    closer, incoming = UserFactory(), UserFactory()
+    shift_close(shift_id=shift.pk, actor=closer)
+    with pytest.raises(SettlementTransitionNotAllowed):
+        shift_hand_over(shift_id=shift.pk, incoming=closer)
+    handed = shift_hand_over(shift_id=shift.pk, incoming=incoming)
+    assert (handed.status, handed.handed_over_to) == (ShiftStatus.HANDED_OVER, incoming)
+    with pytest.raises(SettlementTransitionNotAllowed):
+        shift_close(shift_id=shift.pk, actor=closer)
