@@ -173,3 +173,39 @@ def day_pdf(day: SettlementDay) -> bytes:
     page.showPage()
     page.save()
     return buffer.getvalue()
+
+
+def shift_pdf(shift) -> bytes:
+    """The shift report (班结单) for signing at handover: one line per nozzle, flags marked."""
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    page.setFont("STSong-Light", 16)
+    page.drawString(50, height - 60, _("Shift report · %(station)s") % {"station": shift.station.name})
+    page.setFont("STSong-Light", 10)
+    closed = shift.closed_at.strftime("%Y-%m-%d %H:%M") if shift.closed_at else "—"
+    page.drawString(50, height - 80, f"{shift.opened_at:%Y-%m-%d %H:%M} → {closed} · {shift.get_status_display()}")
+    headers = [_("Nozzle"), _("Totalizer"), _("Fills"), _("Platform"), _("Other tenders"), _("Unpaid"), _("Flags")]
+    y = height - 110
+    for column, header in enumerate(headers):
+        page.drawString(50 + column * 75, y, header)
+    for row in shift.nozzles.select_related("nozzle"):
+        y -= 18
+        cells = [
+            row.nozzle.number,
+            row.totalizer_ml,
+            row.fills_ml,
+            row.platform_ml,
+            row.other_tenders_ml,
+            row.unpaid_ml,
+        ]
+        for column, value in enumerate(cells):
+            page.drawString(50 + column * 75, y, f"{value / 1000:.2f} L" if column else f"{value}")
+        page.drawString(50 + 6 * 75, y, " ".join(row.flags) or "✓")
+    y -= 50
+    page.drawString(50, y, _("Closed by: %(user)s") % {"user": shift.closed_by or "—"})
+    page.drawString(300, y, _("Handed over to: %(user)s") % {"user": shift.handed_over_to or "________"})
+    page.showPage()
+    page.save()
+    return buffer.getvalue()

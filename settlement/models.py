@@ -66,10 +66,19 @@ class SettlementItem(models.Model):
     figures) or a refund. An entry is settled once (unique); a late one names the day it belonged to."""
 
     day = models.ForeignKey(SettlementDay, on_delete=models.PROTECT, related_name="items")
-    entry = models.OneToOneField("wallet.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    # No database-level foreign keys to the journal, orders and fills: the settling statement copies their
+    # ids from those very rows, which are never deleted (the journal's trigger refuses it), and checking a
+    # million references at COMMIT was a third of a large day's settlement (BENCHMARKS.md).
+    entry = models.OneToOneField(
+        "wallet.JournalEntry", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     kind = models.CharField(max_length=8, choices=ItemKind.choices)
-    order = models.ForeignKey("orders.FuelOrder", null=True, on_delete=models.PROTECT, related_name="+")
-    fill = models.ForeignKey("pumpgateway.Fill", null=True, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        "orders.FuelOrder", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    fill = models.ForeignKey(
+        "pumpgateway.Fill", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     grade_name = models.CharField(max_length=40, blank=True)
     volume_ml = models.BigIntegerField(default=0)
     gross_fuel_fen = models.BigIntegerField(default=0)

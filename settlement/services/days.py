@@ -96,19 +96,28 @@ _CANDIDATES = f"""
     GROUP BY e.id, e.station_id, e.reference, e.operation, e.created_at
 """  # noqa: S608
 
+# Materialised once per run (and analysed): both inserts read it, and the planner sees its real size.
+_CANDIDATES_TABLE = "settlement_run_candidates"
+_CANDIDATES_CREATE = f"CREATE TEMPORARY TABLE {_CANDIDATES_TABLE} AS {_CANDIDATES}"
+_CANDIDATES_DROP = f"DROP TABLE IF EXISTS {_CANDIDATES_TABLE}"
+
 _DAYS_INSERT = f"""
     INSERT INTO {T_DAY} (station_id, business_date, status, sales_count, volume_ml, gross_fuel_fen,
         gross_non_fuel_fen, discount_platform_fen, discount_station_fen, collected_fen, refunds_fen,
         adjustments_fen, fee_fen, net_fen, closed_by_id, closed_at)
     SELECT c.station_id, %s, '{S.CLOSED}', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, %s, %s
-    FROM (SELECT DISTINCT station_id FROM ({_CANDIDATES}) candidates) c
+    FROM (SELECT DISTINCT station_id FROM {_CANDIDATES_TABLE}) c
     WHERE NOT EXISTS (SELECT 1 FROM {T_DAY} d WHERE d.station_id = c.station_id AND d.business_date = %s)
 """  # noqa: S608
 
 
-def _rate_sql(grade_clause: str) -> str:
-    return f"""(SELECT fc.rate_bps FROM {T_FEE} fc WHERE fc.enterprise_id = st.enterprise_id AND {grade_clause}
-                AND fc.effective_from <= %s ORDER BY fc.effective_from DESC LIMIT 1)"""  # noqa: S608
+# The contracts in effect on the day: per enterprise and grade (grade NULL: the enterprise-wide rate).
+_RATES = f"""
+    SELECT fc.enterprise_id, fc.grade_id, fc.rate_bps FROM {T_FEE} fc
+    WHERE fc.effective_from = (SELECT MAX(newer.effective_from) FROM {T_FEE} newer
+                               WHERE newer.enterprise_id = fc.enterprise_id AND newer.effective_from <= %s
+                                 AND newer.grade_id IS NOT DISTINCT FROM fc.grade_id)
+"""  # noqa: S608
 
 
 _LINE_TOTALS = """
@@ -141,16 +150,19 @@ def _items_insert_sql(start: datetime) -> tuple[str, list]:
                COALESCE(lt.fuel, 0) AS fuel, COALESCE(lt.non_fuel, 0) AS non_fuel,
                COALESCE(lt.by_platform, 0) AS by_platform, COALESCE(lt.by_station, 0) AS by_station,
                c.amount,
-               COALESCE({_rate_sql("fc.grade_id = nz.grade_id")}, {_rate_sql("fc.grade_id IS NULL")}, %s) AS bps,
+               COALESCE(by_grade.rate_bps, by_enterprise.rate_bps, %s) AS bps,
                CASE WHEN lt.order_id IS NOT NULL AND f.completed_at < c.created_at THEN f.completed_at
                     ELSE c.created_at END AS origin_at
-        FROM ({_CANDIDATES}) c
+        FROM {_CANDIDATES_TABLE} c
         JOIN {T_DAY} d ON d.station_id = c.station_id AND d.business_date = %s AND d.closed_at = %s
         JOIN stations_station st ON st.id = c.station_id
         LEFT JOIN wallet_fuelorder o ON o.order_no = c.reference
         LEFT JOIN {T_HOLD} h ON h.id = o.hold_id
         LEFT JOIN stations_nozzle nz ON nz.id = o.nozzle_id
         LEFT JOIN pumpgateway_fill f ON f.id = o.fill_id
+        LEFT JOIN ({_RATES}) by_grade ON by_grade.enterprise_id = st.enterprise_id AND by_grade.grade_id = nz.grade_id
+        LEFT JOIN ({_RATES}) by_enterprise ON by_enterprise.enterprise_id = st.enterprise_id
+            AND by_enterprise.grade_id IS NULL
         LEFT JOIN ({_LINE_TOTALS}) lt ON lt.order_id = o.id
             AND (c.operation = '{Operation.CAPTURE}'
                  OR (c.operation = '{Operation.LATE_CAPTURE}' AND h.status <> '{HoldStatus.CAPTURED}'))
@@ -230,27 +242,29 @@ def settlement_day_close(
         return SettleResult(business_date, 0, 0, 0, already_closed=True)
     adapt = connection.ops.adapt_datetimefield_value
     run_at = timezone.now()
-    candidates = [adapt(end), station_id, station_id]
     user_id = actor.pk if actor is not None else None
     with connection.cursor() as cursor:
-        cursor.execute(_DAYS_INSERT, [business_date, user_id, adapt(run_at), *candidates, business_date])
+        cursor.execute(_CANDIDATES_DROP)
+        cursor.execute(_CANDIDATES_CREATE, [adapt(end), station_id, station_id])
+        cursor.execute(f"ANALYZE {_CANDIDATES_TABLE}")
+        cursor.execute(_DAYS_INSERT, [business_date, user_id, adapt(run_at), business_date])
         items_sql, date_params = _items_insert_sql(start)
         line_kinds = [OrderLineKind.FUEL, OrderLineKind.NON_FUEL, OrderLineKind.DISCOUNT, OrderLineKind.DISCOUNT]
+        rate_dates = [business_date, business_date]
         cursor.execute(
             items_sql,
             [
                 adapt(start),
                 *date_params,
-                business_date,
-                business_date,
                 settings.PLATFORM_FEE_BPS,
-                *candidates,
                 business_date,
                 adapt(run_at),
+                *rate_dates,
                 *line_kinds,
             ],
         )
         items = cursor.rowcount
+        cursor.execute(_CANDIDATES_DROP)
         cursor.execute(_DAYS_TOTAL, [business_date, adapt(run_at)])
     days = list(SettlementDay.objects.filter(business_date=business_date, closed_at=run_at).order_by("station_id"))
     for day in progress(days) if progress else days:

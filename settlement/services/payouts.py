@@ -44,9 +44,8 @@ _DAYS_FOLLOW = {
 @ledger_transaction
 def payout_batch_create(*, enterprise: Enterprise, actor) -> PayoutBatch:
     """Gather every closed day of the enterprise's stations whose station total is positive into a draft."""
-    days = SettlementDay.objects.select_for_update().filter(
-        station__enterprise=enterprise, status=SettlementStatus.CLOSED
-    )
+    days = SettlementDay.objects.filter(station__enterprise=enterprise, status=SettlementStatus.CLOSED)
+    list(days.select_for_update().values_list("pk", flat=True))  # a concurrent batch waits, then finds none
     per_station = {
         row["station_id"]: row["total"]
         for row in days.values("station_id").annotate(total=Sum("net_fen")).order_by("station_id")

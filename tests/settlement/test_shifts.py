@@ -78,3 +78,32 @@ def test_the_incoming_cashier_signs_off_and_the_closing_one_cannot(seeder, shift
     assert (handed.status, handed.handed_over_to) == (ShiftStatus.HANDED_OVER, incoming)
     with pytest.raises(SettlementTransitionNotAllowed):
         shift_close(shift_id=shift.pk, actor=closer)
+
+
+def test_close_shift_command_closes_reports_and_opens_the_next(seeder, shift):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from settlement.exports import shift_pdf
+    from settlement.models import Shift
+
+    cashier = UserFactory(username="cashier-a")
+    NozzleState.objects.filter(nozzle=seeder.nozzle_92).update(totalizer_ml=1_000_500)
+    out = StringIO()
+    number = seeder.nozzle_92.number
+    call_command(
+        "close_shift",
+        "--station",
+        seeder.station.code,
+        "--user",
+        "cashier-a",
+        "--manual",
+        f"{number}=1000500",
+        stdout=out,
+    )
+    assert f"nozzle {number}: totalizer 0.50 L, fills 0.00 L" in out.getvalue() and "totalizer" in out.getvalue()
+    closed = Shift.objects.get(pk=shift.pk)
+    assert closed.status == ShiftStatus.CLOSED and closed.closed_by == cashier
+    assert Shift.objects.filter(station=seeder.station, status=ShiftStatus.OPEN).count() == 1
+    assert shift_pdf(closed).startswith(b"%PDF")
