@@ -133,3 +133,21 @@ def test_finance_closes_a_day_from_the_console(seeder, day):
     before = list(SettlementDay.objects.values())
     finance.post("/finance/close/", {"date": "not-a-date"})
     assert list(SettlementDay.objects.values()) == before
+
+
+def test_fee_contracts_are_the_platforms_to_add_and_nobody_edits_them(books, django_user_model):
+    from settlement.models import FeeContract
+
+    enterprise = books["station"].enterprise
+    assert books["finance"].get("/admin/settlement/feecontract/").status_code == 403
+    books["platform"].post(
+        "/admin/settlement/feecontract/add/",
+        {"enterprise": enterprise.pk, "grade": "", "rate_bps": 25, "effective_from": "2030-01-01"},
+    )
+    contract = FeeContract.objects.get(effective_from="2030-01-01")
+    assert contract.rate_bps == 25 and contract.created_by is not None
+    books["platform"].post(
+        f"/admin/settlement/feecontract/{contract.pk}/change/",
+        {"enterprise": enterprise.pk, "grade": "", "rate_bps": 99, "effective_from": "2030-01-01"},
+    )
+    assert FeeContract.objects.get(pk=contract.pk).rate_bps == 25
