@@ -161,6 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stations", type=int, default=1000)
     parser.add_argument("--fills", type=int, default=1_000_000)
+    parser.add_argument("--no-exports", action="store_true", help="settle only")
     parser.add_argument("--export", choices=["csv", "xlsx"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export:
@@ -198,7 +199,7 @@ def main() -> None:
     again = settlement_day_close(business_date=DAY)
     print(f"settle again (nothing to do): {time.perf_counter() - started:.1f} s, {again.days_closed} days")
 
-    for kind in ("csv", "xlsx"):
+    for kind in () if args.no_exports else ("csv", "xlsx"):
         subprocess.run([sys.executable, __file__, "--export", kind], check=True)
 
 
