@@ -15,7 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from core.money import FEN_PER_YUAN, format_fen
+from core.money import FEN_PER_YUAN, format_fen, yuan_text
 from settlement.models import SettlementDay, SettlementItem
 
 CHUNK = 5000
@@ -66,16 +66,11 @@ def _rows(items: QuerySet[SettlementItem]) -> Iterator[tuple]:
     return items.values_list(*ITEM_COLUMNS).iterator(chunk_size=CHUNK)
 
 
-def _yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // FEN_PER_YUAN}.{abs(fen) % FEN_PER_YUAN:02d}"
-
-
 def _cells(row: tuple) -> list:
     cells = list(row)
     cells[7] = f"{row[7] / 1000:.3f}"
     for index in MONEY_COLUMNS:
-        cells[index] = _yuan(row[index])
+        cells[index] = yuan_text(row[index])
     return ["" if cell is None else cell for cell in cells]
 
 
@@ -100,7 +95,7 @@ def _totals_cells(totals: dict[int, int], *, as_text: bool) -> list:
     cells: list = [_("Total")] + [""] * (len(ITEM_COLUMNS) - 1)
     cells[7] = f"{totals[7] / 1000:.3f}" if as_text else totals[7] / 1000
     for index in MONEY_COLUMNS:
-        cells[index] = _yuan(totals[index]) if as_text else totals[index] / FEN_PER_YUAN
+        cells[index] = yuan_text(totals[index]) if as_text else totals[index] / FEN_PER_YUAN
     return cells
 
 

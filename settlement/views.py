@@ -32,6 +32,7 @@ from settlement.services.days import business_date_of, settlement_day_close
 from settlement.services.payouts import payout_bank_file, payout_batch_create, payout_batch_transition
 from settlement.services.reconcile import discrepancy_transition
 from settlement.vouchers import VOUCHER_TITLES, VoucherKind, voucher_lines
+from stations.admin_scoping import run_service_for_admin
 from stations.selectors import user_is_platform_admin
 
 
@@ -49,16 +50,6 @@ def _filters(request) -> dict:
         "date_to": _date(request.GET.get("to")),
         "station_id": int(station) if station and station.isdigit() else None,
     }
-
-
-def _run(request, func, success: str, **kwargs) -> bool:
-    try:
-        func(**kwargs)
-    except FuelpayError as error:
-        messages.error(request, error.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 @staff_member_required
@@ -160,7 +151,7 @@ def discrepancy_detail(request, discrepancy_id: int):
     if finding is None:
         raise Http404
     if request.method == "POST":
-        done = _run(
+        done = run_service_for_admin(
             request,
             discrepancy_transition,
             _("Discrepancy updated."),
@@ -183,7 +174,9 @@ def payouts(request):
         enterprise = finance_enterprises(user=request.user).filter(pk=request.POST.get("enterprise")).first()
         if enterprise is None:
             raise Http404
-        _run(request, payout_batch_create, _("Payout batch created."), enterprise=enterprise, actor=request.user)
+        run_service_for_admin(
+            request, payout_batch_create, _("Payout batch created."), enterprise=enterprise, actor=request.user
+        )
         return redirect("finance-payouts")
     return render(
         request,
@@ -203,7 +196,7 @@ def payout_transition(request, batch_id: int):
     batch = payout_batch_get(user=request.user, batch_id=batch_id)
     if batch is None:
         raise Http404
-    _run(
+    run_service_for_admin(
         request,
         payout_batch_transition,
         _("Payout batch updated."),

@@ -15,7 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core.crypto import decrypt_text
-from core.money import format_fen
+from core.money import yuan_text
 from settlement.enums import PayoutStatus, SettlementStatus
 from settlement.exceptions import FourEyesRequired, NothingToPay, SettlementTransitionNotAllowed
 from settlement.models import PayoutBatch, PayoutItem, SettlementDay
@@ -126,7 +126,7 @@ def payout_bank_file(*, batch: PayoutBatch) -> str:
                 station.bank_account_holder,
                 decrypt_text(station.bank_account_number_encrypted) if station.bank_account_number_encrypted else "",
                 station.bank_name,
-                format_fen(item.amount_fen).lstrip("¥").replace(",", ""),
+                yuan_text(item.amount_fen),
                 f"fuelpay payout {batch.pk}-{item.pk}",
             ]
         )

@@ -8,7 +8,7 @@ import urllib.request
 
 from django.utils import timezone
 
-from core.money import format_fen
+from core.money import yuan_text
 from wallet.enums import TopUpStatus
 from wallet.models import TopUpOrder
 from wallet.providers import payment_provider_get
@@ -54,7 +54,7 @@ def payment_simulator_statement_write(*, start, end, path) -> int:
                     order.out_trade_no,
                     order.provider_transaction_id,
                     "SUCCESS",
-                    format_fen(order.amount_fen).lstrip("¥").replace(",", ""),
+                    yuan_text(order.amount_fen),
                 ]
             )
             lines += 1
