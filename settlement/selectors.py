@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet, Sum
 
 from settlement.enums import DiscrepancyStatus
-from settlement.models import Discrepancy, FeeContract, PayoutBatch, SettlementDay, SettlementItem
+from settlement.models import Discrepancy, FeeContract, PayoutBatch, SettlementDay, SettlementItem, Shift
 from stations.enums import StaffRoleKind
 from stations.models import Enterprise, Station
-from stations.selectors import staff_role_get, user_is_platform_admin
+from stations.selectors import staff_role_get, station_qs_visible_to, user_is_platform_admin
 
 FINANCE_ROLES = (StaffRoleKind.FINANCE, StaffRoleKind.ENTERPRISE_ADMIN)
 DAY_FIGURES = (
@@ -99,3 +99,12 @@ def payout_batch_get(*, user, batch_id: int) -> PayoutBatch | None:
 
 def fee_contract_list() -> QuerySet[FeeContract]:
     return FeeContract.objects.select_related("enterprise", "grade").order_by("enterprise__name", "-effective_from")
+
+
+def shift_list(*, user) -> QuerySet[Shift]:
+    """Shifts of the stations the user works at or oversees (cashiers and managers: their station)."""
+    return (
+        Shift.objects.filter(station__in=station_qs_visible_to(user=user))
+        .select_related("station", "opened_by", "closed_by", "handed_over_to")
+        .order_by("-opened_at")
+    )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import FuelpayError
 from settlement.enums import DiscrepancyStatus, PayoutStatus
-from settlement.exports import day_pdf, items_csv_stream, items_xlsx_file
+from settlement.exports import day_pdf, items_csv_stream, items_xlsx_file, shift_pdf
 from settlement.selectors import (
     discrepancy_get,
     discrepancy_list,
@@ -27,10 +27,12 @@ from settlement.selectors import (
     settlement_day_list,
     settlement_day_totals,
     settlement_item_list,
+    shift_list,
 )
 from settlement.services.days import business_date_of, settlement_day_close
 from settlement.services.payouts import payout_bank_file, payout_batch_create, payout_batch_transition
 from settlement.services.reconcile import discrepancy_transition
+from settlement.services.shifts import shift_hand_over
 from settlement.vouchers import VOUCHER_TITLES, VoucherKind, voucher_lines
 from stations.admin_scoping import run_service_for_admin
 from stations.selectors import user_is_platform_admin
@@ -242,3 +244,31 @@ def vouchers(request):
         "settlement/vouchers.html",
         {"title": _("Vouchers"), "sheets": sheets, "business_date": business_date},
     )
+
+
+@staff_member_required
+def shifts(request):
+    return render(
+        request, "settlement/shifts.html", {"title": _("Shifts"), "shifts": shift_list(user=request.user)[:200]}
+    )
+
+
+@staff_member_required
+def shift_pdf_download(request, shift_id: int):
+    shift = shift_list(user=request.user).filter(pk=shift_id).first()
+    if shift is None:
+        raise Http404
+    response = HttpResponse(shift_pdf(shift), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="shift-{shift.station.code}-{shift.pk}.pdf"'
+    return response
+
+
+@staff_member_required
+@require_POST
+def shift_hand_over_view(request, shift_id: int):
+    """The signed-in cashier takes the shift over (signs the report off)."""
+    shift = shift_list(user=request.user).filter(pk=shift_id).first()
+    if shift is None:
+        raise Http404
+    run_service_for_admin(request, shift_hand_over, _("Shift handed over."), shift_id=shift.pk, incoming=request.user)
+    return redirect("shifts")

@@ -107,3 +107,29 @@ def test_close_shift_command_closes_reports_and_opens_the_next(seeder, shift):
     assert closed.status == ShiftStatus.CLOSED and closed.closed_by == cashier
     assert Shift.objects.filter(station=seeder.station, status=ShiftStatus.OPEN).count() == 1
     assert shift_pdf(closed).startswith(b"%PDF")
+
+
+def test_the_incoming_cashier_signs_off_on_the_page_and_another_station_sees_nothing(seeder, shift):
+    from django.test import Client
+
+    from stations.enums import StaffRoleKind
+    from tests.factories.stations import StaffRoleFactory, StationFactory
+
+    closer = StaffRoleFactory(role=StaffRoleKind.CASHIER, station=seeder.station).user
+    shift_close(shift_id=shift.pk, actor=closer)
+    pages = {}
+    for name, station in (("closer", None), ("incoming", seeder.station), ("elsewhere", StationFactory())):
+        pages[name] = Client()
+        pages[name].force_login(
+            closer if station is None else StaffRoleFactory(role=StaffRoleKind.CASHIER, station=station).user
+        )
+
+    assert pages["elsewhere"].get(f"/shifts/{shift.pk}/pdf/").status_code == 404
+    assert pages["elsewhere"].post(f"/shifts/{shift.pk}/hand-over/").status_code == 404
+    pages["closer"].post(f"/shifts/{shift.pk}/hand-over/")
+    shift.refresh_from_db()
+    assert shift.status == ShiftStatus.CLOSED
+    assert pages["incoming"].get(f"/shifts/{shift.pk}/pdf/").content.startswith(b"%PDF")
+    pages["incoming"].post(f"/shifts/{shift.pk}/hand-over/")
+    shift.refresh_from_db()
+    assert shift.status == ShiftStatus.HANDED_OVER
