@@ -83,12 +83,12 @@ SELECT n, 'B' || n, 'prepaid', 'paid', %(driver)s, station_id, nozzle_id, '92#�
        volume_ml * 765 / 1000 - volume_ml * 735 / 1000 + CASE WHEN n %% 10 = 0 THEN 100 ELSE 0 END,
        volume_ml * 735 / 1000 - CASE WHEN n %% 10 = 0 THEN 100 ELSE 0 END, '0000', '', 0, '', 'k' || n, at, at
 FROM gen;
-INSERT INTO wallet_orderline (order_id, kind, label, amount_fen, funder)
-SELECT n, 'fuel', '92#汽油', volume_ml * 765 / 1000, '' FROM gen
+INSERT INTO wallet_orderline (order_id, kind, label, label_en, amount_fen, funder)
+SELECT n, 'fuel', '92#汽油', '', volume_ml * 765 / 1000, '' FROM gen
 UNION ALL
-SELECT n, 'discount', %(price_cut)s, volume_ml * 735 / 1000 - volume_ml * 765 / 1000, 'station' FROM gen
+SELECT n, 'discount', '明折明扣', '', volume_ml * 735 / 1000 - volume_ml * 765 / 1000, 'station' FROM gen
 UNION ALL
-SELECT n, 'discount', '平台券', -100, 'platform' FROM gen WHERE n %% 10 = 0;
+SELECT n, 'discount', '平台券', '', -100, 'platform' FROM gen WHERE n %% 10 = 0;
 INSERT INTO wallet_journalentry (id, operation, idempotency_key, request_hash, driver_id, station_id, reference,
     created_at)
 SELECT n, 'capture', 'hold:' || n, '', %(driver)s, station_id, 'B' || n, at + interval '2 seconds' FROM gen;
@@ -108,7 +108,6 @@ def generate(*, stations: int, fills: int) -> None:
     from django.utils import timezone
 
     from drivers.models import Driver
-    from orders.pricing import STATION_DISCOUNT_LABEL
     from stations.models import Enterprise, FuelGrade
     from wallet.enums import AccountKind
     from wallet.services.ledger import driver_account_id
@@ -127,7 +126,6 @@ def generate(*, stations: int, fills: int) -> None:
         "start": start,
         "driver": driver.pk,
         "wallet": wallet,
-        "price_cut": STATION_DISCOUNT_LABEL,
     }
     with connection.cursor() as cursor:
         cursor.execute(GENERATE, params)

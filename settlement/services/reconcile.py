@@ -17,8 +17,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.money import yuan_to_fen
+from marketing.enums import BenefitKind
+from marketing.models import Promotion
 from orders.enums import OrderLineKind, OrderStatus
-from orders.pricing import STATION_DISCOUNT_LABEL
 from settlement.enums import DiscrepancyKind, DiscrepancyStatus
 from settlement.exceptions import BadStatement, SettlementTransitionNotAllowed
 from settlement.models import Discrepancy, ProviderStatementLine
@@ -79,15 +80,17 @@ CHECKS: dict[str, str] = {
         SELECT 'order:' || o.order_no AS key, {_ORDER_COLUMNS}, f.volume_ml AS expected_fen,
                o.volume_ml AS actual_fen, 'ml' AS detail
         FROM ({_DAY_ORDERS}) o JOIN pumpgateway_fill f ON f.id = o.fill_id WHERE o.volume_ml <> f.volume_ml""",
-    # The fuel on the receipt at the station's price (fuel line plus the station's price cut) is what the pump
+    # The fuel on the receipt at the station's price (fuel line plus the station-price line) is what the pump
     # charged; promotions and non-fuel items come on top and do not enter this comparison.
     K.AMOUNT_MISMATCH: f"""
         SELECT 'order:' || o.order_no AS key, {_ORDER_COLUMNS}, f.amount_fen AS expected_fen,
                r.at_pump AS actual_fen, '' AS detail
         FROM ({_DAY_ORDERS}) o JOIN pumpgateway_fill f ON f.id = o.fill_id
-        JOIN (SELECT order_id, SUM(amount_fen) AS at_pump FROM wallet_orderline
-              WHERE kind = '{OrderLineKind.FUEL}' OR (kind = '{OrderLineKind.DISCOUNT}' AND label = %(price_cut)s)
-              GROUP BY order_id) r ON r.order_id = o.id
+        JOIN (SELECT l.order_id, SUM(l.amount_fen) AS at_pump FROM wallet_orderline l
+              LEFT JOIN {Promotion._meta.db_table} p ON p.id = l.promotion_id
+              WHERE l.kind = '{OrderLineKind.FUEL}'
+                 OR (l.kind = '{OrderLineKind.DISCOUNT}' AND p.benefit_kind = %(price_cut)s)
+              GROUP BY l.order_id) r ON r.order_id = o.id
         WHERE r.at_pump <> f.amount_fen""",
     # What the ledger credited the station for the order against what the order says was charged.
     K.CAPTURE_MISMATCH: f"""
@@ -173,7 +176,7 @@ def reconcile_day(*, business_date: date, statement: Path | None = None) -> Reco
         "start": adapt(start),
         "end": adapt(end),
         "date": business_date,
-        "price_cut": STATION_DISCOUNT_LABEL,
+        "price_cut": BenefitKind.STATION_PRICE,
         "now": adapt(timezone.now()),
     }
     found = 0

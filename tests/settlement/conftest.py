@@ -8,13 +8,14 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from marketing.enums import BenefitKind, Funder
 from orders.enums import OrderLineKind, OrderStatus
 from orders.models import OrderLine
-from orders.pricing import STATION_DISCOUNT_LABEL
 from pumpgateway.enums import AuthorizationSource, AuthorizationStatus
 from pumpgateway.models import Fill, PumpAuthorization
 from settlement.models import FeeContract
 from tests.factories.drivers import DriverFactory
+from tests.factories.marketing import PromotionFactory
 from tests.factories.orders import FuelOrderFactory
 from tests.factories.pumpgateway import PumpBindingFactory
 from tests.factories.stations import DispenserFactory, FuelGradeFactory, NozzleFactory, StationFactory
@@ -28,11 +29,6 @@ def at(day, hh, mm=0):
     return timezone.make_aware(datetime.combine(day, time(hh, mm)))
 
 
-def _label(kind, funder):
-    """The station's own price cut carries the label the pricing code gives it; other lines their kind."""
-    return STATION_DISCOUNT_LABEL if (kind, funder) == (DISCOUNT, "station") else kind
-
-
 class Seeder:
     def __init__(self, station=None):
         self.station = station or StationFactory()
@@ -43,6 +39,10 @@ class Seeder:
             dispenser=dispenser, logical_number=2, grade=FuelGradeFactory(code="95", name="95#汽油")
         )
         self.driver = DriverFactory()
+        # The station's price below list (明折明扣) is a discount line of a STATION_PRICE promotion.
+        self.station_price = PromotionFactory(
+            benefit_kind=BenefitKind.STATION_PRICE, funder=Funder.STATION, is_active=False
+        )
         self._sequence = count(1)
 
     def top_up(self, amount_fen, *, when, key):
@@ -91,7 +91,14 @@ class Seeder:
             order.paid_fen, order.paid_at = paid, when
             order.save()
             OrderLine.objects.bulk_create(
-                OrderLine(order=order, kind=kind, label=_label(kind, funder), amount_fen=amount, funder=funder)
+                OrderLine(
+                    order=order,
+                    kind=kind,
+                    label=kind,
+                    amount_fen=amount,
+                    funder=funder,
+                    promotion=self.station_price if (kind, funder) == (DISCOUNT, Funder.STATION) else None,
+                )
                 for kind, amount, funder in lines
             )
         return order
