@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ('orders', '0002_lifecycle_and_debt'),
         ('pumpgateway', '0001_initial'),
         ('stations', '0001_initial'),
-        ('wallet', '0006_settlement_account_kind_and_operations'),
+        ('wallet', '0007_settlement_account_kind_and_operations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

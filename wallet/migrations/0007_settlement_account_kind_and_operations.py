@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wallet', '0005_receivables_and_owned_holds'),
+        ('wallet', '0006_top_up_pays_reference'),
     ]
 
     operations = [
