@@ -19,7 +19,8 @@ from django.utils import timezone
 from core.money import yuan_to_fen
 from marketing.enums import BenefitKind
 from marketing.models import Promotion
-from orders.enums import OrderLineKind, OrderStatus
+from orders.enums import FillResolutionKind, OrderLineKind, OrderStatus
+from orders.models import FillResolution
 from settlement.enums import DiscrepancyKind, DiscrepancyStatus
 from settlement.exceptions import BadStatement, SettlementTransitionNotAllowed
 from settlement.models import Discrepancy, ProviderStatementLine
@@ -37,6 +38,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 T_FINDING = Discrepancy._meta.db_table
+T_RESOLUTION = FillResolution._meta.db_table
 _PAID = f"('{OrderStatus.PAID}', '{OrderStatus.NEEDS_REVIEW}')"
 _INSERT = f"""
     INSERT INTO {T_FINDING} (kind, key, business_date, station_id, fill_id, order_id, top_up_id,
@@ -65,13 +67,16 @@ CHECKS: dict[str, str] = {
         SELECT 'fill:' || f.id AS key, {_FILL_COLUMNS}, {_NULL} AS expected_fen, f.amount_fen AS actual_fen,
                '' AS detail
         FROM ({_DAY_FILLS}) f JOIN stations_nozzle n ON n.id = f.nozzle_id WHERE {_FILL_TWIN}""",
-    # Fuel went out and no platform order paid it (a drive-off, or paid at the counter by another tender).
+    # Fuel went out and no platform order paid it. A fill paid at the counter (another tender, the station's
+    # own takings) is not one; a drive-off the cashier reported is, marked as such.
     K.FILL_WITHOUT_ORDER: f"""
         SELECT 'fill:' || f.id AS key, {_FILL_COLUMNS}, f.amount_fen AS expected_fen, 0 AS actual_fen,
-               '' AS detail
+               COALESCE((SELECT r.kind FROM {T_RESOLUTION} r WHERE r.fill_id = f.id), '') AS detail
         FROM ({_DAY_FILLS}) f JOIN stations_nozzle n ON n.id = f.nozzle_id
         WHERE f.amount_fen > 0 AND NOT {_FILL_TWIN}
-          AND NOT EXISTS (SELECT 1 FROM wallet_fuelorder o WHERE o.fill_id = f.id AND o.status IN {_PAID})""",
+          AND NOT EXISTS (SELECT 1 FROM wallet_fuelorder o WHERE o.fill_id = f.id AND o.status IN {_PAID})
+          AND NOT EXISTS (SELECT 1 FROM {T_RESOLUTION} r WHERE r.fill_id = f.id
+                          AND r.kind = '{FillResolutionKind.COUNTER}')""",
     K.ORDER_WITHOUT_FILL: f"""
         SELECT 'order:' || o.order_no AS key, {_ORDER_COLUMNS}, {_NULL} AS expected_fen,
                o.paid_fen + o.debt_fen AS actual_fen, '' AS detail

@@ -104,3 +104,21 @@ def test_a_malformed_statement_is_refused_and_changes_nothing(seeder, day):
     with pytest.raises(BadStatement):
         reconcile_day(business_date=day)
     assert not Discrepancy.objects.exists() and not ProviderStatementLine.objects.exists()
+
+
+def test_a_fill_paid_at_the_counter_is_no_discrepancy_and_a_reported_drive_off_says_so(seeder, day):
+    from orders.enums import FillResolutionKind
+    from orders.models import FillResolution
+    from tests.settlement.conftest import at
+
+    cash = seeder.fill(seeder.nozzle_92, volume_ml=10_000, amount_fen=7_350, when=at(day, 9))
+    gone = seeder.fill(seeder.nozzle_92, volume_ml=5_000, amount_fen=3_675, when=at(day, 10))
+    FillResolution.objects.create(
+        fill=cash, station=seeder.station, kind=FillResolutionKind.COUNTER, tender="cash", amount_fen=7_350
+    )
+    FillResolution.objects.create(fill=gone, station=seeder.station, kind=FillResolutionKind.DRIVE_OFF, amount_fen=0)
+
+    reconcile_day(business_date=day)
+
+    finding = Discrepancy.objects.get()
+    assert (finding.kind, finding.fill, finding.detail) == (K.FILL_WITHOUT_ORDER, gone, "drive_off")
