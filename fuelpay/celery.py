@@ -60,4 +60,14 @@ app.conf.beat_schedule = {
         "task": "marketing.tasks.standings_refresh_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # T+1: yesterday's business day is closed per station once its cut-off has passed (idempotent), then
+    # reconciled (fills ↔ orders ↔ ledger, and the provider's statement, which arrives in the morning).
+    "settlement-close-yesterday": {
+        "task": "settlement.tasks.settlement_close_yesterday_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "settlement-reconcile-yesterday": {
+        "task": "settlement.tasks.settlement_reconcile_yesterday_task",
+        "schedule": crontab(hour=10, minute=0),
+    },
 }

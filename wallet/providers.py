@@ -8,7 +8,6 @@ A real provider adapter implements the same four calls against the provider's AP
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -72,7 +71,7 @@ class PaymentSimulator:
             "result_code": RESULT_SUCCESS if succeeded else RESULT_FAIL,
             "time_end": timezone.localtime().strftime("%Y%m%d%H%M%S"),
             # Each delivery is signed afresh with its own time and nonce (as WeChat Pay v3's headers are).
-            "timestamp": str(int(time.time())),
+            "timestamp": str(int(timezone.now().timestamp())),
             "nonce_str": secrets.token_hex(16),
         }
         params["sign"] = self.sign(params)

@@ -253,7 +253,14 @@ WALLET_TRANSFER_SMS_FROM_FEN = env_int("WALLET_TRANSFER_SMS_FROM_FEN", 50_000)
 WALLET_TRANSFER_DAILY_LIMIT_FEN = env_int("WALLET_TRANSFER_DAILY_LIMIT_FEN", 100_000)
 WALLET_TRANSFER_MONTHLY_LIMIT_FEN = env_int("WALLET_TRANSFER_MONTHLY_LIMIT_FEN", 300_000)
 WALLET_HOLD_TTL_SECONDS = env_int("WALLET_HOLD_TTL_SECONDS", 900)
-PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 30)
+PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 30)  # the default rate where no FeeContract applies
+# --- Settlement -------------------------------------------------------------------------------
+# A business day D runs from D 00:00 plus this many minutes (Asia/Shanghai) to the same time on D+1.
+SETTLEMENT_DAY_CUTOFF_MINUTES = env_int("SETTLEMENT_DAY_CUTOFF_MINUTES", 0)
+# Where the payment provider's daily statement files (对账单) are read from and the simulator writes them.
+SETTLEMENT_STATEMENT_DIR = VAR_DIR / "statements"
+# A shift's nozzle differs "beyond tolerance" when litres disagree by more than this (pump metering rounds).
+SHIFT_TOLERANCE_ML = env_int("SHIFT_TOLERANCE_ML", 200)
 
 # Payment provider: the local simulator (WeChat Pay / Alipay style signed async notifications).
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "simulator")

@@ -39,8 +39,7 @@ def _paid(driver, station, amount, key="p"):
 # --- refunds -----------------------------------------------------------------------------------
 
 
-def test_partial_then_full_refund_returns_exactly_what_was_paid(driver, station, settings):
-    settings.PLATFORM_FEE_BPS = 30
+def test_partial_then_full_refund_returns_exactly_what_was_paid(driver, station):
     top_up(driver, 100_000)
     payment = _paid(driver, station, 33_333)
     wallet_payment_refund(hold_id=payment.pk, amount_fen=10_000, idempotency_key="r1")
