@@ -5,7 +5,7 @@ WORKDIR /app
 COPY pyproject.toml ./
 COPY . .
 RUN pip install --no-cache-dir . && python manage.py compilemessages --ignore=.venv \
-    && DJANGO_SETTINGS_MODULE=fuelpay.settings.local python manage.py collectstatic --noinput
+    && DJANGO_SETTINGS_MODULE=fuelpay.settings.build python manage.py collectstatic --noinput
 RUN useradd --system --uid 1000 fuelpay && mkdir -p /app/var && chown fuelpay /app/var
 USER fuelpay
 EXPOSE 8000

@@ -10,9 +10,10 @@
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models
+from django.db import DataError, models
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.widgets import UnfoldAdminTextInputWidget
@@ -193,6 +194,14 @@ class FuelpayModelAdmin(MoneyAdminMixin, ModelAdmin):
 
     list_filter_submit = True
     list_per_page = 50
+
+    def get_changelist_instance(self, request):
+        # A filter value out of the column's range (?driver=99999999999999999999999) is bad input, not a 500:
+        # the admin answers it as it does any invalid lookup.
+        try:
+            return super().get_changelist_instance(request)
+        except (OverflowError, DataError) as error:
+            raise IncorrectLookupParameters(error) from error
 
 
 class InlineFollowsParentMixin:

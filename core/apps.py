@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class CoreConfig(AppConfig):
     """Shared helpers every app may use (money, errors, crypto, env, the money template filters, the base
-    page layout). Installed only for its templates and template tags; it imports no app of ours."""
+    page layout) and the append-only audit log (core.audit). It imports no app of ours."""
 
     name = "core"
     verbose_name = _("Shared helpers")

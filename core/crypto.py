@@ -39,3 +39,8 @@ def mask_tail(plain: str, *, visible: int = 4) -> str:
     if len(plain) <= visible:
         return "*" * len(plain)
     return "*" * (len(plain) - visible) + plain[-visible:]
+
+
+def phone_mask(phone: str) -> str:
+    """How a phone number is shown and logged everywhere: 139****5678."""
+    return f"{phone[:3]}****{phone[-4:]}"

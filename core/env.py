@@ -49,6 +49,7 @@ def dev_secrets() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "PAYMENT_SIMULATOR_SECRET": secrets.token_urlsafe(32),
+        "LEDGER_CHAIN_KEY": secrets.token_urlsafe(32),
     }
     path.write_text(json.dumps(generated, indent=2))
     path.chmod(0o600)

@@ -2,6 +2,7 @@
 API maps them in core.exceptions.api_exception_handler). A page's 404 and 403 get the designed pages in
 development too, instead of Django's debug page (the admin and the API keep their own)."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
@@ -27,3 +28,15 @@ class DomainErrorPageMiddleware:
             if isinstance(exception, exception_class):
                 return render(request, template, status=status)
         return None
+
+
+class PermissionsPolicyMiddleware:
+    """Browser features the pages may use: location for nearby stations, nothing else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

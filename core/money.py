@@ -47,6 +47,12 @@ def yuan_to_fen(text: str) -> int:
     return int(value * FEN_PER_YUAN)
 
 
+def yuan_text(amount_fen: int) -> str:
+    """1234.56 — for form values, files and exports (no symbol, no separators)."""
+    sign = "-" if amount_fen < 0 else ""
+    return f"{sign}{abs(amount_fen) // FEN_PER_YUAN}.{abs(amount_fen) % FEN_PER_YUAN:02d}"
+
+
 def format_fen(amount_fen: int) -> str:
     """¥1,234.56 — for templates and exports only."""
     sign = "-" if amount_fen < 0 else ""

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import phone_mask
+
 
 class Driver(models.Model):
     user = models.OneToOneField(
@@ -18,7 +20,7 @@ class Driver(models.Model):
         verbose_name_plural = _("drivers")
 
     def __str__(self) -> str:
-        return f"{self.phone[:3]}****{self.phone[-4:]}"
+        return phone_mask(self.phone)
 
 
 class SmsCode(models.Model):
@@ -27,6 +29,9 @@ class SmsCode(models.Model):
     phone = models.CharField(max_length=20, db_index=True)
     code_hash = models.CharField(max_length=64)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
+    # Who asked (keyed hash of the client address and bound device): only that client may use the code, and
+    # wrong tries lock that client, not the phone for everyone.
+    client_key = models.CharField(max_length=64, db_index=True, default="")
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField()
     failed_attempts = models.PositiveSmallIntegerField(default=0)

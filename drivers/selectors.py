@@ -10,8 +10,11 @@ def driver_get_by_phone(*, phone: str) -> Driver | None:
     return Driver.objects.filter(phone=phone).first()
 
 
-def sms_failures_since(*, phone: str, since: datetime) -> int:
-    return SmsCode.objects.filter(phone=phone, created_at__gte=since).aggregate(n=Sum("failed_attempts"))["n"] or 0
+def sms_failures_since(*, client_key: str, since: datetime) -> int:
+    return (
+        SmsCode.objects.filter(client_key=client_key, created_at__gte=since).aggregate(n=Sum("failed_attempts"))["n"]
+        or 0
+    )
 
 
 def trusted_device_for_token(*, token: str | None) -> TrustedDevice | None:

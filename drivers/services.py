@@ -1,9 +1,11 @@
 """Drivers: registration, sign-in by phone number + SMS one-time code, the devices a driver has bound
 with a code, and the driver's vehicles.
 
-Sign-in rate limits: one code per phone per minute and five per hour, twenty per client IP per hour; five
-wrong tries burn a code; ten wrong tries for a phone within 30 minutes lock its sign-in. Only
-HMACs of codes and device tokens are stored.
+Sign-in rate limits: one code per phone and client per minute and five per hour (fifteen per phone from all
+clients), twenty per client IP per hour; five wrong tries burn a code; ten wrong tries by one client within
+30 minutes lock that client's sign-in. A client is its address (behind TRUSTED_PROXY_COUNT proxies) plus its
+bound device, and a code can be used only by the client that asked for it: a stranger can neither lock the
+phone's owner out nor burn the owner's code. Only HMACs of codes and device tokens are stored.
 """
 
 import hmac
@@ -21,7 +23,7 @@ from core.crypto import encrypt_text, keyed_digest, rotate_token
 from drivers.exceptions import DuplicatePlate, InvalidPhone, InvalidPlate, SignInLocked, SmsCodeInvalid, SmsRateLimited
 from drivers.listeners import driver_registered
 from drivers.models import Driver, SmsCode, TrustedDevice, Vehicle
-from drivers.selectors import sms_failures_since
+from drivers.selectors import sms_failures_since, trusted_device_for_token
 from drivers.sms import sms_backend_get
 from stations.models import FuelGrade
 
@@ -60,9 +62,15 @@ def phone_normalize(phone: str) -> str:
     return digits
 
 
-def _check_not_locked(phone: str, now) -> None:
-    failures = sms_failures_since(phone=phone, since=now - timedelta(minutes=settings.SIGN_IN_LOCKOUT_MINUTES))
-    if failures >= settings.SIGN_IN_LOCKOUT_FAILURES:
+def sign_in_client_key(*, client_ip: str | None, device_token: str | None) -> str:
+    """The attempting client: its address and, if it presents one, its bound device (a forged cookie is none)."""
+    device = trusted_device_for_token(token=device_token)
+    return keyed_digest(f"sign-in|{client_ip or ''}|{device.pk if device else ''}")
+
+
+def _check_not_locked(client_key: str, now) -> None:
+    since = now - timedelta(minutes=settings.SIGN_IN_LOCKOUT_MINUTES)
+    if sms_failures_since(client_key=client_key, since=since) >= settings.SIGN_IN_LOCKOUT_FAILURES:
         raise SignInLocked()
 
 
@@ -71,12 +79,15 @@ def _retry_after(oldest, window: timedelta, now) -> int:
 
 
 @transaction.atomic
-def sms_code_send(*, phone: str, client_ip: str | None) -> SmsCode:
+def sms_code_send(*, phone: str, client_ip: str | None, client_key: str = "") -> SmsCode:
     phone = phone_normalize(phone)
     now = timezone.now()
-    _check_not_locked(phone, now)
+    _check_not_locked(client_key, now)
     hour = timedelta(hours=1)
-    recent = list(SmsCode.objects.filter(phone=phone, created_at__gte=now - hour).order_by("created_at"))
+    for_phone = SmsCode.objects.filter(phone=phone, created_at__gte=now - hour)
+    if for_phone.count() >= settings.SMS_MAX_PER_PHONE_PER_HOUR_ALL_CLIENTS:
+        raise SmsRateLimited()
+    recent = list(for_phone.filter(client_key=client_key).order_by("created_at"))
     resend = timedelta(seconds=settings.SMS_RESEND_SECONDS)
     if recent and now - recent[-1].created_at < resend:
         raise SmsRateLimited(extra={"retry_after_seconds": _retry_after(recent[-1].created_at, resend, now)})
@@ -88,12 +99,15 @@ def sms_code_send(*, phone: str, client_ip: str | None) -> SmsCode:
     ):
         raise SmsRateLimited()
     code = f"{secrets.randbelow(10**6):06d}"
-    # A new code supersedes any earlier one still open for this phone.
-    SmsCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    # A new code supersedes any earlier one this client still has open for this phone.
+    SmsCode.objects.filter(phone=phone, client_key=client_key, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
     sms = SmsCode.objects.create(
         phone=phone,
         code_hash=keyed_digest(code),
         client_ip=client_ip,
+        client_key=client_key,
         created_at=now,
         expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
     )
@@ -105,15 +119,16 @@ def sms_code_send(*, phone: str, client_ip: str | None) -> SmsCode:
     return sms
 
 
-def sms_code_verify(*, phone: str, code: str) -> Driver:
-    """The driver for this phone (registered on first sign-in) if the code is right; counts a wrong try."""
+def sms_code_verify(*, phone: str, code: str, client_key: str = "") -> Driver:
+    """The driver for this phone (registered on first sign-in) if the code this client asked for is right;
+    counts a wrong try against the client."""
     phone = phone_normalize(phone)
     now = timezone.now()
     with transaction.atomic():
-        _check_not_locked(phone, now)
+        _check_not_locked(client_key, now)
         sms = (
             SmsCode.objects.select_for_update()
-            .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+            .filter(phone=phone, client_key=client_key, used_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at")
             .first()
         )
@@ -128,7 +143,7 @@ def sms_code_verify(*, phone: str, code: str) -> Driver:
         if sms.failed_attempts >= settings.SMS_MAX_ATTEMPTS_PER_CODE:
             sms.expires_at = now
         sms.save(update_fields=["failed_attempts", "expires_at"])
-    _check_not_locked(phone, now)
+    _check_not_locked(client_key, now)
     raise SmsCodeInvalid()
 
 

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.crypto import phone_mask
+
 logger = logging.getLogger(__name__)
 
 
@@ -18,7 +20,8 @@ class SmsBackend(Protocol):
 
 class ConsoleFileSmsBackend:
     def send(self, *, phone: str, message: str) -> None:
-        logger.warning("SMS to %s: %s", phone, message)
+        # Never the message (it carries the code) nor the whole number in a log line.
+        logger.info("development SMS to %s written to the outbox file", phone_mask(phone))
         record = {"at": timezone.now().isoformat(), "phone": phone, "message": message}
         with open(settings.SMS_FILE_PATH, "a", encoding="utf-8") as outbox:
             outbox.write(json.dumps(record, ensure_ascii=False) + "\n")

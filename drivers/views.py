@@ -8,11 +8,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.audit import client_ip_get
+from core.crypto import phone_mask
 from core.exceptions import FuelpayError
 from drivers.middleware import SESSION_DEVICE_KEY
 from drivers.permissions import driver_required
 from drivers.selectors import trusted_device_for_token
 from drivers.services import (
+    sign_in_client_key,
     sms_code_send,
     sms_code_verify,
     trusted_device_bind,
@@ -25,8 +28,10 @@ from stations.selectors import fuel_grade_get
 SIGN_IN_PHONE_KEY = "sign_in_phone"
 
 
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+def _client_key(request) -> str:
+    return sign_in_client_key(
+        client_ip=client_ip_get(request), device_token=request.COOKIES.get(settings.DRIVER_DEVICE_COOKIE)
+    )
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -38,7 +43,9 @@ def sign_in(request):
     context = {"next": _safe_next(request, reverse("driver-home")), "phone": request.POST.get("phone", "")}
     if request.method == "POST":
         try:
-            sms_code_send(phone=request.POST.get("phone", ""), client_ip=client_ip(request))
+            sms_code_send(
+                phone=request.POST.get("phone", ""), client_ip=client_ip_get(request), client_key=_client_key(request)
+            )
         except FuelpayError as error:
             context["error"] = error
         else:
@@ -51,10 +58,10 @@ def sign_in_verify(request):
     phone = request.session.get(SIGN_IN_PHONE_KEY)
     if not phone:
         return redirect("driver-sign-in")
-    context = {"next": _safe_next(request, reverse("driver-home")), "phone_masked": f"{phone[:3]}****{phone[-4:]}"}
+    context = {"next": _safe_next(request, reverse("driver-home")), "phone_masked": phone_mask(phone)}
     if request.method == "POST":
         try:
-            driver = sms_code_verify(phone=phone, code=request.POST.get("code", ""))
+            driver = sms_code_verify(phone=phone, code=request.POST.get("code", ""), client_key=_client_key(request))
         except FuelpayError as error:
             context["error"] = error
         else:

@@ -23,6 +23,13 @@ app.conf.beat_schedule = {
     "orders-reconcile": {"task": "orders.tasks.orders_reconcile_task", "schedule": 60.0},
     # Tamper evidence: chain new journal entries in commit order without serialising postings.
     "wallet-extend-hash-chain": {"task": "wallet.tasks.ledger_chain_extend_task", "schedule": 10.0},
+    # Tampering (edited counters, a forged entry, a rewritten chain) is found within the hour, not by chance.
+    "wallet-verify-ledger": {"task": "wallet.tasks.ledger_verify_task", "schedule": crontab(minute=7)},
+    # The chain head, signed, leaves the database (checkpoint file + log line) for verify_ledger to hold it to.
+    "wallet-ledger-checkpoint": {
+        "task": "wallet.tasks.ledger_chain_checkpoint_task",
+        "schedule": crontab(minute="*/15"),
+    },
     # Contracts (合约加油) past their end date are closed and the remainder unfrozen.
     "wallet-close-expired-contracts": {
         "task": "wallet.tasks.wallet_contracts_close_expired_task",
@@ -52,5 +59,15 @@ app.conf.beat_schedule = {
     "marketing-refresh-standings": {
         "task": "marketing.tasks.standings_refresh_task",
         "schedule": crontab(hour=3, minute=30),
+    },
+    # T+1: yesterday's business day is closed per station once its cut-off has passed (idempotent), then
+    # reconciled (fills ↔ orders ↔ ledger, and the provider's statement, which arrives in the morning).
+    "settlement-close-yesterday": {
+        "task": "settlement.tasks.settlement_close_yesterday_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "settlement-reconcile-yesterday": {
+        "task": "settlement.tasks.settlement_reconcile_yesterday_task",
+        "schedule": crontab(hour=10, minute=0),
     },
 }

@@ -1,6 +1,6 @@
-"""django-unfold ships no Chinese catalogue. Its interface strings are listed here so that
+"""django-unfold and django-axes ship no Chinese catalogue. Their interface strings are listed here so that
 `makemessages` keeps them in locale/zh_Hans with our translations (our catalogue is searched first).
-Add a string here when unfold shows one in English."""
+Add a string here when one of them shows one in English."""
 
 from django.utils.translation import gettext_noop
 
@@ -58,4 +58,14 @@ UNFOLD_MESSAGES = [
     gettext_noop("Value"),
     gettext_noop("You can not create nested object without parent"),
     gettext_noop("You have been successfully logged out from the administration"),
+]
+
+# django-axes' model names (its admin lists the login lockouts and failed logins for platform admins).
+AXES_MESSAGES = [
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
 ]

@@ -11,7 +11,7 @@ from marketing.selectors import (
     promotion_report,
 )
 from marketing.services import campaign_launch, promotion_authoring_check
-from stations.admin_scoping import PlatformOnlyAdmin, run_service_for_admin
+from stations.admin_scoping import AuditedChangesAdmin, PlatformOnlyAdmin, run_service_for_admin
 from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to
 
 constraint_messages_register(
@@ -38,7 +38,7 @@ constraint_messages_register(
 
 
 @admin.register(ContractOffer)
-class ContractOfferAdmin(PlatformOnlyAdmin):
+class ContractOfferAdmin(AuditedChangesAdmin, PlatformOnlyAdmin):
     list_display = ["station", "committed_fen", "days", "reward_bonus_fen", "funder", "is_active"]
     list_filter = ["funder", "is_active"]
     search_fields = ["station__name"]
@@ -188,6 +188,9 @@ class StandingAdmin(PlatformOnlyAdmin):
     list_filter = ["level", "segment"]
     search_fields = ["=driver__phone"]
     readonly_fields = [f.name for f in Standing._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # a driver's standing is computed from payments, never entered
 
 
 @admin.register(Campaign)

@@ -23,7 +23,7 @@ from drivers.permissions import driver_required
 from drivers.selectors import trusted_device_list_for_driver, vehicle_list_for_driver
 from marketing.selectors import promotion_list_for_driver
 from orders.enums import CounterTender
-from orders.exceptions import DynamicCodeInvalid
+from orders.exceptions import DynamicCodeInvalid, FillNotPayable
 from orders.models import FuelOrder
 from orders.selectors import (
     forecourt_state_get,
@@ -47,9 +47,10 @@ from orders.services import (
 )
 from pumpgateway.enums import AuthorizationSource
 from pumpgateway.services import pump_authorization_request
-from stations.enums import StationStatus
+from stations.enums import StaffAction, StationStatus
 from stations.exceptions import NoPriceInEffect
 from stations.models import Nozzle, Station
+from stations.permissions import staff_required
 from stations.selectors import (
     fuel_grade_list,
     non_fuel_item_list_for_station,
@@ -215,6 +216,9 @@ def pay_later(request, station_code: str):
     if request.method == "POST" and "fill" in request.POST:
         try:
             fill_id = number_input_to_int(request.POST["fill"])
+            # Only a fill this page lists: the URL's station, the nozzle the driver named, the last minutes.
+            if fill_id not in {fill.fill_id for fill in context.get("fills", ())}:
+                raise FillNotPayable()
             if request.POST.get("direct"):
                 payment = order_direct_payment_start(
                     driver=request.user.driver, fill_id=fill_id, idempotency_key=context["key"][:80]
@@ -262,7 +266,7 @@ def _station_for(request, station_code: str):
     return get_object_or_404(station_qs_visible_to(user=request.user), code=station_code)
 
 
-@login_required
+@staff_required(StaffAction.OPERATE_PUMPS)
 def forecourt_console(request, station_code: str):
     """The live console; ?code=1234 checks the dynamic code a driver shows against the open orders."""
     station = _station_for(request, station_code)
@@ -288,12 +292,12 @@ def forecourt_console(request, station_code: str):
     return render(request, "orders/console.html", context)
 
 
-@login_required
+@staff_required(StaffAction.OPERATE_PUMPS)
 def forecourt_state(request, station_code: str):
     return JsonResponse(forecourt_state_get(station=_station_for(request, station_code)))
 
 
-@login_required
+@staff_required(StaffAction.OPERATE_PUMPS)
 @require_POST
 def forecourt_authorize(request, station_code: str, nozzle_number: int):
     """The attendant starts a pump without a prepaid order: the fill becomes an unpaid fill (postpaid)."""
@@ -314,7 +318,7 @@ def forecourt_authorize(request, station_code: str, nozzle_number: int):
     return redirect("forecourt-console", station_code=station.code)
 
 
-@login_required
+@staff_required(StaffAction.OPERATE_PUMPS)
 @require_POST
 def forecourt_fill_resolve(request, station_code: str, fill_id: int, how: str):
     """The cashier closes an unpaid fill: paid at the counter (with the tender) or a drive-off."""

@@ -192,3 +192,8 @@ def station_controllers_alive(*, station_id: int) -> bool:
     """Every enabled serial line of the station has a bridge heartbeating on it."""
     lines = list(SerialLine.objects.filter(station_id=station_id, is_enabled=True))
     return bool(lines) and all(line_bridge_alive(line=line) for line in lines)
+
+
+def nozzle_totalizers_for_station(*, station_id: int) -> dict[int, int | None]:
+    """Each nozzle's electronic totalizer (ml) as the bridge last read it from the pump (DC101 totals)."""
+    return dict(NozzleState.objects.filter(nozzle__station_id=station_id).values_list("nozzle_id", "totalizer_ml"))

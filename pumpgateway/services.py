@@ -125,10 +125,15 @@ def pump_authorization_request(
     external_reference: str = "",
     requested_by=None,
 ) -> PumpAuthorization:
-    """Queue an authorization for the bridge. Refused at once if the pump is offline or the nozzle busy."""
+    """Queue an authorization for the bridge. Refused at once if the preset is out of bounds (every entry point,
+    the console, the API and orders, comes through here), the pump is offline or the nozzle busy."""
     presets = [p for p in (preset_amount_fen, preset_volume_ml) if p is not None]
     if len(presets) != 1 or type(presets[0]) is not int or presets[0] <= 0:
         raise InvalidPreset()
+    if (preset_amount_fen or 0) > settings.ORDER_MAX_AMOUNT_FEN or (
+        preset_volume_ml or 0
+    ) > settings.PUMP_MAX_PRESET_VOLUME_ML:
+        raise PresetTooLarge()
     binding = _binding_for_nozzle(nozzle)  # row lock: one open authorization per pump
     if preset_amount_fen is not None:
         key, value = "amount", amount_pump_from_fen(preset_amount_fen, binding.amount_decimals)

@@ -4,11 +4,14 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
-from core.admin_base import FuelpayTabularInline, constraint_messages_register
+from core.admin_base import FuelpayTabularInline, ImmutableAdminMixin, constraint_messages_register
+from core.audit import client_ip_get
+from core.models import AuditEvent
 from stations.admin_scoping import PlatformOnlyAdmin, StationScopedAdmin, run_service_for_admin
 from stations.admin_staff import StaffRoleAdmin
 from stations.enums import StationStatus
 from stations.models import (
+    BankAccountChange,
     Dispenser,
     Enterprise,
     FuelGrade,
@@ -19,8 +22,14 @@ from stations.models import (
     Station,
     StationStatusChange,
 )
-from stations.selectors import staff_is_enterprise_admin, user_is_platform_admin
-from stations.services import station_apply, station_bank_account_set, station_price_schedule, station_transition
+from stations.selectors import staff_is_enterprise_admin, staff_may_own_settlement_account, user_is_platform_admin
+from stations.services import (
+    station_apply,
+    station_bank_account_change_decide,
+    station_bank_account_change_request,
+    station_price_schedule,
+    station_transition,
+)
 
 constraint_messages_register(
     {
@@ -46,26 +55,21 @@ constraint_messages_register(
 
 
 class StationForm(forms.ModelForm):
+    class Meta:
+        model = Station
+        fields = ["enterprise", "code", "name", "address", "latitude", "longitude", "opens_at", "closes_at"]
+
+
+class StationSettlementForm(StationForm):
+    """For the roles that own the settlement account: a new one is a request another administrator approves."""
+
+    new_bank_name = forms.CharField(label=_("new settlement bank"), required=False, max_length=120)
+    new_bank_account_holder = forms.CharField(label=_("new account holder"), required=False, max_length=120)
     new_bank_account_number = forms.CharField(
         label=_("new settlement account number"),
         required=False,
-        help_text=_("Stored encrypted; only the last four digits are ever shown."),
+        help_text=_("Stored encrypted; only the last four digits are ever shown. Takes effect once approved."),
     )
-
-    class Meta:
-        model = Station
-        fields = [
-            "enterprise",
-            "code",
-            "name",
-            "address",
-            "latitude",
-            "longitude",
-            "opens_at",
-            "closes_at",
-            "bank_name",
-            "bank_account_holder",
-        ]
 
 
 class NozzleInline(FuelpayTabularInline):
@@ -107,9 +111,9 @@ class StationAdmin(StationScopedAdmin):
     form = StationForm
     station_path = "pk"
     list_display = ["code", "name", "enterprise", "status", "bank_account_masked"]
+    # Only enterprises of the stations in scope appear in the filter: no other tenant's name.
     list_filter = ["status", ("enterprise", RelatedOnlyFieldListFilter)]
     search_fields = ["code", "name", "address"]
-    readonly_fields = ["status", "bank_account_masked"]
     inlines = [StationStatusChangeInline]
     actions = [
         _transition_action(StationStatus.UNDER_REVIEW, _("Submit for document review")),
@@ -123,6 +127,23 @@ class StationAdmin(StationScopedAdmin):
     def has_add_permission(self, request):
         # Onboarding: the platform or an enterprise admin (for its own enterprise) files the application.
         return user_is_platform_admin(user=request.user) or staff_is_enterprise_admin(user=request.user)
+
+    def _owns_settlement(self, request, obj) -> bool:
+        return user_is_platform_admin(user=request.user) or (
+            obj is not None and staff_may_own_settlement_account(user=request.user, station=obj)
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["status", "bank_name", "bank_account_holder", "bank_account_masked"]
+        # Moving a station to another enterprise is the platform's decision alone (an enterprise admin's
+        # application names one of its own enterprises: the choices are scoped).
+        if obj is None or user_is_platform_admin(user=request.user):
+            return readonly
+        return ["enterprise", *readonly]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = StationSettlementForm if self._owns_settlement(request, obj) else StationForm
+        return super().get_form(request, obj, change, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change:  # an application, recorded in the status history; review and activation follow
@@ -144,13 +165,52 @@ class StationAdmin(StationScopedAdmin):
         if number:
             run_service_for_admin(
                 request,
-                station_bank_account_set,
-                _("Settlement account updated."),
+                station_bank_account_change_request,
+                _("Settlement account change requested; another administrator must approve it."),
                 station=obj,
-                bank_name=obj.bank_name,
-                holder=obj.bank_account_holder,
+                actor=request.user,
+                bank_name=form.cleaned_data.get("new_bank_name") or obj.bank_name,
+                holder=form.cleaned_data.get("new_bank_account_holder") or obj.bank_account_holder,
                 account_number=number,
+                client_ip=client_ip_get(request),
             )
+
+
+def _decide_action(approve: bool, label):
+    def action(modeladmin, request, queryset):
+        for change in queryset:
+            run_service_for_admin(
+                request,
+                station_bank_account_change_decide,
+                f"{change}: {label}",
+                change=change,
+                approver=request.user,
+                approve=approve,
+                client_ip=client_ip_get(request),
+            )
+
+    action.__name__ = "approve" if approve else "reject"
+    action.short_description = label
+    return action
+
+
+@admin.register(BankAccountChange)
+class BankAccountChangeAdmin(StationScopedAdmin):
+    list_display = ["station", "bank_name", "masked_account", "status", "requested_by", "decided_by", "created_at"]
+    list_filter = ["status", ("station", RelatedOnlyFieldListFilter)]
+    search_fields = ["station__name", "station__code", "bank_name"]
+    fields = readonly_fields = list_display
+    actions = [_decide_action(True, _("Approve (second approver)")), _decide_action(False, _("Reject"))]
+
+    @admin.display(description=_("account"))
+    def masked_account(self, obj):
+        return f"**** {obj.bank_account_number_last4}"
+
+    def has_add_permission(self, request):
+        return False  # requested from the station's form
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Dispenser)
@@ -202,6 +262,7 @@ class GradePriceAdmin(StationScopedAdmin):
             price_fen_per_litre=obj.price_fen_per_litre,
             effective_from=obj.effective_from,
             actor=request.user,
+            client_ip=client_ip_get(request),
         )
         obj.pk = price.pk
 
@@ -230,3 +291,13 @@ class FuelGradeAdmin(PlatformOnlyAdmin):
 
 
 admin.site.register(StaffRole, StaffRoleAdmin)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ImmutableAdminMixin, PlatformOnlyAdmin):
+    """The audit log (core.models.AuditEvent) for platform admins: read-only, as the database keeps it."""
+
+    list_display = ["at", "actor", "action", "target", "client_ip"]
+    list_filter = ["action", ("at", RangeDateTimeFilter)]
+    search_fields = ["target", "actor__username"]
+    fields = readonly_fields = ["at", "actor", "action", "target", "detail", "client_ip"]

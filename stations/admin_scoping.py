@@ -1,9 +1,10 @@
 """Object-level scoping for the admin console: every admin queryset is narrowed by role, and
 service errors become admin messages (the admin side of core.exceptions)."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 
 from core.admin_base import FuelpayModelAdmin
+from core.audit import audit_record, client_ip_get
 from core.exceptions import FuelpayError
 from stations.models import Dispenser, Enterprise, Station
 from stations.selectors import (
@@ -61,6 +62,21 @@ class StationScopedAdmin(FuelpayModelAdmin):
         elif db_field.related_model is Dispenser:
             kwargs["queryset"] = Dispenser.objects.filter(station__in=self._station_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AuditedChangesAdmin(admin.ModelAdmin):
+    """For money-relevant settings edited as plain rows (promotions, roles): every save is an audit event with
+    the changed fields, in the admin's own transaction."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action=f"{obj._meta.label_lower}.{'changed' if change else 'added'}",
+            target=f"{obj._meta.label_lower}:{obj.pk}",
+            detail={name: str(form.cleaned_data.get(name)) for name in form.changed_data},
+            client_ip=client_ip_get(request),
+        )
 
 
 def run_service_for_admin(request, func, success_message: str, **kwargs) -> bool:

@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import ConstraintMessagesForm
+from core.audit import client_ip_get
 from stations.admin_scoping import StationScopedAdmin, run_service_for_admin
 from stations.enums import StaffRoleKind
 from stations.exceptions import RoleNotAllowed, StaffUsernameTaken
@@ -121,6 +122,7 @@ class StaffRoleAdmin(StationScopedAdmin):
             role=data["role"],
             enterprise=data.get("enterprise"),
             station=data.get("station"),
+            client_ip=client_ip_get(request),
         )
         obj.pk = user.staff_role.pk
 
@@ -133,6 +135,7 @@ class StaffRoleAdmin(StationScopedAdmin):
                 actor=request.user,
                 staff_role=staff_role,
                 is_active=is_active,
+                client_ip=client_ip_get(request),
             )
 
     @admin.action(description=_("Deactivate the selected logins"))

@@ -4,8 +4,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stations.enums import StationStatus
+from core.audit import client_ip_get
+from stations.enums import StaffAction, StationStatus
 from stations.models import FuelGrade
+from stations.permissions import StaffApi
 from stations.selectors import (
     station_list_nearby,
     station_prices_in_effect,
@@ -33,13 +35,17 @@ class StationOutputSerializer(serializers.Serializer):
     bank_account = serializers.CharField(source="bank_account_masked")
 
 
-class StationListApi(APIView):
+class StationListApi(StaffApi):
+    staff_action = StaffAction.VIEW_STATIONS
+
     def get(self, request):
         stations = station_qs_visible_to(user=request.user).order_by("code")
         return Response(StationOutputSerializer(stations, many=True).data)
 
 
-class StationDetailApi(APIView):
+class StationDetailApi(StaffApi):
+    staff_action = StaffAction.VIEW_STATIONS
+
     def get(self, request, station_id: int):
         station = get_object_or_404(station_qs_visible_to(user=request.user), pk=station_id)
         data = StationOutputSerializer(station).data
@@ -47,7 +53,9 @@ class StationDetailApi(APIView):
         return Response(data)
 
 
-class StationTransitionApi(APIView):
+class StationTransitionApi(StaffApi):
+    staff_action = StaffAction.CHANGE_STATION_STATUS
+
     class InputSerializer(serializers.Serializer):
         to_status = serializers.ChoiceField(choices=StationStatus.choices)
         note = serializers.CharField(max_length=255, required=False, default="")
@@ -60,7 +68,9 @@ class StationTransitionApi(APIView):
         return Response(StationOutputSerializer(station).data)
 
 
-class StationPriceScheduleApi(APIView):
+class StationPriceScheduleApi(StaffApi):
+    staff_action = StaffAction.SET_PRICES
+
     class InputSerializer(serializers.Serializer):
         grade_code = serializers.SlugRelatedField(slug_field="code", queryset=FuelGrade.objects.all())
         list_price_fen_per_litre = serializers.IntegerField(min_value=1)
@@ -79,6 +89,7 @@ class StationPriceScheduleApi(APIView):
             price_fen_per_litre=data["price_fen_per_litre"],
             effective_from=data.get("effective_from"),
             actor=request.user,
+            client_ip=client_ip_get(request),
         )
         return Response({"id": price.pk, "effective_from": price.effective_from}, status=201)
 

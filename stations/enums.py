@@ -38,6 +38,21 @@ class StaffRoleKind(models.TextChoices):
     FINANCE = "finance", _("Finance")
 
 
+class StaffAction(models.TextChoices):
+    """What a staff API or page does; ROLE_ACTIONS in stations.selectors says which roles may."""
+
+    VIEW_STATIONS = "view_stations", _("View stations")
+    CHANGE_STATION_STATUS = "change_station_status", _("Change a station's status")
+    SET_PRICES = "set_prices", _("Set fuel prices")
+    OPERATE_PUMPS = "operate_pumps", _("Operate pumps")
+
+
+class BankAccountChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second approver")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class StationErrorCode(models.TextChoices):
     TRANSITION_NOT_ALLOWED = "station_transition_not_allowed"
     NOT_READY_TO_ACTIVATE = "station_not_ready_to_activate"
@@ -48,3 +63,5 @@ class StationErrorCode(models.TextChoices):
     NOZZLE_NOT_FOUND = "station_nozzle_not_found"
     ROLE_NOT_ALLOWED = "station_role_not_allowed"
     USERNAME_TAKEN = "station_staff_username_taken"
+    SECOND_APPROVER_REQUIRED = "station_second_approver_required"
+    CHANGE_ALREADY_DECIDED = "station_change_already_decided"

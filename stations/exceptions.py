@@ -55,3 +55,15 @@ class StaffUsernameTaken(FuelpayError):
     code = StationErrorCode.USERNAME_TAKEN
     http_status = status.HTTP_409_CONFLICT
     default_message = _("This login name is already taken.")
+
+
+class SecondApproverRequired(FuelpayError):
+    code = StationErrorCode.SECOND_APPROVER_REQUIRED
+    http_status = status.HTTP_403_FORBIDDEN
+    default_message = _("Another administrator of the enterprise must approve this change, not the one who asked.")
+
+
+class ChangeAlreadyDecided(FuelpayError):
+    code = StationErrorCode.CHANGE_ALREADY_DECIDED
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This change was already approved or rejected.")

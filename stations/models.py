@@ -3,7 +3,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stations.enums import EnterpriseKind, FuelKind, NonFuelCategory, StaffRoleKind, StationStatus
+from stations.enums import (
+    BankAccountChangeStatus,
+    EnterpriseKind,
+    FuelKind,
+    NonFuelCategory,
+    StaffRoleKind,
+    StationStatus,
+)
 
 
 class Enterprise(models.Model):
@@ -53,6 +60,42 @@ class Station(models.Model):
     @property
     def bank_account_masked(self) -> str:
         return f"**** **** {self.bank_account_number_last4}" if self.bank_account_number_last4 else ""
+
+
+class BankAccountChange(models.Model):
+    """A requested change of a station's settlement account (four-eyes): it takes effect only when another
+    administrator of the enterprise (or the platform) approves it."""
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="bank_account_changes"
+    )
+    bank_name = models.CharField(_("settlement bank"), max_length=120)
+    bank_account_holder = models.CharField(_("account holder"), max_length=120)
+    bank_account_number_encrypted = models.TextField(_("bank account number encrypted"), editable=False)
+    bank_account_number_last4 = models.CharField(_("bank account number last4"), max_length=4, editable=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=BankAccountChangeStatus.choices, default=BankAccountChangeStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("settlement account change")
+        verbose_name_plural = _("settlement account changes")
+
+    def __str__(self) -> str:
+        return f"{self.station} → **** {self.bank_account_number_last4}"
 
 
 class StationStatusChange(models.Model):

@@ -2,10 +2,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from stations.enums import StaffRoleKind, StationStatus
+from stations.enums import StaffAction, StaffRoleKind, StationStatus
 from stations.exceptions import NoPriceInEffect, NozzleNotFound
 from stations.models import Dispenser, Enterprise, FuelGrade, GradePrice, NonFuelItem, Nozzle, StaffRole, Station
 
@@ -26,6 +27,54 @@ def user_is_platform_admin(*, user) -> bool:
     return bool(user.is_superuser or (role and role.role == StaffRoleKind.PLATFORM_ADMIN))
 
 
+# Every staff API and page checks the action against this table before the station scope narrows the rows.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    StaffRoleKind.PLATFORM_ADMIN: frozenset(StaffAction),
+    StaffRoleKind.ENTERPRISE_ADMIN: frozenset(StaffAction),
+    StaffRoleKind.STATION_MANAGER: frozenset(
+        {StaffAction.VIEW_STATIONS, StaffAction.SET_PRICES, StaffAction.OPERATE_PUMPS}
+    ),
+    StaffRoleKind.CASHIER: frozenset({StaffAction.VIEW_STATIONS, StaffAction.OPERATE_PUMPS}),
+    StaffRoleKind.FINANCE: frozenset({StaffAction.VIEW_STATIONS}),
+}
+
+
+def staff_second_factor_required(*, user) -> bool:
+    """Platform and enterprise admins (and superusers) must sign in with TOTP where OTP_REQUIRED_FOR_ADMINS is on."""
+    if not settings.OTP_REQUIRED_FOR_ADMINS:
+        return False
+    role = staff_role_get(user=user)
+    return bool(
+        user.is_superuser or (role and role.role in (StaffRoleKind.PLATFORM_ADMIN, StaffRoleKind.ENTERPRISE_ADMIN))
+    )
+
+
+def staff_second_factor_missing(*, user) -> bool:
+    """True when the user must have passed TOTP in this session (django_otp's OTPMiddleware) and has not."""
+    return staff_second_factor_required(user=user) and not getattr(user, "is_verified", lambda: False)()
+
+
+def staff_may(*, user, action: str) -> bool:
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if staff_second_factor_missing(user=user):
+        return False
+    if user.is_superuser:
+        return True
+    role = staff_role_get(user=user)
+    return role is not None and action in ROLE_ACTIONS[role.role]
+
+
+def staff_may_own_settlement_account(*, user, station: Station) -> bool:
+    """The enterprise and the settlement account belong to the platform and the station's enterprise admin."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user_is_platform_admin(user=user):
+        return True
+    role = staff_role_get(user=user)
+    return bool(role and role.role == StaffRoleKind.ENTERPRISE_ADMIN and role.enterprise_id == station.enterprise_id)
+
+
 def station_qs_visible_to(*, user) -> QuerySet[Station]:
     """Every station queryset behind a staff view or API starts here: out-of-scope rows don't exist."""
     stations = Station.objects.select_related("enterprise")
@@ -40,14 +89,10 @@ def station_qs_visible_to(*, user) -> QuerySet[Station]:
 
 
 def enterprise_qs_visible_to(*, user) -> QuerySet[Enterprise]:
+    """Enterprise choices and filters in staff forms: the user's own enterprise only, unless platform."""
     if user_is_platform_admin(user=user):
         return Enterprise.objects.all()
-    role = staff_role_get(user=user)
-    if role is None:
-        return Enterprise.objects.none()
-    if role.enterprise_id:
-        return Enterprise.objects.filter(pk=role.enterprise_id)
-    return Enterprise.objects.filter(stations=role.station_id)
+    return Enterprise.objects.filter(pk__in=station_qs_visible_to(user=user).values("enterprise_id"))
 
 
 def staff_role_qs_visible_to(*, user) -> QuerySet[StaffRole]:

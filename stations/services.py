@@ -5,18 +5,22 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.crypto import encrypt_text, rotate_token
-from stations.enums import EnterpriseKind, FuelKind, StaffRoleKind, StationStatus
+from stations.enums import BankAccountChangeStatus, EnterpriseKind, FuelKind, StaffRoleKind, StationStatus
 from stations.exceptions import (
+    ChangeAlreadyDecided,
     InvalidBankAccount,
     InvalidPrice,
     RoleNotAllowed,
+    SecondApproverRequired,
     StaffUsernameTaken,
     StationNotReadyToActivate,
     StationTransitionNotAllowed,
 )
 from stations.listeners import station_activated
 from stations.models import (
+    BankAccountChange,
     Dispenser,
     Enterprise,
     FuelGrade,
@@ -26,7 +30,12 @@ from stations.models import (
     Station,
     StationStatusChange,
 )
-from stations.selectors import staff_member_may_manage, staff_role_get, user_is_platform_admin
+from stations.selectors import (
+    staff_may_own_settlement_account,
+    staff_member_may_manage,
+    staff_role_get,
+    user_is_platform_admin,
+)
 
 S = StationStatus
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -126,10 +135,16 @@ def station_transition(*, station: Station, to_status: str, actor=None, note: st
     return station
 
 
-def station_bank_account_set(*, station: Station, bank_name: str, holder: str, account_number: str) -> Station:
+def _bank_account_digits(*, bank_name: str, holder: str, account_number: str) -> str:
     digits = account_number.replace(" ", "")
     if not BANK_ACCOUNT_RE.match(digits) or not bank_name.strip() or not holder.strip():
         raise InvalidBankAccount()
+    return digits
+
+
+def station_bank_account_set(*, station: Station, bank_name: str, holder: str, account_number: str) -> Station:
+    """Onboarding by the platform's own commands; staff change an account through the four-eyes request below."""
+    digits = _bank_account_digits(bank_name=bank_name, holder=holder, account_number=account_number)
     station.bank_name = bank_name.strip()
     station.bank_account_holder = holder.strip()
     station.bank_account_number_encrypted = encrypt_text(digits)
@@ -138,6 +153,72 @@ def station_bank_account_set(*, station: Station, bank_name: str, holder: str, a
         update_fields=["bank_name", "bank_account_holder", "bank_account_number_encrypted", "bank_account_number_last4"]
     )
     return station
+
+
+@transaction.atomic  # not durable: the admin's change form saves the station in its own transaction first
+def station_bank_account_change_request(
+    *, station: Station, actor, bank_name: str, holder: str, account_number: str, client_ip: str | None = None
+) -> BankAccountChange:
+    """Only the platform or the station's enterprise admin may ask; nothing changes until a second one approves."""
+    if not staff_may_own_settlement_account(user=actor, station=station):
+        raise RoleNotAllowed()
+    digits = _bank_account_digits(bank_name=bank_name, holder=holder, account_number=account_number)
+    change = BankAccountChange.objects.create(
+        station=station,
+        bank_name=bank_name.strip(),
+        bank_account_holder=holder.strip(),
+        bank_account_number_encrypted=encrypt_text(digits),
+        bank_account_number_last4=digits[-4:],
+        requested_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="station.bank_account.requested",
+        target=f"station:{station.pk}",
+        detail={"change": change.pk, "last4": change.bank_account_number_last4},
+        client_ip=client_ip,
+    )
+    return change
+
+
+@transaction.atomic
+def station_bank_account_change_decide(
+    *, change: BankAccountChange, approver, approve: bool, client_ip: str | None = None
+) -> BankAccountChange:
+    """The second pair of eyes: another administrator who may own the account approves (applies) or rejects."""
+    change = BankAccountChange.objects.select_for_update().select_related("station").get(pk=change.pk)
+    if change.status != BankAccountChangeStatus.PENDING:
+        raise ChangeAlreadyDecided()
+    if not staff_may_own_settlement_account(user=approver, station=change.station):
+        raise RoleNotAllowed()
+    if approver.pk == change.requested_by_id:
+        raise SecondApproverRequired()
+    if approve:
+        station = change.station
+        station.bank_name = change.bank_name
+        station.bank_account_holder = change.bank_account_holder
+        station.bank_account_number_encrypted = change.bank_account_number_encrypted
+        station.bank_account_number_last4 = change.bank_account_number_last4
+        station.save(
+            update_fields=[
+                "bank_name",
+                "bank_account_holder",
+                "bank_account_number_encrypted",
+                "bank_account_number_last4",
+            ]
+        )
+    change.status = BankAccountChangeStatus.APPROVED if approve else BankAccountChangeStatus.REJECTED
+    change.decided_by = approver
+    change.decided_at = timezone.now()
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        actor=approver,
+        action=f"station.bank_account.{change.status}",
+        target=f"station:{change.station_id}",
+        detail={"change": change.pk, "last4": change.bank_account_number_last4},
+        client_ip=client_ip,
+    )
+    return change
 
 
 @transaction.atomic
@@ -169,20 +250,35 @@ def station_price_schedule(
     price_fen_per_litre: int,
     effective_from: datetime | None = None,
     actor=None,
+    client_ip: str | None = None,
 ) -> GradePrice:
     """Add a price that takes effect at effective_from (now by default); history is never rewritten."""
     if not (0 < price_fen_per_litre <= list_price_fen_per_litre <= 10_000_00):
         raise InvalidPrice(
             extra={"list_price_fen_per_litre": list_price_fen_per_litre, "price_fen_per_litre": price_fen_per_litre}
         )
-    return GradePrice.objects.create(
-        station=station,
-        grade=grade,
-        list_price_fen_per_litre=list_price_fen_per_litre,
-        price_fen_per_litre=price_fen_per_litre,
-        effective_from=effective_from or timezone.now(),
-        created_by=actor,
-    )
+    with transaction.atomic():
+        price = GradePrice.objects.create(
+            station=station,
+            grade=grade,
+            list_price_fen_per_litre=list_price_fen_per_litre,
+            price_fen_per_litre=price_fen_per_litre,
+            effective_from=effective_from or timezone.now(),
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="station.price.scheduled",
+            target=f"station:{station.pk}",
+            detail={
+                "grade": grade.code,
+                "list_price_fen_per_litre": list_price_fen_per_litre,
+                "price_fen_per_litre": price_fen_per_litre,
+                "effective_from": price.effective_from.isoformat(),
+            },
+            client_ip=client_ip,
+        )
+    return price
 
 
 def staff_user_create(
@@ -211,6 +307,7 @@ def staff_member_create(
     role: str,
     enterprise: Enterprise | None = None,
     station: Station | None = None,
+    client_ip: str | None = None,
 ):
     """A new staff login with one role, made by someone allowed to staff that enterprise or station."""
     if not staff_member_may_manage(actor=actor, role=role, enterprise=enterprise, station=station):
@@ -221,12 +318,21 @@ def staff_member_create(
     user = user_model(username=username, is_staff=True)
     user.set_password(password)
     user.save()
-    StaffRole.objects.create(user=user, role=role, enterprise=enterprise, station=station)
+    staff_role = StaffRole.objects.create(user=user, role=role, enterprise=enterprise, station=station)
+    audit_record(
+        actor=actor,
+        action="stations.staffrole.added",
+        target=f"stations.staffrole:{staff_role.pk}",
+        detail={"user": username, "role": role, "enterprise": str(enterprise), "station": str(station)},
+        client_ip=client_ip,
+    )
     return user
 
 
 @transaction.atomic
-def staff_member_set_active(*, actor, staff_role: StaffRole, is_active: bool) -> StaffRole:
+def staff_member_set_active(
+    *, actor, staff_role: StaffRole, is_active: bool, client_ip: str | None = None
+) -> StaffRole:
     """Deactivate (or reactivate) a staff login; the role and its history stay."""
     may_manage = staff_member_may_manage(
         actor=actor, role=staff_role.role, enterprise=staff_role.enterprise, station=staff_role.station
@@ -235,4 +341,11 @@ def staff_member_set_active(*, actor, staff_role: StaffRole, is_active: bool) ->
         raise RoleNotAllowed()
     staff_role.user.is_active = is_active
     staff_role.user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action=f"stations.staffrole.{'reactivated' if is_active else 'deactivated'}",
+        target=f"stations.staffrole:{staff_role.pk}",
+        detail={"user": staff_role.user.username},
+        client_ip=client_ip,
+    )
     return staff_role

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests.factories.drivers import DriverFactory
@@ -20,6 +21,12 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    # API throttle counters live in the cache: one test's requests must not throttle the next test.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

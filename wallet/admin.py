@@ -3,7 +3,9 @@ import uuid
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
-from django.shortcuts import get_object_or_404, redirect
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +33,10 @@ constraint_messages_register(
         "uniq_top_up_idempotency": ("idempotency_key", _("This top-up was already requested with this key.")),
         "top_up_amount_positive": ("amount_fen", _("The top-up amount must be above zero and the bonus not negative.")),
         "uniq_contract_idempotency": ("idempotency_key", _("This contract was already opened with this key.")),
+        "top_up_refund_within_payment": (
+            "refunded_fen",
+            _("A top-up cannot be refunded more than was paid for it, nor a negative amount."),
+        ),
     }
 )
 
@@ -72,7 +78,9 @@ class PaymentAdmin(ImmutableAdminMixin, StationScopedAdmin):
     @action(description=_("Refund"), url_path="refund", permissions=["refund_payment"], icon="undo")
     def refund_payment(self, request, object_id):
         """A correction to a paid sale: the refund service posts a new ledger entry; the reason is logged."""
-        hold = get_object_or_404(self.get_queryset(request), pk=object_id)
+        hold = self.get_object(request, unquote(object_id))  # None for a malformed or out-of-scope id
+        if hold is None:
+            raise Http404
         form = RefundForm(request.POST or None, initial={"idempotency_key": f"admin-refund:{uuid.uuid4().hex}"})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

@@ -1,10 +1,10 @@
-from django.http import Http404
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.apis import IdempotentInput
+from core.throttling import DriverThrottle, TransferThrottle
 from drivers.permissions import DriverApi
 from drivers.selectors import driver_get_by_phone
 from wallet.providers import payment_provider_get
@@ -78,6 +78,8 @@ class PaymentNotifyApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    # The provider's servers: a signed, nonce-checked call it retries for hours must never be throttled away.
+    throttle_classes: list = []
 
     def post(self, request):
         params = request.data if isinstance(request.data, dict) else {}
@@ -86,6 +88,8 @@ class PaymentNotifyApi(APIView):
 
 
 class WalletTransferApi(DriverApi):
+    throttle_classes = [DriverThrottle, TransferThrottle]
+
     class InputSerializer(IdempotentInput):
         to_phone = serializers.CharField(max_length=20)
         amount_fen = serializers.IntegerField()
@@ -94,12 +98,9 @@ class WalletTransferApi(DriverApi):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        recipient = driver_get_by_phone(phone=data["to_phone"])
-        if recipient is None:
-            raise Http404
         entry_id = wallet_transfer(
             from_driver=request.user.driver,
-            to_driver=recipient,
+            to_driver=driver_get_by_phone(phone=data["to_phone"]),
             amount_fen=data["amount_fen"],
             idempotency_key=data["idempotency_key"],
         )

@@ -19,7 +19,10 @@ class AccountKind(models.TextChoices):
     # station in full). Debit-normal; taken from the driver's next top-up first.
     DRIVER_RECEIVABLE = "driver_receivable", _("Owed by the driver (欠款)")
     PLATFORM_ESCROW = "platform_escrow", _("Platform escrow (备付金)")
+    # Captured sales not yet settled (gross); settlement moves them, less the fee, to the station's payable.
     STATION_RECEIVABLE = "station_receivable", _("Owed to station")
+    # Settled and not yet paid out: the net of closed days; a payout batch moves it out of escrow.
+    STATION_PAYABLE = "station_payable", _("Settled, payable to station")
     PROMOTION_EXPENSE_PLATFORM = "promotion_expense_platform", _("Promotion expense, platform funded")
     PROMOTION_EXPENSE_STATION = "promotion_expense_station", _("Promotion expense, station funded")
     PLATFORM_FEE_INCOME = "platform_fee_income", _("Platform fee income")
@@ -34,6 +37,7 @@ ACCOUNT_TYPE_OF_KIND = {
     AccountKind.DRIVER_RECEIVABLE: AccountType.ASSET,
     AccountKind.PLATFORM_ESCROW: AccountType.ASSET,
     AccountKind.STATION_RECEIVABLE: AccountType.LIABILITY,
+    AccountKind.STATION_PAYABLE: AccountType.LIABILITY,
     AccountKind.PROMOTION_EXPENSE_PLATFORM: AccountType.EXPENSE,
     AccountKind.PROMOTION_EXPENSE_STATION: AccountType.EXPENSE,
     AccountKind.PLATFORM_FEE_INCOME: AccountType.INCOME,
@@ -71,6 +75,8 @@ class Operation(models.TextChoices):
     CONTRACT_CLOSE = "contract_close", _("Contract closed")
     LATE_CAPTURE = "late_capture", _("Payment for a fill after fuelling")
     DEBT_REPAYMENT = "debt_repayment", _("Amount owed repaid")
+    SETTLEMENT = "settlement", _("Daily settlement")
+    PAYOUT = "payout", _("Payout to station")
 
 
 class HoldStatus(models.TextChoices):
@@ -109,6 +115,7 @@ class WalletErrorCode(models.TextChoices):
     REFUND_EXCEEDS_PAYMENT = "wallet_refund_exceeds_payment"
     INVALID_SIGNATURE = "payment_invalid_signature"
     NOTIFICATION_MISMATCH = "payment_notification_mismatch"
+    NOTIFICATION_STALE = "payment_notification_stale"
     ORDER_NOT_FOUND = "payment_order_not_found"
     TRANSFER_NOT_ALLOWED = "wallet_transfer_not_allowed"
     CONTRACT_NOT_ALLOWED = "wallet_contract_not_allowed"

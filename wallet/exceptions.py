@@ -63,6 +63,14 @@ class NotificationMismatch(FuelpayError):
     default_message = _("The payment notification does not match the order.")
 
 
+class NotificationStale(FuelpayError):
+    """Older than PAYMENT_NOTIFICATION_MAX_AGE_SECONDS, or a nonce already seen: a replay, refused before any work."""
+
+    code = Code.NOTIFICATION_STALE
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("The payment notification is stale or was already received.")
+
+
 class PaymentOrderNotFound(FuelpayError):
     code = Code.ORDER_NOT_FOUND
     http_status = status.HTTP_404_NOT_FOUND

@@ -213,6 +213,8 @@ class TopUpOrder(models.Model):
     pays_reference = models.CharField(_("pays reference"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # What withdrawals have sent back to this payment: never more than it paid in.
+    refunded_fen = models.BigIntegerField(_("refunded"), default=0)
 
     class Meta:
         verbose_name = _("top-up order")
@@ -220,7 +222,17 @@ class TopUpOrder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["driver", "idempotency_key"], name="uniq_top_up_idempotency"),
             models.CheckConstraint(name="top_up_amount_positive", condition=Q(amount_fen__gt=0, bonus_fen__gte=0)),
+            models.CheckConstraint(
+                name="top_up_refund_within_payment", condition=Q(refunded_fen__gte=0, refunded_fen__lte=F("amount_fen"))
+            ),
         ]
+
+
+class ProviderNotificationNonce(models.Model):
+    """Nonces of signed provider notifications received within the freshness window: a replay is refused."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(db_index=True)
 
 
 class Withdrawal(models.Model):
@@ -236,6 +248,8 @@ class Withdrawal(models.Model):
         JournalEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("journal entry")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # [[out_trade_no, amount_fen], ...]: the original top-up payments this withdrawal is refunded to.
+    refunds = models.JSONField(_("refunded to payments"), default=list)
 
     class Meta:
         verbose_name = _("withdrawal")

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +25,8 @@ class ProviderNotification:
     transaction_id: str
     amount_fen: int
     succeeded: bool
+    sent_at: int  # unix seconds, signed
+    nonce: str
 
 
 class PaymentSimulator:
@@ -39,17 +42,21 @@ class PaymentSimulator:
     def verify_notification(self, params: dict) -> ProviderNotification | None:
         """The parsed notification if its signature and fields are valid, else None."""
         signature = str(params.get("sign", ""))
-        if not signature or not hmac.compare_digest(signature, self.sign(params)):
-            return None
         try:
-            return ProviderNotification(
+            # Bytes, so a hostile non-ASCII signature is a mismatch rather than compare_digest's TypeError.
+            if not signature or not hmac.compare_digest(signature.encode(), self.sign(params).encode()):
+                return None
+            notification = ProviderNotification(
                 out_trade_no=str(params["out_trade_no"]),
                 transaction_id=str(params["transaction_id"]),
                 amount_fen=int(params["total_fee"]),
                 succeeded=params["result_code"] == RESULT_SUCCESS,
+                sent_at=int(params["timestamp"]),
+                nonce=str(params["nonce_str"])[:64],
             )
         except (KeyError, ValueError, TypeError):
             return None
+        return notification
 
     def cashier_url(self, out_trade_no: str) -> str:
         return reverse("payment-simulator-cashier", kwargs={"out_trade_no": out_trade_no})
@@ -63,6 +70,8 @@ class PaymentSimulator:
             "total_fee": str(amount_fen),
             "result_code": RESULT_SUCCESS if succeeded else RESULT_FAIL,
             "time_end": timezone.localtime().strftime("%Y%m%d%H%M%S"),
+            # Each delivery is signed afresh with its own time and nonce (as WeChat Pay v3's headers are).
+            "timestamp": str(int(timezone.now().timestamp())),
             "nonce_str": secrets.token_hex(16),
         }
         params["sign"] = self.sign(params)
@@ -73,5 +82,13 @@ class PaymentSimulator:
         return "SIMREFUND" + hashlib.sha256(f"{reference}:{amount_fen}".encode()).hexdigest()[:20]
 
 
+def payment_simulator_enabled() -> bool:
+    """The simulator's cashier credits without payment: it exists only where it is the configured provider."""
+    return PaymentSimulator.name == settings.PAYMENT_PROVIDER
+
+
 def payment_provider_get() -> PaymentSimulator:
-    return PaymentSimulator(settings.PAYMENT_SIMULATOR_SECRET)
+    """The provider PAYMENT_PROVIDER names; a real provider's adapter is added here next to the simulator."""
+    if payment_simulator_enabled():
+        return PaymentSimulator(settings.PAYMENT_SIMULATOR_SECRET)
+    raise ImproperlyConfigured(f"No payment provider adapter named {settings.PAYMENT_PROVIDER!r}")

@@ -1,8 +1,12 @@
 """Thin, idempotent tasks: load, re-check, call one service."""
 
+import logging
+
 from celery import shared_task
 
 from wallet.exceptions import WalletBusy
+
+logger = logging.getLogger(__name__)
 
 RETRY_BUSY = {"autoretry_for": (WalletBusy,), "max_retries": 5, "retry_backoff": True, "retry_jitter": True}
 
@@ -22,6 +26,25 @@ def ledger_chain_extend_task(self) -> int:
     while linked := ledger_chain_extend():
         total += linked
     return total
+
+
+@shared_task(bind=True)
+def ledger_verify_task(self) -> bool:
+    """The scheduled verify_ledger: a failure is a CRITICAL log line, which production alerting pages on."""
+    from wallet.services.chain import ledger_verify
+
+    report = ledger_verify()
+    if not report.ok:
+        logger.critical("LEDGER VERIFICATION FAILED", extra={"problems": report.problems[:20]})
+    return report.ok
+
+
+@shared_task(bind=True)
+def ledger_chain_checkpoint_task(self) -> int:
+    from wallet.services.chain import ledger_chain_checkpoint
+
+    record = ledger_chain_checkpoint()
+    return record["sequence"] if record else 0
 
 
 @shared_task(bind=True, **RETRY_BUSY)

@@ -24,7 +24,7 @@ from marketing.selectors import promotion_list_for_driver
 from wallet.exceptions import ContractNotAllowed, InvalidAmount, TransferRecipientUnknown
 from wallet.forms import amount_input_to_fen, number_input_to_int
 from wallet.models import TopUpOrder
-from wallet.providers import payment_provider_get
+from wallet.providers import payment_provider_get, payment_simulator_enabled
 from wallet.selectors import HistoryKind, contract_progress_list_for_driver, wallet_history_list
 from wallet.services.contracts import wallet_contract_open
 from wallet.services.top_up import wallet_top_up_order_create
@@ -61,6 +61,8 @@ def top_up(request):
 
 
 def payment_simulator_cashier(request, out_trade_no: str):
+    if not payment_simulator_enabled():  # routed only with the simulator; this guards a changed setting too
+        raise Http404
     order = get_object_or_404(TopUpOrder, out_trade_no=out_trade_no)
     back = request.session.get(TOP_UP_RETURN_SESSION_KEY, {}).get(out_trade_no)
     paid = False

@@ -1,6 +1,6 @@
 from django import template
 
-from core.money import format_fen
+from core.money import format_fen, yuan_text
 
 register = template.Library()
 
@@ -14,9 +14,7 @@ def fen(amount_fen) -> str:
 @register.filter
 def yuan(amount_fen) -> str:
     """{{ amount|yuan }} → 1234.56, for form values (no symbol, no separators)."""
-    value = int(amount_fen or 0)
-    sign = "-" if value < 0 else ""
-    return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
+    return yuan_text(int(amount_fen or 0))
 
 
 @register.filter

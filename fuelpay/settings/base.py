@@ -1,6 +1,9 @@
 """Everything is defined here; local/test/production only override. Defaults are the embedded ones."""
 
+from datetime import timedelta
+
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
@@ -24,6 +27,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    # Content-Security-Policy with per-request script nonces (no 'unsafe-inline' for scripts); Mozilla's.
+    "csp",
+    # Admin/staff login lockout and failed-login log (by user name and client address together).
+    "axes",
+    # TOTP second factor for staff (see stations/admin_login.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Bottom to top, as the layers in pyproject.toml's import-linter contract.
     "core",
     "stations",
@@ -38,15 +48,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "drivers.middleware.DriverDeviceMiddleware",
     "core.middleware.DomainErrorPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",  # first: counts failures and refuses locked-out clients
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "fuelpay.urls"
@@ -104,6 +122,11 @@ CURRENCY_SYMBOL = "¥"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# Production serves hashed static names from a manifest; the image build (settings.build) collects with the same.
+MANIFEST_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
 
 LOGIN_URL = "/admin/login/"
 
@@ -123,12 +146,69 @@ UNFOLD = {
         "navigation": "fuelpay.admin_console.sidebar_navigation",
     },
 }
+# --- Browser protections (every environment, so the browser tests run under them) -------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],  # inline scripts carry {{ request.csp_nonce }}; no 'unsafe-inline'
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=()"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Staff (admin) login lockout: AXES_FAILURE_LIMIT wrong passwords for one user name from one address lock that
+# pair for AXES_COOLOFF_TIME; every failure is logged (axes' AccessFailureLog and the log).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip_get"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Staff with a TOTP device always give its code; platform and enterprise admins must have one where this is on
+# (production turns it on).
+OTP_REQUIRED_FOR_ADMINS = env_bool("OTP_REQUIRED_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = "fuelpay"
+# Reverse proxies in front of the app that append the client to X-Forwarded-For (docker-compose: none; behind
+# one nginx: 1). The client address for limits and the audit log is taken that many entries from the right.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.AnonThrottle",
+        "core.throttling.DriverThrottle",
+        "core.throttling.StaffThrottle",
+    ],
+}
+API_THROTTLE_RATES = {
+    "anon": env_str("API_THROTTLE_ANON", "60/min"),
+    "driver": env_str("API_THROTTLE_DRIVER", "120/min"),
+    "staff": env_str("API_THROTTLE_STAFF", "300/min"),
+    "transfer": env_str("API_THROTTLE_TRANSFER", "10/hour"),
+}
+# Throttle counters: per process by default; production points CACHE_URL at Redis so all workers share them.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL", "")}
+        if env_str("CACHE_URL", "")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # Field encryption (bank accounts, plates): comma-separated Fernet keys, newest first. Rotating:
@@ -174,6 +254,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Hot system accounts are split into this many bucket rows so concurrent postings do not queue
 # on one row lock; balances are summed on read.
 LEDGER_HOT_ACCOUNT_BUCKETS = env_int("LEDGER_HOT_ACCOUNT_BUCKETS", 16)
+# The hash chain is an HMAC under this key (kept outside the database): a database writer who rewrites history
+# cannot rebuild a chain that verifies. Empty = unkeyed SHA-256 (databases chained before the key existed).
+LEDGER_CHAIN_KEY = env_str("LEDGER_CHAIN_KEY", "")
+# Beat appends a signed chain-head checkpoint here (and logs it); verify_ledger checks the chain against them.
+LEDGER_CHECKPOINT_FILE = env_str("LEDGER_CHECKPOINT_FILE", str(VAR_DIR / "ledger-checkpoints.jsonl"))
 # Limits for a registered (实名) single-purpose prepaid wallet, in fen.
 WALLET_MAX_TOP_UP_FEN = env_int("WALLET_MAX_TOP_UP_FEN", 500_000)
 WALLET_DAILY_TOP_UP_LIMIT_FEN = env_int("WALLET_DAILY_TOP_UP_LIMIT_FEN", 500_000)
@@ -183,12 +268,24 @@ WALLET_TOP_UP_TIERS_FEN = [20_000, 50_000, 100_000, 200_000]
 WALLET_TRANSFER_MAX_FEN = env_int("WALLET_TRANSFER_MAX_FEN", 100_000)
 # A transfer of at least this much asks for an SMS code sent to the sender's phone (step-up).
 WALLET_TRANSFER_SMS_FROM_FEN = env_int("WALLET_TRANSFER_SMS_FROM_FEN", 50_000)
+# What one driver may send by transfer per calendar day and month (withdrawals only refund top-ups).
+WALLET_TRANSFER_DAILY_LIMIT_FEN = env_int("WALLET_TRANSFER_DAILY_LIMIT_FEN", 100_000)
+WALLET_TRANSFER_MONTHLY_LIMIT_FEN = env_int("WALLET_TRANSFER_MONTHLY_LIMIT_FEN", 300_000)
 WALLET_HOLD_TTL_SECONDS = env_int("WALLET_HOLD_TTL_SECONDS", 900)
-PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 30)
+PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 30)  # the default rate where no FeeContract applies
+# --- Settlement -------------------------------------------------------------------------------
+# A business day D runs from D 00:00 plus this many minutes (Asia/Shanghai) to the same time on D+1.
+SETTLEMENT_DAY_CUTOFF_MINUTES = env_int("SETTLEMENT_DAY_CUTOFF_MINUTES", 0)
+# Where the payment provider's daily statement files (对账单) are read from and the simulator writes them.
+SETTLEMENT_STATEMENT_DIR = VAR_DIR / "statements"
+# A shift's nozzle differs "beyond tolerance" when litres disagree by more than this (pump metering rounds).
+SHIFT_TOLERANCE_ML = env_int("SHIFT_TOLERANCE_ML", 200)
 
 # Payment provider: the local simulator (WeChat Pay / Alipay style signed async notifications).
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "simulator")
 PAYMENT_SIMULATOR_SECRET = env_str("PAYMENT_SIMULATOR_SECRET", "")
+# A signed notification older than this (or with a nonce already received) is a replay: refused before any work.
+PAYMENT_NOTIFICATION_MAX_AGE_SECONDS = env_int("PAYMENT_NOTIFICATION_MAX_AGE_SECONDS", 300)
 
 # --- Marketing (loyalty) ---------------------------------------------------------------------
 # 积分: one point per this many fen paid (100: a point per ¥1; 10_000: a point per ¥100).
@@ -205,6 +302,8 @@ NOTIFICATION_QUIET_HOURS = (env_int("NOTIFICATION_QUIET_FROM", 22), env_int("NOT
 NOTIFICATION_MAX_PER_DAY = env_int("NOTIFICATION_MAX_PER_DAY", 2)
 
 # --- Pump gateway -------------------------------------------------------------------------
+# The largest volume any authorization may preset (an amount preset is bounded by ORDER_MAX_AMOUNT_FEN).
+PUMP_MAX_PRESET_VOLUME_ML = env_int("PUMP_MAX_PRESET_VOLUME_ML", 300_000)
 PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS = env_int("PUMP_AUTHORIZE_LIFT_TIMEOUT_SECONDS", 120)
 # How often a bridge looks in the database for commands whose Celery wake-up it may have missed.
 PUMP_COMMAND_SCAN_SECONDS = float(env_str("PUMP_COMMAND_SCAN_SECONDS", "0.5"))
@@ -236,10 +335,11 @@ SMS_BACKEND = env_str("SMS_BACKEND", "drivers.sms.ConsoleFileSmsBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms-outbox.jsonl"))
 SMS_CODE_TTL_SECONDS = env_int("SMS_CODE_TTL_SECONDS", 300)
 SMS_RESEND_SECONDS = 60  # one code per phone per minute
-SMS_MAX_PER_PHONE_PER_HOUR = 5
+SMS_MAX_PER_PHONE_PER_HOUR = 5  # per phone and client (address + bound device)
+SMS_MAX_PER_PHONE_PER_HOUR_ALL_CLIENTS = env_int("SMS_MAX_PER_PHONE_PER_HOUR_ALL_CLIENTS", 15)
 SMS_MAX_PER_IP_PER_HOUR = env_int("SMS_MAX_PER_IP_PER_HOUR", 20)
 SMS_MAX_ATTEMPTS_PER_CODE = 5
-SIGN_IN_LOCKOUT_FAILURES = 10  # wrong codes per phone within the window lock sign-in for the window
+SIGN_IN_LOCKOUT_FAILURES = 10  # wrong codes by one client within the window lock that client for the window
 SIGN_IN_LOCKOUT_MINUTES = 30
 # A driver stays signed in on a bound device this long; the device cookie lives as long.
 DRIVER_SESSION_DAYS = env_int("DRIVER_SESSION_DAYS", 30)

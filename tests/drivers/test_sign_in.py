@@ -103,7 +103,7 @@ def test_five_wrong_tries_burn_the_code(client, sms_outbox):
     assert response.status_code == 200 and not Driver.objects.exists()
 
 
-def test_ten_wrong_tries_lock_the_phone_even_with_a_fresh_right_code(client, sms_outbox):
+def test_ten_wrong_tries_lock_the_client_even_with_a_fresh_right_code(client, sms_outbox):
     for _ in range(2):
         request_code(client)
         wrong = "000000" if last_code(sms_outbox) != "000000" else "111111"

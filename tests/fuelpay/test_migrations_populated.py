@@ -166,6 +166,12 @@ def old_tree(tmp_path) -> Path:
     # the old tree has no admin module for would pick up today's (written against today's code).
     for apps_module in tree.glob("*/apps.py"):
         (apps_module.parent / "admin.py").touch(exist_ok=True)
+    # The old settlement app was empty. Where it has no module of a name, the editable install's import
+    # finder would supply today's (models, admin, migrations: relations to apps the old tree lacks).
+    for module in (BASE_DIR / "settlement").glob("*.py"):
+        (tree / "settlement" / module.name).touch(exist_ok=True)
+    (tree / "settlement" / "migrations").mkdir(exist_ok=True)
+    (tree / "settlement" / "migrations" / "__init__.py").touch()
     return tree
 
 

@@ -92,8 +92,8 @@ def test_platform_admin_opens_a_row_of_every_registered_model(client, seeded_day
     for model in admin.site._registry:
         opts = model._meta
         row = model.objects.order_by("pk").first()
-        if row is None or opts.app_label == "auth":
-            continue
+        if row is None or opts.app_label in ("auth", "axes", "otp_totp"):
+            continue  # Django's and the security packages' own admins keep Django's per-model permissions
         page = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk]))
         assert page.status_code == 200, opts.label
         text = re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", page.content.decode(), flags=re.S))

@@ -68,7 +68,7 @@ def test_a_fill_after_the_hold_lapsed_is_paid_late_from_the_balance(store_line, 
     ]
     balance = wallet_balance_get(driver_id=driver.pk)
     assert (balance.principal_fen, balance.held_fen, balance.debt_fen) == (50_000 - 7_350, 0, 0)
-    assert system_account_balance_fen(kind=AccountKind.STATION_RECEIVABLE, station_id=order.station_id) == 7_328
+    assert system_account_balance_fen(kind=AccountKind.STATION_RECEIVABLE, station_id=order.station_id) == 7_350
     assert ledger_verify().ok
 
 
@@ -105,8 +105,8 @@ def test_what_the_balance_cannot_pay_becomes_the_drivers_debt(store_line, driver
     assert _trail(order)[-1] == ("fuelling", "needs_review", OrderCause.PUMP_COMPLETED, OrderProblem.HOLD_LAPSED)
     balance = wallet_balance_get(driver_id=driver.pk)
     assert (balance.available_fen, balance.debt_fen) == (0, 2_350)
-    # The station is owed the whole fill (less the platform's 0.3 % fee); the platform carries the debt.
-    assert system_account_balance_fen(kind=AccountKind.STATION_RECEIVABLE, station_id=order.station_id) == 7_328
+    # The station is owed the whole fill (the daily settlement takes the fee); the platform carries the debt.
+    assert system_account_balance_fen(kind=AccountKind.STATION_RECEIVABLE, station_id=order.station_id) == 7_350
     assert ledger_verify().ok
 
 

@@ -17,7 +17,7 @@ from tests.factories.drivers import DriverFactory
 from tests.factories.stations import StationFactory
 from tests.factories.wallet import top_up
 from wallet.enums import HoldStatus
-from wallet.exceptions import InsufficientFunds, InvalidAmount, LimitExceeded
+from wallet.exceptions import InsufficientFunds, InvalidAmount, LimitExceeded, TransferNotAllowed
 from wallet.models import Hold
 from wallet.selectors import wallet_balance_get
 from wallet.services.chain import ledger_verify
@@ -50,6 +50,7 @@ class Model:
     posted: dict = field(default_factory=dict)
     held: dict = field(default_factory=dict)
     topped_up_today: dict = field(default_factory=dict)
+    transferred_today: dict = field(default_factory=dict)
 
     def available(self, driver_id: int) -> int:
         return self.posted[driver_id] - self.held[driver_id]
@@ -68,8 +69,10 @@ def _expected_error(name, index, value, drivers, model: Model) -> type[FuelpayEr
         source, target = drivers[index].pk, drivers[(index + 1) % 3].pk
         if value > django_settings.WALLET_TRANSFER_MAX_FEN:
             return InvalidAmount
-        if model.posted[target] + value > limit:
+        if model.transferred_today[source] + value > django_settings.WALLET_TRANSFER_DAILY_LIMIT_FEN:
             return LimitExceeded
+        if model.posted[target] + value > limit:
+            return TransferNotAllowed
         return InsufficientFunds if model.available(source) < value else None
     return None  # capture, release and refund are only attempted where they apply
 
@@ -82,7 +85,7 @@ def test_random_operations_keep_the_ledger_exact_and_refuse_exactly_what_the_rul
     try:
         station = StationFactory()
         drivers = [DriverFactory() for _ in range(3)]
-        model = Model(*({d.pk: 0 for d in drivers} for _ in range(3)))
+        model = Model(*({d.pk: 0 for d in drivers} for _ in range(4)))
         # Every example has money to move: the opening top-up must go through.
         assert _apply("top_up", 0, OPENING_TOP_UP_FEN, "open", drivers, station, model) is None
         for step, (name, index, value) in enumerate(ops):
@@ -124,6 +127,7 @@ def _apply(name, index, value, step, drivers, station, model: Model) -> FuelpayE
             wallet_transfer(from_driver=source, to_driver=target, amount_fen=value, idempotency_key=f"x{step}")
             model.posted[source.pk] -= value
             model.posted[target.pk] += value
+            model.transferred_today[source.pk] += value
         elif holds:
             hold = holds[index % len(holds)]
             if name == "capture" and hold.status == HoldStatus.HELD:

@@ -2,16 +2,22 @@
 step, so postings never serialise on it; and the full ledger verification behind verify_ledger."""
 
 import hashlib
+import hmac
 import json
+import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Q, Sum, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, When
+from django.utils import timezone
 
-from wallet.enums import AccountKind, AccountType, Phase, Side
-from wallet.models import Account, ChainHead, ChainLink, JournalEntry, JournalLine
+from wallet.enums import AccountKind, AccountType, Operation, Phase, Side, TopUpStatus
+from wallet.models import Account, ChainHead, ChainLink, JournalEntry, JournalLine, TopUpOrder
 
 GENESIS_HASH = "0" * 64
+logger = logging.getLogger(__name__)
 
 
 def entry_content_hash(entry: JournalEntry, lines: list[JournalLine]) -> str:
@@ -37,7 +43,52 @@ def entry_content_hash(entry: JournalEntry, lines: list[JournalLine]) -> str:
 
 
 def link_hash(previous_link_hash: str, content_hash: str) -> str:
-    return hashlib.sha256(f"{previous_link_hash}:{content_hash}".encode()).hexdigest()
+    message = f"{previous_link_hash}:{content_hash}".encode()
+    if settings.LEDGER_CHAIN_KEY:
+        return hmac.new(settings.LEDGER_CHAIN_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
+
+
+def _checkpoint_signature(sequence: int, head_hash: str) -> str:
+    message = f"checkpoint:{sequence}:{head_hash}".encode()
+    return hmac.new(settings.LEDGER_CHAIN_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def ledger_chain_checkpoint() -> dict | None:
+    """Anchor the chain head outside the database: a signed line appended to LEDGER_CHECKPOINT_FILE and logged
+    (ship both off the host). A later rewrite of the chain no longer matches an earlier checkpoint."""
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is None or head.sequence == 0:
+        return None
+    record = {
+        "at": timezone.now().isoformat(),
+        "sequence": head.sequence,
+        "link_hash": head.link_hash,
+        "signature": _checkpoint_signature(head.sequence, head.link_hash),
+    }
+    line = json.dumps(record, separators=(",", ":"))
+    with open(settings.LEDGER_CHECKPOINT_FILE, "a", encoding="utf-8") as checkpoints:
+        checkpoints.write(line + "\n")
+    logger.warning("ledger chain checkpoint %s", line)
+    return record
+
+
+def _verify_checkpoints(report: "LedgerReport") -> None:
+    path = Path(settings.LEDGER_CHECKPOINT_FILE)
+    if not path.exists():
+        return
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            record = json.loads(line)
+            sequence, head_hash = int(record["sequence"]), str(record["link_hash"])
+            signed = hmac.compare_digest(str(record["signature"]), _checkpoint_signature(sequence, head_hash))
+        except (ValueError, KeyError, TypeError):
+            report.problems.append(f"checkpoint line {number} is unreadable")
+            continue
+        if not signed:
+            report.problems.append(f"checkpoint line {number} has a bad signature")
+        elif not ChainLink.objects.filter(sequence=sequence, link_hash=head_hash).exists():
+            report.problems.append(f"hash chain differs from checkpoint at sequence {sequence}")
 
 
 def _lines_by_entry(entry_ids: list[int]) -> dict[int, list[JournalLine]]:
@@ -146,8 +197,26 @@ def ledger_verify(*, progress=None) -> LedgerReport:
             _verify_receivable(report, account)
     if progress:
         progress(f"{report.accounts_checked} accounts match the journal")
+    _verify_top_ups(report)
     _verify_chain(report)
+    _verify_checkpoints(report)
     return report
+
+
+def _verify_top_ups(report: LedgerReport) -> None:
+    """Money enters only through a payment the provider confirmed: a balanced TOP_UP entry without its credited
+    top-up order (a forged one) is reported."""
+    confirmed = TopUpOrder.objects.filter(status=TopUpStatus.CREDITED, credit_entry_id=OuterRef("pk")).exclude(
+        provider_transaction_id=""
+    )
+    forged = (
+        JournalEntry.objects.filter(operation=Operation.TOP_UP)
+        .exclude(Exists(confirmed.filter(out_trade_no=OuterRef("reference"))))
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    for entry_id in forged[:20]:
+        report.problems.append(f"TOP_UP entry {entry_id} has no provider-confirmed top-up order")
 
 
 def _verify_receivable(report: LedgerReport, account: Account) -> None:

@@ -8,10 +8,8 @@ the driver's next top-up. While a debt is open, new pump payments and withdrawal
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Sum
 
-from core.money import basis_points_of_fen
 from wallet.enums import AccountKind, Operation, Side
 from wallet.exceptions import InvalidAmount
 from wallet.locks import driver_accounts_select_for_update
@@ -42,7 +40,7 @@ def late_capture_post(
 ) -> LateCapture:
     """Collect amount_fen for a fill after the fact, in ONE posting: from the driver's balance in spending
     order (contract funds for this station, bonus, principal) as far as it goes, the rest debited to the
-    driver's receivable. The station's receivable and the platform fee are credited in full either way.
+    driver's receivable. The station's receivable is credited in full either way (the fee is the daily settlement's).
     Composable (the caller's transaction); the same key replays the first result."""
     if type(amount_fen) is not int or amount_fen <= 0:
         raise InvalidAmount()
@@ -59,22 +57,13 @@ def late_capture_post(
     if remaining:
         receivable = driver_account_id(driver_id=driver_id, kind=AccountKind.DRIVER_RECEIVABLE)
         legs.append(Leg(receivable, Side.DEBIT, remaining))
-    fee_fen = basis_points_of_fen(amount_fen=amount_fen, basis_points=settings.PLATFORM_FEE_BPS)
     legs.append(
         Leg(
             system_account_id(kind=AccountKind.STATION_RECEIVABLE, station_id=station_id, spread_key=idempotency_key),
             Side.CREDIT,
-            amount_fen - fee_fen,
+            amount_fen,
         )
     )
-    if fee_fen:
-        legs.append(
-            Leg(
-                system_account_id(kind=AccountKind.PLATFORM_FEE_INCOME, spread_key=idempotency_key),
-                Side.CREDIT,
-                fee_fen,
-            )
-        )
     ledger_post(
         operation=Operation.LATE_CAPTURE,
         idempotency_key=idempotency_key,

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from core.money import basis_points_of_fen
 from wallet.enums import AccountKind, ContractStatus, HoldStatus, Operation, Phase, Side
 from wallet.exceptions import (
     CaptureExceedsHold,
@@ -143,19 +142,15 @@ def hold_capture(*, hold_id: int, amount_fen: int) -> Hold:
         if take > 0:
             legs.append(Leg(account.pk, Side.DEBIT, take))
             remaining -= take
-    fee_fen = basis_points_of_fen(amount_fen=amount_fen, basis_points=settings.PLATFORM_FEE_BPS)
+    # The gross stays owed to the station; the platform fee is decided by the daily settlement.
     spread = f"hold:{hold.pk}"
     legs.append(
         Leg(
             system_account_id(kind=AccountKind.STATION_RECEIVABLE, station_id=hold.station_id, spread_key=spread),
             Side.CREDIT,
-            amount_fen - fee_fen,
+            amount_fen,
         )
     )
-    if fee_fen:
-        legs.append(
-            Leg(system_account_id(kind=AccountKind.PLATFORM_FEE_INCOME, spread_key=spread), Side.CREDIT, fee_fen)
-        )
     posting = ledger_post(
         operation=Operation.CAPTURE,
         idempotency_key=f"hold:{hold.pk}",
@@ -227,23 +222,15 @@ def _refund_split(hold: Hold, amount_fen: int, spread_key: str) -> list[Leg]:
     principal_side_left = hold.captured_fen - paid_by_bonus - (hold.refunded_fen - sum(earlier_refunds))
     to_principal = min(amount_fen, principal_side_left)
     to_bonus = amount_fen - to_principal
-    fee_total = sum(line.amount_fen for line in captured if line.account.kind == AccountKind.PLATFORM_FEE_INCOME)
-    # Cumulative floor keeps every partial refund's fee share monotone and exact at the full refund.
-    fee_back = (
-        fee_total * (hold.refunded_fen + amount_fen) // hold.captured_fen
-        - fee_total * hold.refunded_fen // hold.captured_fen
-    )
+    # The whole refund comes off the station's unsettled sales; the settlement of the refund's day gives
+    # the fee on it back.
     legs = [
         Leg(
             system_account_id(kind=AccountKind.STATION_RECEIVABLE, station_id=hold.station_id, spread_key=spread_key),
             Side.DEBIT,
-            amount_fen - fee_back,
+            amount_fen,
         )
     ]
-    if fee_back:
-        legs.append(
-            Leg(system_account_id(kind=AccountKind.PLATFORM_FEE_INCOME, spread_key=spread_key), Side.DEBIT, fee_back)
-        )
     for kind, amount in ((AccountKind.DRIVER_PRINCIPAL, to_principal), (AccountKind.DRIVER_BONUS, to_bonus)):
         if amount:
             legs.append(Leg(driver_account_id(driver_id=hold.driver_id, kind=kind), Side.CREDIT, amount))

@@ -248,7 +248,7 @@ def ledger_post(
                 operation=operation, idempotency_key=idempotency_key
             )
             if existing[1] != request_hash:
-                raise IdempotencyConflict(extra={"operation": operation, "idempotency_key": idempotency_key})
+                raise IdempotencyConflict()  # no key or operation in the answer: keys carry internal ids
             return Posting(entry_id=existing[0], created=False, balances_after={})
         entry_id = row[0]
         balances: dict[int, int] = {}
@@ -260,7 +260,7 @@ def ledger_post(
             )
             updated = cursor.fetchone()
             if updated is None:
-                raise InsufficientFunds(extra={"account_id": account_id})
+                raise InsufficientFunds()  # never an internal account id in what a client sees
             account_type, debits_posted, credits_posted = updated
             debit_normal = account_type in (AccountType.ASSET, AccountType.EXPENSE)
             balances[account_id] = debits_posted - credits_posted if debit_normal else credits_posted - debits_posted

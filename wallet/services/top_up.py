@@ -18,12 +18,13 @@ from wallet.exceptions import (
     InvalidSignature,
     LimitExceeded,
     NotificationMismatch,
+    NotificationStale,
     PaymentOrderNotFound,
 )
 from wallet.listeners import direct_payment_credited
 from wallet.locks import driver_accounts_select_for_update
-from wallet.models import TopUpOrder
-from wallet.providers import payment_provider_get
+from wallet.models import ProviderNotificationNonce, TopUpOrder
+from wallet.providers import ProviderNotification, payment_provider_get
 from wallet.selectors import wallet_balance_get
 from wallet.services.debt import debt_repay_from_top_up
 from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id
@@ -116,6 +117,20 @@ def _credit_legs(order: TopUpOrder) -> list[Leg]:
     return legs
 
 
+def _check_fresh_and_first(notification: ProviderNotification) -> None:
+    """A notification older than the window, or one whose nonce was already received, is a replay."""
+    now = timezone.now()
+    window = timedelta(seconds=settings.PAYMENT_NOTIFICATION_MAX_AGE_SECONDS)
+    if abs(now.timestamp() - notification.sent_at) > window.total_seconds() or not notification.nonce:
+        raise NotificationStale()
+    ProviderNotificationNonce.objects.filter(received_at__lt=now - 2 * window).delete()
+    try:
+        with transaction.atomic():
+            ProviderNotificationNonce.objects.create(nonce=notification.nonce, received_at=now)
+    except IntegrityError as error:
+        raise NotificationStale() from error
+
+
 @ledger_transaction
 def wallet_top_up_notification_handle(*, params: dict) -> TopUpOrder:
     """Verify a provider notification and credit the order exactly once.
@@ -127,11 +142,12 @@ def wallet_top_up_notification_handle(*, params: dict) -> TopUpOrder:
     notification = payment_provider_get().verify_notification(params)
     if notification is None:
         raise InvalidSignature()
+    _check_fresh_and_first(notification)
     order = TopUpOrder.objects.select_for_update().filter(out_trade_no=notification.out_trade_no).first()
     if order is None:
         raise PaymentOrderNotFound()
     if notification.amount_fen != order.amount_fen:
-        raise NotificationMismatch(extra={"expected_fen": order.amount_fen, "notified_fen": notification.amount_fen})
+        raise NotificationMismatch()  # the caller is not told what amount was expected
     if order.status in (TopUpStatus.CREDITED, TopUpStatus.REFUNDED_OVER_LIMIT):
         return order
     if not notification.succeeded:
