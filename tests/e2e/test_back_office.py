@@ -17,7 +17,7 @@ def sign_in(platform, browser, username: str, password: str = DEMO_PASSWORD):
     page.goto(f"{platform.url}/admin/login/?next=/admin/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("input[type=submit]")  # django-otp's sign-in form (issue 12)
     page.wait_for_url(f"{platform.url}/admin/")
     return page
 

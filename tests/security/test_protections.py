@@ -29,6 +29,17 @@ def test_pages_carry_a_csp_whose_scripts_need_the_nonce(client, driver, store_li
     assert "frame-ancestors 'none'" in policy
 
 
+def test_only_the_admin_lets_its_theme_evaluate_scripts_and_inline_scripts_stay_blocked(client, driver, store_line):
+    def script_src(response):
+        return next(part for part in response["Content-Security-Policy"].split(";") if "script-src" in part)
+
+    client.force_login(driver.user)
+    assert "'unsafe-eval'" not in script_src(client.get("/s/pay-test/1/"))
+    admin_policy = script_src(client.get("/admin/login/"))
+    assert "'unsafe-eval'" in admin_policy  # unfold's Alpine.js
+    assert "'unsafe-inline'" not in admin_policy
+
+
 def test_production_sends_hsts_redirects_to_https_and_secures_cookies():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PAYMENT_", "SMS_", "ALLOW_DEMO"))} | {
         "DEBUG": "false",
