@@ -91,6 +91,7 @@ class PumpLink:
     totals_read: bool = False
     totals_requested_at: float = 0.0
     status_asked_at: float = 0.0
+    filling_info_asked_at: float = 0.0
     resting_until: float = 0.0  # after an unexpected error in its handling
     totals_nozzle: int = 0  # the nozzle whose totals, read after a fill, let the master RESET the pump
     own_queue: deque = field(default_factory=deque)
@@ -382,7 +383,10 @@ class DartMaster:
                 self._request_totals(pump)
             return
         if not pump.dc2_since_completion or pump.last_dc2 is None:
-            if not pump.own_queue:
+            # The answer comes only when the pump is polled, and a queued command is sent instead of a poll:
+            # asked every cycle, the pump would never be polled and the completion never seen (its unsent
+            # answers piling up). So ask at most once a TOTALS_RETRY_SECONDS and poll in between.
+            if not pump.own_queue and self._due(pump, "filling_info_asked_at"):
                 pump.own_queue.append(OutboundCommand(pump.address, (CD1(Command.RETURN_FILLING_INFO),)))
             return
         dc2 = pump.last_dc2

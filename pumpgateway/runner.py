@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import serial
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 
 from core.env import VAR_DIR
 from pumpgateway.bridge import DartMaster
@@ -151,3 +151,4 @@ def _run_and_release(runner: LineRunner) -> None:
         runner.run()
     finally:
         runner.release()
+        connections.close_all()  # this thread's own: left open they outlive it (a restarted bridge leaks one)

@@ -127,6 +127,27 @@ def test_a_nozzle_0_completion_nobody_can_attribute_still_ends_in_reset(forecour
     assert {e[2] for e in second.store.named("totals") if e[1] == 0x50} >= {1, 2}
 
 
+def test_a_completion_learnt_from_a_status_only_answer_is_polled_for_its_fill_and_reset(forecourt):
+    """The fault soak's hang: the totals read after a fill is given up (its ACKs lost), so the pump's state is
+    re-read and comes back 5 with no DC2 in the block. The master then asked for the filling info on every
+    cycle; a queued command goes instead of a poll, so the pump was never polled, its answers piled up unsent
+    and it stayed in 5 for good. Counted in cycles, not time: the master must poll between its questions."""
+    master, pump = _master(forecourt), forecourt.pumps[0x50]
+    run(master)
+    _authorize(master, 100_000, command_id=1)
+    run_until(master, lambda: pump.status == PumpStatus.AUTHORIZED)
+    forecourt.control(1, "lift", {"nozzle": 1})
+    run(master, 3)
+    forecourt.control(1, "hangup", {})
+    run_until(master, lambda: master.store.named("fill_completed"))
+    forecourt.faults.drop_acks = 3  # the CD101 after the fill: applied, never acknowledged
+    run_until(master, lambda: master.pumps[0x50].status is None)
+    run_until(master, lambda: master.pumps[0x50].status == PumpStatus.FILLING_COMPLETED)
+    run(master, 20)
+    assert pump.status == PumpStatus.RESET
+    assert len(pump.outbox) < 10  # nothing piled up unasked-for
+
+
 def test_an_authorize_for_a_pump_not_in_reset_is_refused_never_assumed_delivered(forecourt):
     """No "already in progress": a pump busy with someone else's sale does not confirm our AUTHORIZE."""
     pump = forecourt.pumps[0x50]
