@@ -89,3 +89,28 @@ def test_a_dead_worker_is_restarted_with_a_log_line_and_only_the_web_server_stop
     web.process.wait()
     assert run_platform.supervise_once([web], logged.append) is web
     worker.process.wait()
+
+
+def test_a_web_server_stopped_by_the_same_ctrl_c_is_a_clean_stop_not_a_failure():
+    import sys
+
+    from fuelpay.management.commands import run_platform
+
+    web = run_platform.Part("web", [sys.executable, "-c", "raise SystemExit(-2)"], restartable=False)
+    web.start()
+    web.process.wait()
+    stops = iter([False, True])  # the signal handler ran while the loop looked at the dead web server
+
+    assert run_platform.supervise_until_stopped([web], [].append, lambda: next(stops)) is None
+
+
+def test_a_web_server_that_dies_on_its_own_stops_everything():
+    import sys
+
+    from fuelpay.management.commands import run_platform
+
+    web = run_platform.Part("web", [sys.executable, "-c", "raise SystemExit(1)"], restartable=False)
+    web.start()
+    web.process.wait()
+
+    assert run_platform.supervise_until_stopped([web], [].append, lambda: False) is web

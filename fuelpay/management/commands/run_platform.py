@@ -60,6 +60,18 @@ def supervise_once(parts: list[Part], log) -> Part | None:
     return None
 
 
+def supervise_until_stopped(parts: list[Part], log, stopping) -> Part | None:
+    """Supervise until stopping() (Ctrl-C or TERM) or the web server dies. A part that dies because the same
+    Ctrl-C or TERM reached its whole process group is part of the stop, not a failure: None then."""
+    while True:
+        time.sleep(0.5)
+        if stopping():
+            return None
+        failed = supervise_once(parts, log)
+        if failed is not None:
+            return None if stopping() else failed
+
+
 class Command(BaseCommand):
     help = "Run web, worker, beat, the forecourt simulator and the pump bridge; Ctrl-C stops everything."
 
@@ -86,10 +98,7 @@ class Command(BaseCommand):
             if part.name == "simulator":
                 time.sleep(0.5)  # the bridge connects to it; let it listen first
         self._print_urls(options)
-        failed = None
-        while not stopping and failed is None:
-            time.sleep(0.5)
-            failed = supervise_once(parts, lambda line: self.stderr.write(line))
+        failed = supervise_until_stopped(parts, lambda line: self.stderr.write(line), lambda: stopping)
         for part in reversed(parts):
             if part.process.poll() is None:
                 part.process.terminate()
