@@ -44,15 +44,18 @@ class PermissionsPolicyMiddleware:
 
 class AdminThemeCSPMiddleware:
     """The back office's theme (django-unfold) runs on Alpine.js, which evaluates its x-show/x-on attributes
-    with `new Function`: the admin's pages alone add 'unsafe-eval' to script-src. Scripts still come only
-    from this origin or carry the request's nonce; no other page gets it. Listed after csp's middleware, so
-    this runs first on the way out."""
+    with `new Function`: the pages drawn in it (the admin, and the finance and shift pages that extend its
+    base template) alone add 'unsafe-eval' to script-src. Scripts still come only from this origin or carry
+    the request's nonce; no driver or console page gets it. Listed after csp's middleware, so this runs first
+    on the way out."""
+
+    THEMED_PREFIXES = ("/admin/", "/finance/", "/shifts/")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith("/admin/"):
+        if request.path.startswith(self.THEMED_PREFIXES):
             response._csp_update = {"script-src": ["'unsafe-eval'"]}
         return response

@@ -71,7 +71,7 @@ def test_finance_settles_yesterday_resolves_a_discrepancy_pays_out_and_exports(p
     finance.click("#create-batch")
     finance.wait_for_selector("#batches .release")
     finance.click("#batches .release")  # the creator cannot release: four eyes
-    finance.wait_for_selector(".messagelist .error")
+    finance.wait_for_selector(".errornote")  # the theme's error message
     checker = sign_in(browser, platform, "ent_admin")
     checker.goto(f"{platform.url}/finance/payouts/")
     checker.click("#batches .release")

@@ -38,6 +38,7 @@ def test_only_the_admin_lets_its_theme_evaluate_scripts_and_inline_scripts_stay_
     admin_policy = script_src(client.get("/admin/login/"))
     assert "'unsafe-eval'" in admin_policy  # unfold's Alpine.js
     assert "'unsafe-inline'" not in admin_policy
+    assert "'unsafe-eval'" in script_src(client.get("/finance/"))  # drawn in the admin theme too
 
 
 def test_production_sends_hsts_redirects_to_https_and_secures_cookies():
