@@ -47,7 +47,25 @@ class ContractOffer(models.Model):
         ]
 
 
-class Promotion(models.Model):
+class Scoped(models.Model):
+    """Where an offer applies: the whole platform, one enterprise, or a list of stations."""
+
+    scope = models.CharField(_("scope"), max_length=12, choices=PromotionScope.choices)
+    enterprise = models.ForeignKey(
+        "stations.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enterprise"),
+    )
+    stations = models.ManyToManyField("stations.Station", blank=True, related_name="+", verbose_name=_("stations"))
+
+    class Meta:
+        abstract = True
+
+
+class Promotion(Scoped):
     """One promotion = scope + schedule + conditions + benefit + funder + caps + stacking (marketing.engine).
 
     benefit_value's unit by benefit_kind: percent_off basis points off (500 = 5% off = 95折); amount_off fen;
@@ -63,16 +81,6 @@ class Promotion(models.Model):
     applies_to = models.CharField(
         _("applies to"), max_length=8, choices=PromotionTarget.choices, default=PromotionTarget.FUEL
     )
-    scope = models.CharField(_("scope"), max_length=12, choices=PromotionScope.choices)
-    enterprise = models.ForeignKey(
-        "stations.Enterprise",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("enterprise"),
-    )
-    stations = models.ManyToManyField("stations.Station", blank=True, related_name="+", verbose_name=_("stations"))
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     weekdays = models.CharField(_("weekdays (1=Mon … 7=Sun; empty: every day)"), max_length=7, blank=True)
@@ -182,7 +190,7 @@ class PromotionUse(models.Model):
         indexes = [models.Index(fields=["reference"])]
 
 
-class CouponTemplate(models.Model):
+class CouponTemplate(Scoped):
     """What a coupon gives and where (油品券/非油券/礼品券/合作券). A partner coupon carries the partner's code
     and is settled with the partner. benefit_value's unit as Promotion's (amount_off fen, percent_off basis
     points, per_litre_off fen per litre)."""
@@ -198,16 +206,6 @@ class CouponTemplate(models.Model):
     min_amount_fen = models.BigIntegerField(_("minimum amount (fen)"), default=0)
     grade_codes = models.JSONField(_("fuel grades"), default=list, blank=True)
     nonfuel_categories = models.JSONField(_("non-fuel categories"), default=list, blank=True)
-    scope = models.CharField(_("scope"), max_length=12, choices=PromotionScope.choices)
-    enterprise = models.ForeignKey(
-        "stations.Enterprise",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("enterprise"),
-    )
-    stations = models.ManyToManyField("stations.Station", blank=True, related_name="+", verbose_name=_("stations"))
     funder = models.CharField(_("funded by"), max_length=12, choices=Funder.choices)
     funding_station = models.ForeignKey(
         "stations.Station",
