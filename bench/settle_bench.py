@@ -53,8 +53,8 @@ INSERT INTO pumpgateway_serialline (code, station_id, url, baudrate, parity, rep
     is_enabled, bad_frames)
 SELECT 'l' || id, id, 'loop://', 9600, 'O', 50, 3, 'pumps', true, 0 FROM stations_station;
 INSERT INTO pumpgateway_pumpbinding (dispenser_id, line_id, dart_address, volume_decimals, amount_decimals,
-    price_decimals, online)
-SELECT d.id, l.id, 80, 2, 2, 2, true
+    price_decimals, online, alarm)
+SELECT d.id, l.id, 80, 2, 2, 2, true, ''
 FROM stations_dispenser d JOIN pumpgateway_serialline l ON l.station_id = d.station_id;
 INSERT INTO wallet_account (code, kind, type, station_id, bucket, may_go_negative, debits_posted, credits_posted,
     debits_pending, credits_pending)
@@ -77,18 +77,18 @@ INSERT INTO pumpgateway_fill (id, authorization_id, pump_id, nozzle_id, sequence
 SELECT n, n, pump_id, nozzle_id, n, volume_ml, volume_ml * 735 / 1000, 735, at, 'ok' FROM gen;
 INSERT INTO wallet_fuelorder (id, order_no, mode, status, driver_id, station_id, nozzle_id, grade_name,
     list_price_fen_per_litre, price_fen_per_litre, fill_id, volume_ml, fuel_amount_fen, discount_fen, paid_fen,
-    dynamic_code, failure_code, debt_fen, wrong_fill_reported, idempotency_key, created_at, paid_at)
+    non_fuel_fen, dynamic_code, failure_code, debt_fen, wrong_fill_reported, idempotency_key, created_at, paid_at)
 SELECT n, 'B' || n, 'prepaid', 'paid', %(driver)s, station_id, nozzle_id, '92#汽油', 765, 735, n, volume_ml,
        volume_ml * 765 / 1000,
        volume_ml * 765 / 1000 - volume_ml * 735 / 1000 + CASE WHEN n %% 10 = 0 THEN 100 ELSE 0 END,
-       volume_ml * 735 / 1000 - CASE WHEN n %% 10 = 0 THEN 100 ELSE 0 END, '0000', '', 0, '', 'k' || n, at, at
+       volume_ml * 735 / 1000 - CASE WHEN n %% 10 = 0 THEN 100 ELSE 0 END, 0, '0000', '', 0, '', 'k' || n, at, at
 FROM gen;
-INSERT INTO wallet_orderline (order_id, kind, label, label_en, amount_fen, funder)
-SELECT n, 'fuel', '92#汽油', '', volume_ml * 765 / 1000, '' FROM gen
+INSERT INTO wallet_orderline (order_id, kind, label, label_en, amount_fen, funder, quantity, sku)
+SELECT n, 'fuel', '92#汽油', '', volume_ml * 765 / 1000, '', 1, '' FROM gen
 UNION ALL
-SELECT n, 'discount', '明折明扣', '', volume_ml * 735 / 1000 - volume_ml * 765 / 1000, 'station' FROM gen
+SELECT n, 'discount', '明折明扣', '', volume_ml * 735 / 1000 - volume_ml * 765 / 1000, 'station', 1, '' FROM gen
 UNION ALL
-SELECT n, 'discount', '平台券', '', -100, 'platform' FROM gen WHERE n %% 10 = 0;
+SELECT n, 'discount', '平台券', '', -100, 'platform', 1, '' FROM gen WHERE n %% 10 = 0;
 INSERT INTO wallet_journalentry (id, operation, idempotency_key, request_hash, driver_id, station_id, reference,
     created_at)
 SELECT n, 'capture', 'hold:' || n, '', %(driver)s, station_id, 'B' || n, at + interval '2 seconds' FROM gen;
