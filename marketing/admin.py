@@ -47,6 +47,7 @@ constraint_messages_register(
         "member_level_spend_positive": ("min_spend_90d_fen", _("The level's spending threshold must be above zero.")),
         "standing_points_not_negative": ("points", _("Points cannot be negative.")),
         "campaign_holdout_in_range": ("holdout_percent", _("The holdout may be at most 90 percent.")),
+        "segment_size_once_a_day": ("day", _("A segment's size is counted once a day for each scope.")),
     }
 )
 
@@ -344,6 +345,7 @@ class SegmentSizeAdmin(FuelpayModelAdmin):
 
     list_display = ["day", "scope_label", "segment", "drivers"]
     list_filter = ["segment", "day"]
+    search_fields = ["station__name", "enterprise__name"]
     date_hierarchy = "day"
     ordering = ["-day", "scope_key", "segment"]
 

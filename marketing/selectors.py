@@ -472,23 +472,6 @@ def driver_segments_grouped(
 
 
 @dataclass(frozen=True)
-class SegmentSizes:
-    """A scope's segment sizes: the latest day's, and each day's (the sizes over time, oldest first)."""
-
-    latest: dict[str, int]
-    days: list[tuple]  # (day, {segment: drivers})
-
-
-def segment_sizes_for(*, scope_key: str, days: int = 30) -> SegmentSizes:
-    rows = SegmentSize.objects.filter(scope_key=scope_key).order_by("-day", "segment")
-    by_day: dict = {}
-    for row in rows[: days * len(Segment.values)]:
-        by_day.setdefault(row.day, {})[row.segment] = row.drivers
-    ordered = sorted(by_day.items())
-    return SegmentSizes(latest=ordered[-1][1] if ordered else {}, days=ordered)
-
-
-@dataclass(frozen=True)
 class PreviewCase:
     """One sample sale and what the promotion (with the station price) makes of it."""
 

@@ -69,6 +69,7 @@ from marketing.selectors import (
     promotion_cap_reached,
     promotion_use_counts,
     scoped_qs_visible_to,
+    standing_get,
 )
 from marketing.tasks import notification_deliver_task
 from stations.models import Station
@@ -718,7 +719,7 @@ def birthday_gifts_grant(*, now=None) -> int:
     candidates = Driver.objects.filter(birthday__month=today.month)  # the day is checked below (29 February)
     given = 0
     for driver in candidates.order_by("pk"):
-        template = gifts.get(standing_get_level(driver.pk))
+        template = gifts.get(standing_get(driver_id=driver.pk).level)
         if not _birthday_is(driver.birthday, today) or template is None or not template.is_active:
             continue
         try:
@@ -737,10 +738,6 @@ def birthday_gifts_grant(*, now=None) -> int:
             continue
         given += 1
     return given
-
-
-def standing_get_level(driver_id: int) -> str:
-    return Standing.objects.filter(driver_id=driver_id).values_list("level", flat=True).first() or ""
 
 
 def _birthday_check(birthday: date | None) -> None:

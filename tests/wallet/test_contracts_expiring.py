@@ -37,5 +37,5 @@ def test_an_ended_contract_is_not_announced(contract):
     assert not Notification.objects.exists()
 
 
-def test_the_default_notice_is_in_the_settings(contract):
+def test_a_contract_with_a_month_left_is_not_announced_yet(contract):
     assert wallet_contracts_notify_expiring(now=timezone.now()) == 0  # 30 days left: nothing yet
