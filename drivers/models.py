@@ -12,6 +12,7 @@ class Driver(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="driver", verbose_name=_("user")
     )
     phone = models.CharField(_("phone"), max_length=20, unique=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)  # optional: the level's birthday gift
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

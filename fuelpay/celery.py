@@ -48,7 +48,6 @@ app.conf.beat_schedule = {
     "marketing-expire-coupons": {"task": "marketing.tasks.coupons_expire_task", "schedule": crontab(minute="*/10")},
     # Points past their validity expire, with a history row for the driver.
     "marketing-expire-points": {"task": "marketing.tasks.points_expire_task", "schedule": crontab(hour=3, minute=10)},
-    # Spend ages out of the 90-day window and drivers go quiet: levels and segments (and their sizes) nightly.
     # Messages held back by the driver's quiet hours go when they end.
     "marketing-send-due-notifications": {"task": "marketing.tasks.notifications_send_due_task", "schedule": 300.0},
     # 加油提醒 from each driver's own refuelling cycle, in the late morning (after quiet hours).
@@ -56,6 +55,20 @@ app.conf.beat_schedule = {
         "task": "marketing.tasks.refuel_reminders_task",
         "schedule": crontab(hour=10, minute=0),
     },
+    # Coupons ending within NOTIFICATION_EXPIRING_DAYS are announced once, while there is time to use them.
+    "marketing-coupons-expiring": {
+        "task": "marketing.tasks.coupons_expiring_notify_task",
+        "schedule": crontab(hour=9, minute=30),
+    },
+    # Contracts ending within NOTIFICATION_EXPIRING_DAYS: the driver hears what is left to use at the station.
+    "wallet-contracts-expiring": {
+        "task": "wallet.tasks.wallet_contracts_notify_expiring_task",
+        "schedule": crontab(hour=9, minute=40),
+    },
+    # The member level's birthday gift, on the morning of the birthday (after the nightly level refresh).
+    "marketing-birthday-gifts": {"task": "marketing.tasks.birthday_gifts_task", "schedule": crontab(hour=9, minute=0)},
+    # Spend ages out of the 90-day window and drivers go quiet: levels and segments (and their sizes, for the
+    # platform and for each station and enterprise) nightly.
     "marketing-refresh-standings": {
         "task": "marketing.tasks.standings_refresh_task",
         "schedule": crontab(hour=3, minute=30),

@@ -1,18 +1,32 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import ConstraintMessagesForm, FuelpayModelAdmin, constraint_messages_register
-from marketing.models import Campaign, ContractOffer, Coupon, CouponTemplate, MemberLevel, Promotion, Standing
-from marketing.selectors import (
-    campaign_report,
-    promotion_preview_for_admin,
-    promotion_qs_visible_to,
-    promotion_report,
+from marketing.models import (
+    Campaign,
+    ContractOffer,
+    Coupon,
+    CouponTemplate,
+    MemberLevel,
+    Promotion,
+    SegmentSize,
+    Standing,
 )
-from marketing.services import campaign_launch, promotion_authoring_check
+from marketing.selectors import (
+    campaign_audience_preview,
+    campaign_report,
+    coupon_template_preview_for_admin,
+    coupon_template_report,
+    promotion_preview_for_admin,
+    promotion_report,
+    scoped_qs_visible_to,
+    segment_size_qs_visible_to,
+)
+from marketing.services import campaign_authoring_check, campaign_launch, promotion_authoring_check
 from stations.admin_scoping import AuditedChangesAdmin, PlatformOnlyAdmin, run_service_for_admin
-from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to
+from stations.selectors import staff_can_manage_station_setup, station_qs_visible_to, user_is_platform_admin
 
 constraint_messages_register(
     {
@@ -33,6 +47,7 @@ constraint_messages_register(
         "member_level_spend_positive": ("min_spend_90d_fen", _("The level's spending threshold must be above zero.")),
         "standing_points_not_negative": ("points", _("Points cannot be negative.")),
         "campaign_holdout_in_range": ("holdout_percent", _("The holdout may be at most 90 percent.")),
+        "segment_size_once_a_day": ("day", _("A segment's size is counted once a day for each scope.")),
     }
 )
 
@@ -95,21 +110,14 @@ class PromotionForm(ConstraintMessagesForm):
         return cleaned
 
 
-@admin.register(Promotion)
-class PromotionAdmin(FuelpayModelAdmin):
-    """Platform staff author any promotion; enterprise admins and station managers their own stations',
-    funded by them. A new promotion starts inactive: the change page previews its lines on sample sales
-    before it is switched on, and reports its uses, cost and budget left."""
+class ScopedAuthoringAdmin(FuelpayModelAdmin):
+    """Platform staff author any row; enterprise admins and station managers only rows scoped to their own
+    stations (or enterprise), chosen among their own stations. The form's clean() checks the scope."""
 
-    form = PromotionForm
-    list_display = ["name", "applies_to", "scope", "benefit_kind", "benefit_value", "funder", "priority", "is_active"]
-    list_filter = ["is_active", "applies_to", "scope", "benefit_kind", "funder"]
-    search_fields = ["name", "name_en"]
     filter_horizontal = ["stations"]
-    readonly_fields = ["budget_used_fen", "preview", "report"]
 
     def get_queryset(self, request):
-        return promotion_qs_visible_to(user=request.user)
+        return scoped_qs_visible_to(model=self.model, user=request.user)
 
     def _may(self, request) -> bool:
         return request.user.is_active and request.user.is_staff and staff_can_manage_station_setup(user=request.user)
@@ -123,7 +131,7 @@ class PromotionAdmin(FuelpayModelAdmin):
     has_change_permission = has_add_permission = has_view_permission
 
     def has_delete_permission(self, request, obj=None):
-        return False  # its uses and receipt lines refer to it: switch it off instead
+        return False  # coupons, uses and receipt lines refer to it: switch it off instead
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -133,12 +141,27 @@ class PromotionAdmin(FuelpayModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "funding_station":
             kwargs["queryset"] = station_qs_visible_to(user=request.user)
+        if db_field.name == "coupon_template":
+            kwargs["queryset"] = scoped_qs_visible_to(model=CouponTemplate, user=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "stations":
             kwargs["queryset"] = station_qs_visible_to(user=request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Promotion)
+class PromotionAdmin(ScopedAuthoringAdmin):
+    """Platform staff author any promotion; enterprise admins and station managers their own stations',
+    funded by them. A new promotion starts inactive: the change page previews its lines on sample sales
+    before it is switched on, and reports its uses, cost and budget left."""
+
+    form = PromotionForm
+    list_display = ["name", "applies_to", "scope", "benefit_kind", "benefit_value", "funder", "priority", "is_active"]
+    list_filter = ["is_active", "applies_to", "scope", "benefit_kind", "funder"]
+    search_fields = ["name", "name_en"]
+    readonly_fields = ["budget_used_fen", "preview", "report"]
 
     @admin.display(description=_("preview"))
     def preview(self, obj):
@@ -154,12 +177,70 @@ class PromotionAdmin(FuelpayModelAdmin):
         return render_to_string("marketing/admin_report.html", {"report": promotion_report(promotion=obj)})
 
 
+class CouponTemplateForm(ConstraintMessagesForm):
+    class Meta:
+        model = CouponTemplate
+        fields = [
+            "name",
+            "name_en",
+            "kind",
+            "partner_code",
+            "is_active",
+            "scope",
+            "enterprise",
+            "stations",
+            "benefit_kind",
+            "benefit_value",
+            "min_amount_fen",
+            "grade_codes",
+            "nonfuel_categories",
+            "funder",
+            "funding_station",
+            "valid_days",
+            "points_price",
+            "for_referrals",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        promotion_authoring_check(
+            user=self.user,
+            scope=cleaned.get("scope"),
+            enterprise=cleaned.get("enterprise"),
+            stations=list(cleaned.get("stations") or []),
+            funder=cleaned.get("funder"),
+            funding_station=cleaned.get("funding_station"),
+        )
+        platform_only = [name for name in ("points_price", "for_referrals") if cleaned.get(name)]
+        if platform_only and not user_is_platform_admin(user=self.user):
+            raise ValidationError({platform_only[0]: _("The points shop and referral rewards are the platform's.")})
+        return cleaned
+
+
 @admin.register(CouponTemplate)
-class CouponTemplateAdmin(PlatformOnlyAdmin):
-    list_display = ["name", "kind", "partner_code", "benefit_kind", "benefit_value", "min_amount_fen", "is_active"]
-    list_filter = ["kind", "is_active"]
+class CouponTemplateAdmin(ScopedAuthoringAdmin):
+    """Coupons (油品券/非油券/礼品券/合作券) authored by the platform, or by station staff for their own stations and
+    funded by them; the change page previews the coupon on a sample sale and reports its coupons."""
+
+    form = CouponTemplateForm
+    list_display = ["name", "kind", "scope", "benefit_kind", "benefit_value", "min_amount_fen", "funder", "is_active"]
+    list_filter = ["kind", "scope", "is_active"]
     search_fields = ["name", "partner_code"]
-    filter_horizontal = ["stations"]
+    readonly_fields = ["preview", "report"]
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        cases = coupon_template_preview_for_admin(template=obj) if obj and obj.pk else []
+        if not cases:
+            return _("Save the coupon, with a station that sells fuel in its scope, to preview it.")
+        return render_to_string("marketing/admin_preview.html", {"cases": cases})
+
+    @admin.display(description=_("report"))
+    def report(self, obj):
+        if not obj or not obj.pk:
+            return "-"
+        report = coupon_template_report(template=obj)
+        return render_to_string("marketing/admin_coupon_report.html", {"report": report})
 
 
 @admin.register(Coupon)
@@ -193,20 +274,59 @@ class StandingAdmin(PlatformOnlyAdmin):
         return False  # a driver's standing is computed from payments, never entered
 
 
-@admin.register(Campaign)
-class CampaignAdmin(PlatformOnlyAdmin):
-    """Campaigns target a segment; launching gives the coupon and the message to all but the holdout."""
+class CampaignForm(ConstraintMessagesForm):
+    class Meta:
+        model = Campaign
+        fields = [
+            "name",
+            "scope",
+            "enterprise",
+            "stations",
+            "segment",
+            "coupon_template",
+            "title",
+            "body",
+            "holdout_percent",
+        ]
 
-    list_display = ["name", "segment", "coupon_template", "holdout_percent", "launched_at"]
-    list_filter = ["segment"]
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.launched_at is not None:
+            raise ValidationError(_("A launched campaign cannot be changed; copy it into a new one."))
+        campaign_authoring_check(
+            user=self.user,
+            scope=cleaned.get("scope"),
+            enterprise=cleaned.get("enterprise"),
+            stations=list(cleaned.get("stations") or []),
+            coupon_template=cleaned.get("coupon_template"),
+        )
+        return cleaned
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ScopedAuthoringAdmin):
+    """Campaigns target a segment of the author's drivers (the platform's, or by what they did at the
+    campaign's stations); the change page previews the audience before the launch, and after it reports the
+    targeted against the holdout."""
+
+    form = CampaignForm
+    list_display = ["name", "scope", "segment", "coupon_template", "holdout_percent", "launched_at"]
+    list_filter = ["segment", "scope"]
     search_fields = ["name"]
-    readonly_fields = ["launched_at", "uplift_report"]
+    readonly_fields = ["launched_at", "audience", "uplift_report"]
     actions = ["launch"]
 
     @admin.action(description=_("Launch (coupon and message to the segment, holdout kept out)"))
     def launch(self, request, queryset):
         for campaign in queryset:
             run_service_for_admin(request, campaign_launch, _("Launched."), campaign_id=campaign.pk)
+
+    @admin.display(description=_("audience"))
+    def audience(self, obj):
+        if not obj or not obj.pk:
+            return _("Save the campaign to see whom it reaches.")
+        preview = campaign_audience_preview(campaign=obj)
+        return render_to_string("marketing/admin_campaign_audience.html", {"preview": preview, "campaign": obj})
 
     @admin.display(description=_("report"))
     def uplift_report(self, obj):
@@ -216,3 +336,37 @@ class CampaignAdmin(PlatformOnlyAdmin):
         return render_to_string(
             "marketing/admin_campaign_report.html", {"target": target, "holdout": holdout, "uplift": result}
         )
+
+
+@admin.register(SegmentSize)
+class SegmentSizeAdmin(FuelpayModelAdmin):
+    """Segment sizes over time (the nightly refresh): the platform's, each station's and each enterprise's.
+    Station staff see their own stations' and enterprise's only."""
+
+    list_display = ["day", "scope_label", "segment", "drivers"]
+    list_filter = ["segment", "day"]
+    search_fields = ["station__name", "enterprise__name"]
+    date_hierarchy = "day"
+    ordering = ["-day", "scope_key", "segment"]
+
+    def get_queryset(self, request):
+        return segment_size_qs_visible_to(user=request.user).select_related("station", "enterprise")
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff and staff_can_manage_station_setup(user=request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False  # counted by the nightly refresh, never entered
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("scope"), ordering="scope_key")
+    def scope_label(self, obj):
+        return obj.station or obj.enterprise or _("Every station")

@@ -1,5 +1,6 @@
 """Uplift arithmetic for a campaign with a random holdout: pure, so it is tested on its own."""
 
+import hashlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -49,3 +50,9 @@ def uplift(*, target: GroupOutcome, holdout: GroupOutcome) -> Uplift:
         spend_uplift_per_driver_fen=target_spend - holdout_spend,
         redemption_rate=_rate(target.redeemed, target.drivers),
     )
+
+
+def in_holdout(*, campaign, driver_id: int) -> bool:
+    """A stable random draw per campaign and driver (so relaunching or previewing never moves anybody)."""
+    digest = hashlib.sha256(f"{campaign.pk}:{driver_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 100 < campaign.holdout_percent

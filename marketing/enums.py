@@ -123,6 +123,7 @@ class NotificationKind(models.TextChoices):
     EXPIRING = "expiring", _("Coupons or contracts expiring")
     CAMPAIGN = "campaign", _("Offers")
     REFUEL_REMINDER = "refuel_reminder", _("Refuelling reminders (加油提醒)")
+    BIRTHDAY = "birthday", _("Birthday gifts")
 
 
 # What a driver cannot switch off and what ignores quiet hours and frequency caps: money that moved.

@@ -35,3 +35,10 @@ class CampaignAlreadyLaunched(FuelpayError):
 class ReferralRefused(FuelpayError):
     code = "referral_refused"
     default_message = _("This invite code cannot be used.")
+
+
+class NotificationNotDelivered(RetryableError):
+    """The SMS or WeChat gateway refused or failed to take a message (extra: the provider's code)."""
+
+    code = "notification_not_delivered"
+    default_message = _("The message could not be delivered.")

@@ -334,6 +334,10 @@ class PointsEntry(models.Model):
     remaining = models.BigIntegerField(_("remaining"), default=0)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     reference = models.CharField(_("reference"), max_length=40)
+    # An earn row: where the driver paid (each station's and enterprise's own segments come from these).
+    station = models.ForeignKey(
+        "stations.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("station")
+    )
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -348,16 +352,31 @@ class PointsEntry(models.Model):
 
 
 class SegmentSize(models.Model):
-    """How many drivers each segment held on a day (standings_refresh), for the sizes over time."""
+    """How many drivers each segment held on a day (standings_refresh), for the sizes over time: across the
+    platform (no station, no enterprise), among one station's drivers, or among one enterprise's."""
 
     day = models.DateField(_("day"))
     segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices)
     drivers = models.PositiveIntegerField(_("drivers"))
+    station = models.ForeignKey(
+        "stations.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("station")
+    )
+    enterprise = models.ForeignKey(
+        "stations.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enterprise"),
+    )
+    scope_key = models.CharField(_("scope"), max_length=24, default="platform")  # platform, station:N, enterprise:N
 
     class Meta:
         verbose_name = _("segment size")
         verbose_name_plural = _("segment sizes")
-        constraints = [models.UniqueConstraint(fields=["day", "segment"], name="segment_size_once_a_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "segment", "scope_key"], name="segment_size_once_a_day"),
+        ]
 
 
 class Notification(models.Model):
@@ -371,6 +390,8 @@ class Notification(models.Model):
     why_not_sent = models.CharField(_("why not sent"), max_length=20, blank=True)  # opted_out / frequency_cap
     send_after = models.DateTimeField(_("send after"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # A trigger's message is sent at most once: its event (low_balance:<order>, coupon_expiring:<coupon>, …).
+    dedup_key = models.CharField(_("event"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -378,6 +399,11 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["driver", "status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["driver", "dedup_key"], condition=~Q(dedup_key=""), name="notification_once_per_event"
+            ),
+        ]
 
 
 class NotificationOptOut(models.Model):
@@ -388,9 +414,12 @@ class NotificationOptOut(models.Model):
         constraints = [models.UniqueConstraint(fields=["driver", "kind"], name="notification_opt_out_once")]
 
 
-class Campaign(models.Model):
+class Campaign(Scoped):
     """A segment targeted with a coupon and a message; a random holdout group gets neither, so the report
-    measures uplift (targeted against holdout), not just redemptions."""
+    measures uplift (targeted against holdout), not just redemptions. Its scope says whose drivers it targets
+    and by which segment: the platform's, or those who paid at its stations, segmented by what they did there."""
+
+    scope = models.CharField(_("scope"), max_length=12, choices=PromotionScope.choices, default=PromotionScope.PLATFORM)
 
     name = models.CharField(_("name"), max_length=60)
     segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices)
@@ -458,3 +487,16 @@ class Referral(models.Model):
         constraints = [
             models.CheckConstraint(name="referral_not_self", condition=~Q(inviter=F("invitee"))),
         ]
+
+
+class BirthdayGift(models.Model):
+    """The member level's birthday coupon, given once a year (the constraint makes the task idempotent)."""
+
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, related_name="+", verbose_name=_("driver"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    coupon = models.OneToOneField(Coupon, on_delete=models.PROTECT, related_name="+", verbose_name=_("coupon"))
+
+    class Meta:
+        verbose_name = _("birthday gift")
+        verbose_name_plural = _("birthday gifts")
+        constraints = [models.UniqueConstraint(fields=["driver", "year"], name="birthday_gift_once_a_year")]

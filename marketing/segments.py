@@ -7,6 +7,8 @@ from django.conf import settings
 
 from marketing.enums import Segment
 
+SPEND_WINDOW_DAYS = 90  # member levels and the high-value segment come from the rolling 90-day spend
+
 
 def segment_for(*, paid_orders: int, spend_90d_fen: int, last_paid_at: datetime | None, now: datetime) -> str:
     if paid_orders == 0 or last_paid_at is None:

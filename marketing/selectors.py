@@ -6,18 +6,23 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.crypto import phone_mask
 from core.money import format_fen, volume_for_amount_ml
-from marketing.campaigns import GroupOutcome, Uplift, uplift
+from marketing.campaigns import GroupOutcome, Uplift, in_holdout, uplift
 from marketing.engine import Draft, Offer, Quote, QuoteLine, Reason, qualifying, quote
 from marketing.enums import (
+    TRANSACTIONAL_KINDS,
     BenefitKind,
     CampaignGroup,
+    CouponIssuedVia,
     CouponStatus,
     Funder,
+    NotificationKind,
     NotificationStatus,
     PointsKind,
     PromotionScope,
     PromotionTarget,
+    ReferralStatus,
     Segment,
     StackingClass,
     UseStatus,
@@ -30,11 +35,16 @@ from marketing.models import (
     CouponTemplate,
     MemberLevel,
     Notification,
+    NotificationOptOut,
     PointsEntry,
     Promotion,
     PromotionUse,
+    Referral,
+    SegmentSize,
     Standing,
 )
+from marketing.segments import SPEND_WINDOW_DAYS, segment_for
+from stations.enums import StaffRoleKind
 from stations.models import Station
 from stations.selectors import (
     staff_role_get,
@@ -185,10 +195,13 @@ def _in_scope(model, *, station_id: int, enterprise_id: int, prefix: str = "") -
 
 
 def _coupon_offer(coupon: Coupon) -> Offer:
-    template = coupon.template
+    return _template_offer(coupon.template, coupon_id=coupon.pk)
+
+
+def _template_offer(template: CouponTemplate, *, coupon_id: int) -> Offer:
     return Offer(
-        id=coupon.pk,
-        coupon_id=coupon.pk,
+        id=coupon_id,
+        coupon_id=coupon_id,
         name=template.name,
         name_en=template.name_en,
         benefit_kind=template.benefit_kind,
@@ -397,22 +410,65 @@ def rewards_get(*, driver_id: int, history: int = 20) -> Rewards:
 
 
 def promotion_qs_visible_to(*, user) -> QuerySet[Promotion]:
-    """Promotions a staff user may see and edit: the platform all; an enterprise admin their enterprise's and
-    those listing only their stations; a station manager those listing only their station."""
+    return scoped_qs_visible_to(model=Promotion, user=user)
+
+
+def scoped_qs_visible_to(*, model, user) -> QuerySet:
+    """Rows of a scoped model (promotions, coupon templates, campaigns) a staff user may see and edit: the
+    platform all; an enterprise admin their enterprise's and those listing only their stations; a station
+    manager those listing only their station."""
     if user_is_platform_admin(user=user):
-        return Promotion.objects.all()
+        return model.objects.all()
     visible = station_qs_visible_to(user=user).values("pk")
-    listings = Promotion.stations.through.objects
+    listings = model.stations.through.objects
+    column = f"{model._meta.model_name}_id"
     listing_only_theirs = (
         Q(scope=PromotionScope.STATIONS)
-        & Q(pk__in=listings.filter(station_id__in=visible).values("promotion_id"))
-        & ~Q(pk__in=listings.exclude(station_id__in=visible).values("promotion_id"))
+        & Q(pk__in=listings.filter(station_id__in=visible).values(column))
+        & ~Q(pk__in=listings.exclude(station_id__in=visible).values(column))
     )
     role = staff_role_get(user=user)
     theirs = listing_only_theirs
     if role is not None and role.enterprise_id:
         theirs |= Q(scope=PromotionScope.ENTERPRISE, enterprise_id=role.enterprise_id)
-    return Promotion.objects.filter(theirs)
+    return model.objects.filter(theirs)
+
+
+def scope_station_ids(*, scope: str, enterprise_id: int | None, listed) -> list[int] | None:
+    """The stations a scope covers (listed: the row's stations manager); None for the whole platform."""
+    if scope == PromotionScope.PLATFORM:
+        return None
+    if scope == PromotionScope.ENTERPRISE:
+        return list(Station.objects.filter(enterprise_id=enterprise_id).values_list("pk", flat=True))
+    return list(listed.values_list("pk", flat=True))
+
+
+def driver_segments_grouped(
+    *, now: datetime, group_by: str, station_ids: list[int] | None = None
+) -> dict[int | None, dict[int, str]]:
+    """Each driver's segment from what they paid at a station ("station"), at an enterprise's stations
+    ("enterprise") or at all of station_ids together ("all", keyed None): {group: {driver_id: segment}}.
+    One query over the paid sales (points earn rows) that name their station."""
+    since = now - timedelta(days=SPEND_WINDOW_DAYS)
+    column = {"station": "station_id", "enterprise": "station__enterprise_id", "all": None}[group_by]
+    sales = PointsEntry.objects.filter(kind=PointsKind.EARN, station__isnull=False, created_at__lte=now)
+    if station_ids is not None:
+        sales = sales.filter(station_id__in=station_ids)
+    rows = (
+        sales.values(*([column] if column else []), "driver_id")
+        .annotate(
+            orders=Count("pk"),
+            spend=Sum("paid_fen", filter=Q(created_at__gt=since)),
+            last=Max("created_at"),
+        )
+        .order_by()
+    )
+    groups: dict[int | None, dict[int, str]] = {}
+    for row in rows:
+        groups.setdefault(row[column] if column else None, {})[row["driver_id"]] = segment_for(
+            paid_orders=row["orders"], spend_90d_fen=row["spend"] or 0, last_paid_at=row["last"], now=now
+        )
+    return groups
 
 
 @dataclass(frozen=True)
@@ -424,10 +480,13 @@ class PreviewCase:
     total_fen: int
 
 
-def promotion_preview(*, promotion: Promotion, station: Station, grade_code: str, price) -> list[PreviewCase]:
+def promotion_preview(
+    *, promotion: Promotion, station: Station, grade_code: str, price, offer: Offer | None = None
+) -> list[PreviewCase]:
     """A sale that meets the promotion's conditions (its first grade, level, hour, weekday; its minimum or
-    ¥300), and one just below its minimum: the lines the driver would see, before the promotion is active."""
-    offer = _offer_from(promotion)
+    ¥300), and one just below its minimum: the lines the driver would see, before the promotion is active.
+    offer: what to preview under those conditions instead of the promotion itself (a coupon)."""
+    offer = offer or _offer_from(promotion)
     at = timezone.localtime()
     if promotion.weekdays:
         at += timedelta(days=(int(promotion.weekdays[0]) - at.isoweekday()) % 7)
@@ -496,23 +555,82 @@ def promotion_report(*, promotion: Promotion) -> PromotionReport:
     )
 
 
-def promotion_preview_for_admin(*, promotion: Promotion) -> list[PreviewCase]:
-    """The preview at a station the promotion runs at (its first listed one, else one of its enterprise's or
-    any active station) that sells the promotion's grade."""
-    if promotion.scope == PromotionScope.STATIONS:
-        stations = promotion.stations.all()
-    elif promotion.scope == PromotionScope.ENTERPRISE:
-        stations = Station.objects.filter(enterprise_id=promotion.enterprise_id)
-    else:
-        stations = Station.objects.all()
-    for station in stations.order_by("pk")[:20]:
+def _stations_in_scope(scoped) -> QuerySet[Station]:
+    if scoped.scope == PromotionScope.STATIONS:
+        return scoped.stations.all()
+    if scoped.scope == PromotionScope.ENTERPRISE:
+        return Station.objects.filter(enterprise_id=scoped.enterprise_id)
+    return Station.objects.all()
+
+
+def _preview_in_scope(*, scoped, conditions: Promotion, offer: Offer | None = None) -> list[PreviewCase]:
+    """The preview at a station in the row's scope (its first listed one, else one of its enterprise's or any
+    station) that sells the grade the conditions ask for."""
+    for station in _stations_in_scope(scoped).order_by("pk")[:20]:
         prices = station_prices_in_effect(station=station)
-        wanted = [p for p in prices if not promotion.grade_codes or p.grade_code in promotion.grade_codes]
+        wanted = [p for p in prices if not conditions.grade_codes or p.grade_code in conditions.grade_codes]
         if wanted:
             return promotion_preview(
-                promotion=promotion, station=station, grade_code=wanted[0].grade_code, price=wanted[0]
+                promotion=conditions, station=station, grade_code=wanted[0].grade_code, price=wanted[0], offer=offer
             )
     return []
+
+
+def promotion_preview_for_admin(*, promotion: Promotion) -> list[PreviewCase]:
+    return _preview_in_scope(scoped=promotion, conditions=promotion)
+
+
+def coupon_template_preview_for_admin(*, template: CouponTemplate) -> list[PreviewCase]:
+    """The coupon on a sample sale at a station in its scope (its minimum spend or ¥300, and just below it)."""
+    conditions = Promotion(grade_codes=template.grade_codes, min_amount_fen=template.min_amount_fen)
+    return _preview_in_scope(scoped=template, conditions=conditions, offer=_template_offer(template, coupon_id=0))
+
+
+def coupon_template_report(*, template: CouponTemplate) -> dict[str, int]:
+    """Its coupons by status (label → how many): issued, held, used, expired."""
+    counts = dict(
+        Coupon.objects.filter(template=template).values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    return {str(CouponStatus(status).label): counts.get(status, 0) for status in CouponStatus.values}
+
+
+def campaign_audience(*, campaign: Campaign, now=None) -> list[int]:
+    """The drivers a campaign targets, holdout included: the platform's in its segment, or those whose
+    behaviour at the campaign's stations puts them in it (a driver dormant at one station may be high value at
+    another)."""
+    station_ids = scope_station_ids(
+        scope=campaign.scope, enterprise_id=campaign.enterprise_id, listed=campaign.stations
+    )
+    if station_ids is None:
+        standings = Standing.objects.filter(segment=campaign.segment).order_by("driver_id")
+        return list(standings.values_list("driver_id", flat=True))
+    segments = driver_segments_grouped(now=now or timezone.now(), group_by="all", station_ids=station_ids)
+    return sorted(driver_id for driver_id, segment in segments.get(None, {}).items() if segment == campaign.segment)
+
+
+@dataclass(frozen=True)
+class AudiencePreview:
+    drivers: int
+    targeted: int
+    holdout: int
+
+
+def campaign_audience_preview(*, campaign: Campaign) -> AudiencePreview:
+    """Before the launch: how many drivers the campaign reaches now, and how the holdout draw splits them."""
+    drivers = campaign_audience(campaign=campaign)
+    holdout = sum(1 for driver_id in drivers if in_holdout(campaign=campaign, driver_id=driver_id))
+    return AudiencePreview(drivers=len(drivers), targeted=len(drivers) - holdout, holdout=holdout)
+
+
+def segment_size_qs_visible_to(*, user) -> QuerySet[SegmentSize]:
+    """The platform sees every scope's sizes; station staff their stations' and their enterprise's."""
+    if user_is_platform_admin(user=user):
+        return SegmentSize.objects.all()
+    theirs = Q(station_id__in=station_qs_visible_to(user=user).values("pk"))
+    role = staff_role_get(user=user)
+    if role is not None and role.enterprise_id and role.role != StaffRoleKind.STATION_MANAGER:
+        theirs |= Q(enterprise_id=role.enterprise_id)
+    return SegmentSize.objects.filter(theirs)
 
 
 def campaign_report(*, campaign: Campaign) -> tuple[GroupOutcome, GroupOutcome, Uplift]:
@@ -532,3 +650,74 @@ def campaign_report(*, campaign: Campaign) -> tuple[GroupOutcome, GroupOutcome, 
         )
     target, holdout = outcomes[CampaignGroup.TARGET], outcomes[CampaignGroup.HOLDOUT]
     return target, holdout, uplift(target=target, holdout=holdout)
+
+
+def notification_events_recorded(*, keys: list[str]) -> set[str]:
+    """Which of these trigger events (Notification.dedup_key) already made a message."""
+    return set(Notification.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True))
+
+
+@dataclass(frozen=True)
+class NotificationPreference:
+    kind: str
+    label: str
+    receiving: bool
+    switchable: bool  # receipts and top-ups (money that moved) always go
+
+
+def notification_preferences_get(*, driver_id: int) -> list[NotificationPreference]:
+    opted_out = set(NotificationOptOut.objects.filter(driver_id=driver_id).values_list("kind", flat=True))
+    return [
+        NotificationPreference(
+            kind=kind,
+            label=str(label),
+            receiving=kind not in opted_out,
+            switchable=kind not in TRANSACTIONAL_KINDS,
+        )
+        for kind, label in NotificationKind.choices
+    ]
+
+
+@dataclass(frozen=True)
+class Invitee:
+    phone_masked: str
+    joined_at: datetime
+    status: str
+    status_label: str
+
+
+@dataclass(frozen=True)
+class InvitePage:
+    """The driver's referral page: their code, whom they invited, and the coupons the invitations earned."""
+
+    code: str
+    invitees: list[Invitee]
+    rewarded: int
+    reward_name: str  # the referral coupon each side gets, "" when no referral reward runs
+    coupons_earned: list[Coupon]
+
+
+def invite_page_get(*, driver_id: int, code: str) -> InvitePage:
+    referrals = list(
+        Referral.objects.filter(inviter_id=driver_id).select_related("invitee").order_by("-created_at", "-pk")
+    )
+    invitees = [
+        Invitee(
+            phone_masked=phone_mask(referral.invitee.phone),
+            joined_at=referral.created_at,
+            status=referral.status,
+            status_label=str(ReferralStatus(referral.status).label),
+        )
+        for referral in referrals
+    ]
+    reward = CouponTemplate.objects.filter(for_referrals=True, is_active=True).order_by("pk").first()
+    # Both sides' coupons are issued valid from the moment the referral is rewarded: the inviter's are theirs.
+    rewarded_at = [referral.rewarded_at for referral in referrals if referral.status == ReferralStatus.REWARDED]
+    earned = Coupon.objects.filter(driver_id=driver_id, issued_via=CouponIssuedVia.REFERRAL, valid_from__in=rewarded_at)
+    return InvitePage(
+        code=code,
+        invitees=invitees,
+        rewarded=len(rewarded_at),
+        reward_name=reward.name if reward else "",
+        coupons_earned=list(earned.select_related("template").order_by("-valid_from", "-pk")),
+    )

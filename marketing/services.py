@@ -4,7 +4,6 @@ The orders call these inside their own transaction. Promotion rows are locked in
 never wait on each other the other way round; counts are taken under those locks, so caps hold exactly.
 """
 
-import hashlib
 import secrets
 from datetime import date, timedelta
 
@@ -15,7 +14,9 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from drivers.models import Vehicle
+from core.money import format_fen
+from drivers.models import Driver, Vehicle
+from marketing.campaigns import in_holdout
 from marketing.channels import channel_get
 from marketing.engine import Quote
 from marketing.enums import (
@@ -44,6 +45,7 @@ from marketing.exceptions import (
     ReferralRefused,
 )
 from marketing.models import (
+    BirthdayGift,
     Campaign,
     CampaignMember,
     Coupon,
@@ -59,11 +61,19 @@ from marketing.models import (
     SegmentSize,
     Standing,
 )
-from marketing.segments import refuel_due_at, segment_for
-from marketing.selectors import promotion_cap_reached, promotion_use_counts
+from marketing.segments import SPEND_WINDOW_DAYS, refuel_due_at, segment_for
+from marketing.selectors import (
+    campaign_audience,
+    driver_segments_grouped,
+    notification_events_recorded,
+    promotion_cap_reached,
+    promotion_use_counts,
+    scoped_qs_visible_to,
+    standing_get,
+)
+from marketing.tasks import notification_deliver_task
+from stations.models import Station
 from stations.selectors import staff_role_get, station_qs_visible_to, user_is_platform_admin
-
-SPEND_WINDOW_DAYS = 90  # member levels come from the rolling 90-day spend
 
 
 def station_price_promotion_ensure() -> Promotion:
@@ -229,10 +239,12 @@ def _standing_recompute(standing: Standing, *, now, levels: list[MemberLevel]) -
     )
 
 
-def order_paid_record(*, driver_id: int, paid_fen: int, reference: str, quote: Quote, at=None) -> int:
+def order_paid_record(
+    *, driver_id: int, paid_fen: int, reference: str, quote: Quote, station_id: int | None = None, at=None
+) -> int:
     """Orders tell marketing a sale was paid (inside their transaction): points earned (per ¥ paid, plus any
-    extra points the quote gave), coupons the quote granted, the 90-day spend, level and segment. Once per
-    reference. Returns the points earned."""
+    extra points the quote gave), coupons the quote granted, the 90-day spend, level and segment; the station
+    it was paid at (its own segments). Once per reference. Returns the points earned."""
     at = at or timezone.now()
     standing = _standing_for_update(driver_id)
     if PointsEntry.objects.filter(driver_id=driver_id, kind=PointsKind.EARN, reference=reference).exists():
@@ -247,6 +259,7 @@ def order_paid_record(*, driver_id: int, paid_fen: int, reference: str, quote: Q
         remaining=points,
         expires_at=at + timedelta(days=settings.LOYALTY_POINTS_VALID_DAYS),
         reference=reference,
+        station_id=station_id,
         created_at=at,
     )
     standing.points += points
@@ -335,14 +348,47 @@ def standings_refresh(*, now=None) -> dict[str, int]:
             standing.save(update_fields=["spend_90d_fen", "level", "segment", "updated_at"])
     sizes = dict(Standing.objects.values("segment").annotate(n=Count("pk")).values_list("segment", "n"))
     day = timezone.localdate(now)
-    for segment in Segment.values:
-        SegmentSize.objects.update_or_create(day=day, segment=segment, defaults={"drivers": sizes.get(segment, 0)})
+    _segment_sizes_save(day=day, sizes=sizes, scope_key="platform")
+    by_station = driver_segments_grouped(now=now, group_by="station")
+    by_enterprise = driver_segments_grouped(now=now, group_by="enterprise")
+    for station in Station.objects.only("pk", "enterprise_id").order_by("pk"):
+        station_sizes = _sizes_of(by_station.get(station.pk, {}).values())
+        _segment_sizes_save(day=day, sizes=station_sizes, scope_key=f"station:{station.pk}", station=station)
+    for enterprise_id in Station.objects.values_list("enterprise_id", flat=True).distinct().order_by("enterprise_id"):
+        enterprise_sizes = _sizes_of(by_enterprise.get(enterprise_id, {}).values())
+        _segment_sizes_save(
+            day=day, sizes=enterprise_sizes, scope_key=f"enterprise:{enterprise_id}", enterprise_id=enterprise_id
+        )
     return {segment: sizes.get(segment, 0) for segment in Segment.values}
 
 
+def _sizes_of(segments) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for segment in segments:
+        sizes[segment] = sizes.get(segment, 0) + 1
+    return sizes
+
+
+def _segment_sizes_save(*, day, sizes: dict[str, int], scope_key: str, **where) -> None:
+    for segment in Segment.values:
+        SegmentSize.objects.update_or_create(
+            day=day, segment=segment, scope_key=scope_key, defaults={"drivers": sizes.get(segment, 0), **where}
+        )
+
+
 def promotion_authoring_check(*, user, scope: str, enterprise, stations, funder: str, funding_station) -> None:
-    """Station staff author promotions for their own stations only, funded by one of them; the platform
-    authors anything. Raises ValidationError in plain words."""
+    """Station staff author promotions and coupon templates for their own stations only, funded by one of
+    them; the platform authors anything. Raises ValidationError in plain words."""
+    scope_authoring_check(user=user, scope=scope, enterprise=enterprise, stations=stations)
+    if user_is_platform_admin(user=user):
+        return
+    visible = set(station_qs_visible_to(user=user).values_list("pk", flat=True))
+    if funder != Funder.STATION or funding_station is None or funding_station.pk not in visible:
+        raise ValidationError({"funder": _("Your promotions are funded by one of your stations.")})
+
+
+def scope_authoring_check(*, user, scope: str, enterprise, stations) -> None:
+    """Station staff choose their own stations or their own enterprise as the scope; the platform any."""
     if user_is_platform_admin(user=user):
         return
     visible = set(station_qs_visible_to(user=user).values_list("pk", flat=True))
@@ -355,8 +401,16 @@ def promotion_authoring_check(*, user, scope: str, enterprise, stations, funder:
         raise ValidationError({"enterprise": _("You can run promotions for your own enterprise only.")})
     if scope == PromotionScope.STATIONS and (not stations or not {s.pk for s in stations} <= visible):
         raise ValidationError({"stations": _("List one or more of your own stations.")})
-    if funder != Funder.STATION or funding_station is None or funding_station.pk not in visible:
-        raise ValidationError({"funder": _("Your promotions are funded by one of your stations.")})
+
+
+def campaign_authoring_check(*, user, scope: str, enterprise, stations, coupon_template) -> None:
+    """A campaign targets the author's own drivers (its scope) with one of the author's own coupons."""
+    scope_authoring_check(user=user, scope=scope, enterprise=enterprise, stations=stations)
+    if (
+        coupon_template is not None
+        and not scoped_qs_visible_to(model=CouponTemplate, user=user).filter(pk=coupon_template.pk).exists()
+    ):
+        raise ValidationError({"coupon_template": _("Choose one of your own coupons.")})
 
 
 def _in_quiet_hours(at) -> bool:
@@ -369,11 +423,19 @@ def _quiet_hours_end(at):
     return end if end > at else end + timedelta(days=1)
 
 
-def notify(*, driver_id: int, kind: str, title: str, body: str, now=None) -> Notification:
+def notify(*, driver_id: int, kind: str, title: str, body: str, dedup_key: str = "", now=None) -> Notification:
     """Send a driver a message through the channel, unless they opted out of its kind or already had the
-    day's share; in quiet hours it waits until they end. Receipts and top-ups always go at once."""
+    day's share; in quiet hours it waits until they end. Receipts and top-ups always go at once. A trigger
+    names its event (dedup_key): the same event never makes a second message, whatever became of the first.
+    The channel delivers after the commit."""
     now = timezone.localtime(now or timezone.now())
-    notification = Notification(driver_id=driver_id, kind=kind, title=title[:80], body=body[:300], created_at=now)
+    if dedup_key:
+        earlier = Notification.objects.filter(driver_id=driver_id, dedup_key=dedup_key).first()
+        if earlier is not None:
+            return earlier
+    notification = Notification(
+        driver_id=driver_id, kind=kind, title=title[:80], body=body[:300], dedup_key=dedup_key, created_at=now
+    )
     if kind not in TRANSACTIONAL_KINDS:
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         sent_today = Notification.objects.filter(
@@ -389,24 +451,57 @@ def notify(*, driver_id: int, kind: str, title: str, body: str, now=None) -> Not
             notification.status, notification.send_after = NotificationStatus.WAITING, _quiet_hours_end(now)
     if not notification.status:
         notification.status, notification.sent_at = NotificationStatus.SENT, now
-    notification.save()
+    try:
+        with transaction.atomic():
+            notification.save()
+    except IntegrityError:  # the same event, recorded by a concurrent trigger a moment ago
+        return Notification.objects.get(driver_id=driver_id, dedup_key=dedup_key)
     if notification.status == NotificationStatus.SENT:
-        channel_get().deliver(notification)
+        _deliver_on_commit(notification.pk)
     return notification
+
+
+def _deliver_on_commit(notification_id: int) -> None:
+    transaction.on_commit(lambda: notification_deliver_task.delay(notification_id))
+
+
+def notification_deliver(*, notification_id: int) -> bool:
+    """Hand a sent notification to the channel (the task after the commit). Returns whether it went."""
+    notification = Notification.objects.select_related("driver").filter(pk=notification_id).first()
+    if notification is None or notification.status != NotificationStatus.SENT:
+        return False
+    channel_get().deliver(notification)
+    return True
 
 
 def notifications_send_due(*, now=None) -> int:
     """Messages that waited out the quiet hours go now (a periodic task). Returns how many."""
     now = now or timezone.now()
-    due = Notification.objects.filter(status=NotificationStatus.WAITING, send_after__lte=now)
-    channel = channel_get()
     sent = 0
-    for notification in due:
-        notification.status, notification.sent_at = NotificationStatus.SENT, now
-        notification.save(update_fields=["status", "sent_at"])
-        channel.deliver(notification)
-        sent += 1
+    with transaction.atomic():
+        due = Notification.objects.select_for_update(skip_locked=True).filter(
+            status=NotificationStatus.WAITING, send_after__lte=now
+        )
+        for notification in due:
+            notification.status, notification.sent_at = NotificationStatus.SENT, now
+            notification.save(update_fields=["status", "sent_at"])
+            _deliver_on_commit(notification.pk)
+            sent += 1
     return sent
+
+
+@transaction.atomic(durable=True)
+def driver_preferences_set(*, driver_id: int, receive_kinds: set[str], birthday: date | None) -> None:
+    """The driver's settings page: which kinds of messages they receive (the money ones always) and their
+    birthday. Anything invalid raises ValidationError before anything is saved."""
+    unknown = receive_kinds - set(NotificationKind.values)
+    if unknown:
+        raise ValidationError(_("Choose among the kinds of messages listed."))
+    _birthday_check(birthday)
+    for kind in NotificationKind.values:
+        if kind not in TRANSACTIONAL_KINDS:
+            notification_opt_out_set(driver_id=driver_id, kind=kind, opted_out=kind not in receive_kinds)
+    Driver.objects.filter(pk=driver_id).update(birthday=birthday)
 
 
 def notification_opt_out_set(*, driver_id: int, kind: str, opted_out: bool) -> None:
@@ -418,12 +513,6 @@ def notification_opt_out_set(*, driver_id: int, kind: str, opted_out: bool) -> N
         NotificationOptOut.objects.filter(driver_id=driver_id, kind=kind).delete()
 
 
-def _holdout(campaign: Campaign, driver_id: int) -> bool:
-    """A stable random draw per campaign and driver (so relaunching never moves anybody)."""
-    digest = hashlib.sha256(f"{campaign.pk}:{driver_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 100 < campaign.holdout_percent
-
-
 @transaction.atomic
 def campaign_launch(*, campaign_id: int, now=None) -> dict[str, int]:
     """Target the campaign's segment: the holdout gets nothing; the others its coupon and its message.
@@ -432,10 +521,10 @@ def campaign_launch(*, campaign_id: int, now=None) -> dict[str, int]:
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     if campaign.launched_at is not None:
         raise CampaignAlreadyLaunched()
-    drivers = Standing.objects.filter(segment=campaign.segment).values_list("driver_id", flat=True)
+    drivers = campaign_audience(campaign=campaign, now=now)
     sizes = {CampaignGroup.TARGET: 0, CampaignGroup.HOLDOUT: 0}
-    for driver_id in drivers.order_by("driver_id"):
-        group = CampaignGroup.HOLDOUT if _holdout(campaign, driver_id) else CampaignGroup.TARGET
+    for driver_id in drivers:
+        group = CampaignGroup.HOLDOUT if in_holdout(campaign=campaign, driver_id=driver_id) else CampaignGroup.TARGET
         coupon = None
         if group == CampaignGroup.TARGET:
             if campaign.coupon_template_id:
@@ -457,6 +546,7 @@ def campaign_from_template(*, template: str, coupon_template: CouponTemplate | N
     if template != "dormant_wake_up":
         raise ValidationError(_("No such campaign template."))
     return Campaign.objects.create(
+        scope=PromotionScope.PLATFORM,
         name="唤醒睡眠客户",
         segment=Segment.DORMANT,
         coupon_template=coupon_template,
@@ -553,9 +643,104 @@ def refuel_reminders_send(*, now=None) -> int:
         notify(
             driver_id=standing.driver_id,
             kind=NotificationKind.REFUEL_REMINDER,
+            dedup_key=f"refuel:{standing.last_paid_at:%Y%m%d%H%M%S}",
             title=str(_("Time to refuel?")),
             body=str(_("By your usual rhythm you may need fuel about now. Pay at the pump with your wallet.")),
             now=now,
         )
         sent += 1
     return sent
+
+
+def low_balance_notify(*, driver_id: int, balance_fen: int, paid_fen: int, reference: str) -> bool:
+    """The payment (reference) took the wallet from the threshold or above to below it: warn the driver once.
+    Returns whether this payment crossed it."""
+    threshold = settings.NOTIFICATION_LOW_BALANCE_FEN
+    if not balance_fen < threshold <= balance_fen + paid_fen:
+        return False
+    notify(
+        driver_id=driver_id,
+        kind=NotificationKind.LOW_BALANCE,
+        title=str(_("Your balance is low")),
+        body=str(
+            _("%(balance)s left in your wallet. Top up before your next fill.") % {"balance": format_fen(balance_fen)}
+        ),
+        dedup_key=f"low_balance:{reference}",
+    )
+    return True
+
+
+def coupons_expiring_notify(*, now=None) -> int:
+    """Coupons ending within NOTIFICATION_EXPIRING_DAYS are announced to their driver, each once (a periodic
+    task). Returns how many were announced now."""
+    now = now or timezone.now()
+    soon = now + timedelta(days=settings.NOTIFICATION_EXPIRING_DAYS)
+    coupons = Coupon.objects.filter(status=CouponStatus.AVAILABLE, valid_until__gt=now, valid_until__lte=soon)
+    coupons = list(coupons.select_related("template").order_by("valid_until", "pk"))
+    done = notification_events_recorded(keys=[f"coupon_expiring:{coupon.pk}" for coupon in coupons])
+    count = 0
+    for coupon in coupons:
+        key = f"coupon_expiring:{coupon.pk}"
+        if key in done:
+            continue
+        with transaction.atomic():
+            notify(
+                driver_id=coupon.driver_id,
+                kind=NotificationKind.EXPIRING,
+                title=str(_("A coupon expires soon")),
+                body=str(
+                    _("Your coupon %(name)s can be used until %(until)s.")
+                    % {
+                        "name": coupon.template.name,
+                        "until": timezone.localtime(coupon.valid_until).strftime("%Y-%m-%d %H:%M"),
+                    }
+                ),
+                dedup_key=key,
+                now=now,
+            )
+        count += 1
+    return count
+
+
+def _birthday_is(birthday: date, today: date) -> bool:
+    """29 February birthdays are kept on the 28th in other years."""
+    if (birthday.month, birthday.day) == (today.month, today.day):
+        return True
+    leap = today.year % 4 == 0 and (today.year % 100 != 0 or today.year % 400 == 0)
+    return (birthday.month, birthday.day) == (2, 29) and not leap and (today.month, today.day) == (2, 28)
+
+
+def birthday_gifts_grant(*, now=None) -> int:
+    """生日礼: drivers whose birthday is today and whose member level has a birthday coupon get it, once a year
+    (a daily task), with a message. Returns how many were given now."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    gifts = {level.code: level.birthday_coupon for level in MemberLevel.objects.select_related("birthday_coupon")}
+    candidates = Driver.objects.filter(birthday__month=today.month)  # the day is checked below (29 February)
+    given = 0
+    for driver in candidates.order_by("pk"):
+        template = gifts.get(standing_get(driver_id=driver.pk).level)
+        if not _birthday_is(driver.birthday, today) or template is None or not template.is_active:
+            continue
+        try:
+            with transaction.atomic():
+                coupon = coupon_issue(template=template, driver_id=driver.pk, via=CouponIssuedVia.RULE, now=now)
+                BirthdayGift.objects.create(driver=driver, year=today.year, coupon=coupon)
+                notify(
+                    driver_id=driver.pk,
+                    kind=NotificationKind.BIRTHDAY,
+                    title=str(_("Happy birthday!")),
+                    body=str(_("A birthday gift is in your wallet: %(name)s.") % {"name": template.name}),
+                    dedup_key=f"birthday:{today.year}",
+                    now=now,
+                )
+        except IntegrityError:  # this year's gift was already given
+            continue
+        given += 1
+    return given
+
+
+def _birthday_check(birthday: date | None) -> None:
+    """A real birthday: not in the future, nor before 1900."""
+    if birthday is not None and not date(1900, 1, 1) <= birthday <= timezone.localdate():
+        raise ValidationError(_("Enter your real birthday."))

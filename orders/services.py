@@ -21,7 +21,7 @@ from core.money import volume_for_amount_ml
 from drivers.models import Driver
 from marketing.engine import Quote
 from marketing.selectors import promotion_ids_reserved, promotion_quote
-from marketing.services import order_paid_record, quote_release, quote_reserve, quote_settle
+from marketing.services import low_balance_notify, order_paid_record, quote_release, quote_reserve, quote_settle
 from orders.enums import (
     OPEN_ORDER_STATUSES,
     CounterTender,
@@ -267,8 +267,21 @@ def _receipt_lines(order: FuelOrder, *, quote: Quote, volume_ml: int) -> None:
 
 
 def _order_paid_tell_marketing(order: FuelOrder, quote: Quote) -> None:
-    """Points, level and segment, and any coupon the quote granted, in the paying transaction."""
-    order_paid_record(driver_id=order.driver_id, paid_fen=order.paid_fen, reference=order.order_no, quote=quote)
+    """Points, level and segment (the station's own too), any coupon the quote granted, and a low-balance
+    warning if this payment took the wallet below its threshold, in the paying transaction."""
+    order_paid_record(
+        driver_id=order.driver_id,
+        paid_fen=order.paid_fen,
+        reference=order.order_no,
+        quote=quote,
+        station_id=order.station_id,
+    )
+    low_balance_notify(
+        driver_id=order.driver_id,
+        balance_fen=wallet_balance_get(driver_id=order.driver_id).available_fen,
+        paid_fen=order.paid_fen,
+        reference=order.order_no,
+    )
 
 
 def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:

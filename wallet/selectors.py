@@ -233,6 +233,12 @@ def hold_list_expired(*, now: datetime) -> list[int]:
     return list(Hold.objects.filter(status=HoldStatus.HELD, expires_at__lte=now).values_list("pk", flat=True))
 
 
+def contract_list_expiring(*, now: datetime, until: datetime) -> list[Contract]:
+    """Active contracts ending after now and by until, with their station and what is left to use."""
+    contracts = Contract.objects.filter(status=ContractStatus.ACTIVE, ends_at__gt=now, ends_at__lte=until)
+    return list(contracts.select_related("station", "account").order_by("ends_at", "pk"))
+
+
 def contract_list_due(*, now: datetime) -> list[int]:
     return list(Contract.objects.filter(status=ContractStatus.ACTIVE, ends_at__lte=now).values_list("pk", flat=True))
 

@@ -47,6 +47,13 @@ def ledger_chain_checkpoint_task(self) -> int:
     return record["sequence"] if record else 0
 
 
+@shared_task(bind=True)
+def wallet_contracts_notify_expiring_task(self) -> int:
+    from wallet.services.contracts import wallet_contracts_notify_expiring
+
+    return wallet_contracts_notify_expiring()
+
+
 @shared_task(bind=True, **RETRY_BUSY)
 def wallet_contracts_close_expired_task(self) -> int:
     from wallet.services.contracts import wallet_contracts_close_due

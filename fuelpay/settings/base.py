@@ -302,6 +302,30 @@ SEGMENT_DORMANT_AFTER_DAYS = env_int("SEGMENT_DORMANT_AFTER_DAYS", 60)
 NOTIFICATION_CHANNEL = env_str("NOTIFICATION_CHANNEL", "marketing.channels.RecordingChannel")
 NOTIFICATION_QUIET_HOURS = (env_int("NOTIFICATION_QUIET_FROM", 22), env_int("NOTIFICATION_QUIET_TO", 8))
 NOTIFICATION_MAX_PER_DAY = env_int("NOTIFICATION_MAX_PER_DAY", 2)
+# The SMS and WeChat template channels send through these gateways; the simulators record what they would
+# send in the outbox file (production refuses them unless ALLOW_DEMO_NOTIFICATION_GATEWAY=true).
+NOTIFICATION_SMS_GATEWAY = env_str("NOTIFICATION_SMS_GATEWAY", "marketing.channels.SmsSimulatorGateway")
+NOTIFICATION_WECHAT_GATEWAY = env_str(
+    "NOTIFICATION_WECHAT_GATEWAY", "marketing.channels.WechatTemplateSimulatorGateway"
+)
+NOTIFICATION_OUTBOX_PATH = env_str("NOTIFICATION_OUTBOX_PATH", str(VAR_DIR / "notification-outbox.jsonl"))
+# The provider-approved template for each kind of message (SMS template codes, WeChat template ids).
+NOTIFICATION_SMS_TEMPLATES = {
+    "receipt": "SMS_FP_RECEIPT",
+    "top_up": "SMS_FP_TOP_UP",
+    "low_balance": "SMS_FP_LOW_BALANCE",
+    "expiring": "SMS_FP_EXPIRING",
+    "campaign": "SMS_FP_OFFER",
+    "refuel_reminder": "SMS_FP_REFUEL",
+    "birthday": "SMS_FP_BIRTHDAY",
+}
+NOTIFICATION_WECHAT_TEMPLATES = {
+    kind: code.replace("SMS_FP_", "WX_FP_") for kind, code in NOTIFICATION_SMS_TEMPLATES.items()
+}
+# Triggers: a payment that leaves the wallet below this warns the driver; coupons and contracts are announced
+# this many days before they end.
+NOTIFICATION_LOW_BALANCE_FEN = env_int("NOTIFICATION_LOW_BALANCE_FEN", 10_000)
+NOTIFICATION_EXPIRING_DAYS = env_int("NOTIFICATION_EXPIRING_DAYS", 3)
 
 # --- Pump gateway -------------------------------------------------------------------------
 # The largest volume any authorization may preset (an amount preset is bounded by ORDER_MAX_AMOUNT_FEN).

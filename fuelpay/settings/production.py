@@ -9,6 +9,9 @@ from fuelpay.settings.base import (
     FIELD_ENCRYPTION_KEYS,
     LEDGER_CHAIN_KEY,
     MANIFEST_STORAGES,
+    NOTIFICATION_CHANNEL,
+    NOTIFICATION_SMS_GATEWAY,
+    NOTIFICATION_WECHAT_GATEWAY,
     PAYMENT_PROVIDER,
     PAYMENT_SIMULATOR_SECRET,
     SECRET_KEY,
@@ -29,6 +32,15 @@ if PAYMENT_PROVIDER == "simulator" and not env_bool("ALLOW_DEMO_PAYMENT_SIMULATO
     raise ImproperlyConfigured("PAYMENT_PROVIDER=simulator gives free top-ups; set ALLOW_DEMO_PAYMENT_SIMULATOR=true")
 if SMS_BACKEND.startswith("drivers.sms.") and not env_bool("ALLOW_DEMO_SMS_BACKEND", False):
     raise ImproperlyConfigured("SMS_BACKEND is a development backend; set ALLOW_DEMO_SMS_BACKEND=true for a demo")
+# The notification simulators record messages in a file instead of sending them: drivers would get nothing.
+_notification_gateway = {
+    "marketing.channels.SmsChannel": NOTIFICATION_SMS_GATEWAY,
+    "marketing.channels.WechatTemplateChannel": NOTIFICATION_WECHAT_GATEWAY,
+}.get(NOTIFICATION_CHANNEL, "")
+if "Simulator" in _notification_gateway and not env_bool("ALLOW_DEMO_NOTIFICATION_GATEWAY", False):
+    raise ImproperlyConfigured(
+        "The notification gateway is a simulator; set ALLOW_DEMO_NOTIFICATION_GATEWAY=true for a demo"
+    )
 if "test" in PAYMENT_SIMULATOR_SECRET:
     raise ImproperlyConfigured("PAYMENT_SIMULATOR_SECRET must not be a test value in production")
 

@@ -1,7 +1,7 @@
 import factory
 
-from marketing.enums import BenefitKind, CouponKind, Funder, PromotionScope, PromotionTarget, StackingClass
-from marketing.models import CouponTemplate, Promotion
+from marketing.enums import BenefitKind, CouponKind, Funder, PromotionScope, PromotionTarget, Segment, StackingClass
+from marketing.models import Campaign, CouponTemplate, Promotion
 
 
 class PromotionFactory(factory.django.DjangoModelFactory):
@@ -47,3 +47,17 @@ def top_up_bonus(*, name: str, min_amount_fen: int, bonus_fen: int, funder: str 
         stacking=StackingClass.EXCLUSIVE,
         **fields,
     )
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A platform campaign to the dormant segment with a message and a 10% holdout, not launched."""
+
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"活动推送{n}")
+    scope = PromotionScope.PLATFORM
+    segment = Segment.DORMANT
+    title = "好久不见"
+    body = "送您一张加油券"
+    holdout_percent = 10

@@ -4,9 +4,9 @@ each receipt line with its promotion and funder; budgets and caps reserved, sett
 import pytest
 from django.utils import timezone
 
-from marketing.enums import BenefitKind, Funder, PromotionScope, StackingClass, UseStatus
+from marketing.enums import BenefitKind, Funder, NotificationKind, PointsKind, PromotionScope, StackingClass, UseStatus
 from marketing.exceptions import PromotionUsedUp
-from marketing.models import Promotion, PromotionUse
+from marketing.models import Notification, PointsEntry, Promotion, PromotionUse
 from marketing.selectors import promotion_quote, standing_get
 from marketing.services import quote_reserve
 from orders.enums import OrderLineKind, OrderStatus
@@ -214,3 +214,19 @@ def test_quotes_see_every_change_to_promotions_at_once(store_line, funded):
     promotion.is_active = False
     promotion.save()
     assert _preset_discount(store_line, funded, promotion) == 0
+
+
+def test_a_pump_payment_that_takes_the_wallet_below_the_threshold_warns_the_driver(settings, store_line, driver):
+    settings.NOTIFICATION_LOW_BALANCE_FEN = 10_000
+    top_up(driver, 20_000)
+    order = _fill(store_line, _order(store_line, driver, amount_fen=15_000), volume_ml=20_408, amount_fen=15_000)
+    assert order.status == OrderStatus.PAID
+    assert wallet_balance_get(driver_id=driver.pk).available_fen < 10_000
+    (message,) = Notification.objects.filter(driver=driver, kind=NotificationKind.LOW_BALANCE)
+    assert message.dedup_key == f"low_balance:{order.order_no}"
+
+
+def test_a_paid_fill_is_counted_for_its_stations_own_segments(store_line, funded):
+    order = _fill(store_line, _order(store_line, funded), volume_ml=28_840, amount_fen=21_200)
+    (entry,) = PointsEntry.objects.filter(driver=funded, kind=PointsKind.EARN)
+    assert (entry.reference, entry.station_id) == (order.order_no, order.station_id)

@@ -10,7 +10,8 @@ from tests.factories.stations import FuelGradeFactory, GradePriceFactory, Nozzle
 pytestmark = pytest.mark.django_db
 
 SALES = ["orders_fuelorder", "wallet_hold", "pumpgateway_fill", "wallet_journalentry"]
-SETUP = ["stations_gradeprice", "stations_dispenser", "stations_nozzle", "stations_station"]
+# Coupon templates are authored by station staff for their own stations too (marketing.admin).
+SETUP = ["stations_gradeprice", "stations_dispenser", "stations_nozzle", "stations_station", "marketing_coupontemplate"]
 PLATFORM = [
     "stations_enterprise",
     "stations_fuelgrade",
@@ -19,7 +20,6 @@ PLATFORM = [
     "pumpgateway_serialline",
     "pumpgateway_pumpbinding",
     "drivers_driver",
-    "marketing_coupontemplate",
 ]
 
 

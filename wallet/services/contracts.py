@@ -3,16 +3,21 @@
 import hashlib
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.money import format_fen
 from drivers.models import Driver
-from marketing.selectors import contract_terms_get
+from marketing.enums import NotificationKind
+from marketing.selectors import contract_terms_get, notification_events_recorded
+from marketing.services import notify
 from wallet.enums import AccountKind, ContractStatus, Operation, Side
 from wallet.exceptions import ContractNotAllowed, IdempotencyConflict
 from wallet.locks import contract_select_for_update, driver_accounts_select_for_update
 from wallet.models import Account, Contract
-from wallet.selectors import contract_list_due
+from wallet.selectors import contract_list_due, contract_list_expiring
 from wallet.services.ledger import Leg, driver_account_id, ledger_post, ledger_transaction, system_account_id
 from wallet.services.top_up import PROMOTION_EXPENSE_KIND
 
@@ -115,3 +120,33 @@ def wallet_contracts_close_due() -> int:
         if wallet_contract_close(contract_id=contract_id).status != ContractStatus.ACTIVE:
             closed += 1
     return closed
+
+
+def wallet_contracts_notify_expiring(*, now=None) -> int:
+    """Drivers hear NOTIFICATION_EXPIRING_DAYS ahead that a contract ends, with what is left to use there
+    (a periodic task); each contract once. Returns how many were announced now."""
+    now = now or timezone.now()
+    contracts = contract_list_expiring(now=now, until=now + timedelta(days=settings.NOTIFICATION_EXPIRING_DAYS))
+    done = notification_events_recorded(keys=[f"contract_expiring:{contract.pk}" for contract in contracts])
+    announced = 0
+    for contract in contracts:
+        key = f"contract_expiring:{contract.pk}"
+        if key in done:
+            continue
+        left = contract.account.credits_posted - contract.account.debits_posted - contract.account.debits_pending
+        with transaction.atomic():
+            notify(
+                driver_id=contract.driver_id,
+                kind=NotificationKind.EXPIRING,
+                title=_("Your contract ends soon"),
+                body=_("Your contract at %(station)s ends %(until)s; %(left)s is left to use there.")
+                % {
+                    "station": contract.station.name,
+                    "until": f"{timezone.localtime(contract.ends_at):%Y-%m-%d %H:%M}",
+                    "left": format_fen(max(left, 0)),
+                },
+                dedup_key=key,
+                now=now,
+            )
+        announced += 1
+    return announced
