@@ -41,6 +41,7 @@ from orders.services import (
     fill_report_drive_off,
     order_cancel,
     order_direct_payment_start,
+    order_items_add,
     order_postpaid_pay,
     order_prepaid_create,
     order_report_wrong_fill,
@@ -287,6 +288,8 @@ def forecourt_console(request, station_code: str):
     if "code" in request.GET:
         if re.fullmatch(r"\d{4}", context["code"]):
             context["code_matches"] = list(order_list_by_dynamic_code(station_id=station.pk, code=context["code"]))
+            context["catalogue"] = non_fuel_item_list_for_station(station_id=station.pk)
+            context["items_key"] = uuid.uuid4().hex
         else:
             context["code_error"] = DynamicCodeInvalid().message
     return render(request, "orders/console.html", context)
@@ -336,6 +339,27 @@ def forecourt_fill_resolve(request, station_code: str, fill_id: int, how: str):
     except FuelpayError as error:
         messages.error(request, error.message)
     return redirect("forecourt-console", station_code=station.code)
+
+
+@staff_required(StaffAction.OPERATE_PUMPS)
+@require_POST
+def forecourt_order_items_add(request, station_code: str, order_no: str):
+    """The attendant adds a non-fuel item to the open order whose code the driver showed."""
+    station = _station_for(request, station_code)
+    try:
+        item_id = number_input_to_int(request.POST.get("item", ""))
+        order_items_add(
+            station=station,
+            order_no=order_no,
+            items={item_id: number_input_to_int(request.POST.get("quantity", ""))},
+            idempotency_key=request.POST.get("key", "")[:80] or uuid.uuid4().hex,
+            attendant=request.user,
+        )
+        messages.success(request, _("The item was added to the order."))
+    except FuelpayError as error:
+        messages.error(request, error.message)
+    code = request.POST.get("code", "")
+    return redirect(f"{reverse('forecourt-console', args=[station.code])}?{urlencode({'code': code})}")
 
 
 @login_required
