@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import FuelpayError
 from core.money import yuan_to_fen
-from drivers.middleware import SESSION_DEVICE_KEY
 from drivers.permissions import driver_required
 from drivers.selectors import trusted_device_list_for_driver, vehicle_list_for_driver
 from marketing.selectors import promotion_list_for_driver
@@ -53,7 +52,6 @@ from stations.exceptions import NoPriceInEffect
 from stations.models import Nozzle, Station
 from stations.permissions import staff_required
 from stations.selectors import (
-    fuel_grade_list,
     non_fuel_item_list_for_station,
     nozzle_get_by_number,
     staff_can_manage_station_setup,
@@ -75,7 +73,8 @@ from wallet.views import TOP_UP_RETURN_SESSION_KEY
 
 @driver_required
 def home(request):
-    """Wallet, orders, vehicles and devices on one page. It lives here, in the highest app it reads."""
+    """Wallet and orders on one page, with links to the vehicles and devices pages. It lives here, in the
+    highest app it reads."""
     driver = request.user.driver
     rules, offers = promotion_list_for_driver()
     context = {
@@ -89,8 +88,6 @@ def home(request):
         "orders": order_list_for_driver(driver_id=driver.pk, limit=5),
         "vehicles": vehicle_list_for_driver(driver=driver),
         "devices": trusted_device_list_for_driver(driver=driver),
-        "current_device_id": request.session.get(SESSION_DEVICE_KEY),
-        "grades": fuel_grade_list(),
         "top_up_key": uuid.uuid4().hex,
     }
     return render(request, "orders/home.html", context)
