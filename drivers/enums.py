@@ -8,3 +8,4 @@ class DriverErrorCode(models.TextChoices):
     SIGN_IN_LOCKED = "auth_sign_in_locked"
     INVALID_PLATE = "vehicle_invalid_plate"
     DUPLICATE_PLATE = "vehicle_duplicate_plate"
+    INVALID_GRADE = "vehicle_invalid_grade"

@@ -32,6 +32,11 @@ class InvalidPlate(FuelpayError):
     default_message = _("Please enter a valid Chinese plate number, e.g. 沪A12345 or 沪AD12345.")
 
 
+class InvalidGrade(FuelpayError):
+    code = Code.INVALID_GRADE
+    default_message = _("Choose a fuel grade from the list, or none.")
+
+
 class DuplicatePlate(FuelpayError):
     code = Code.DUPLICATE_PLATE
     http_status = status.HTTP_409_CONFLICT

@@ -20,12 +20,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.crypto import encrypt_text, keyed_digest, rotate_token
-from drivers.exceptions import DuplicatePlate, InvalidPhone, InvalidPlate, SignInLocked, SmsCodeInvalid, SmsRateLimited
+from drivers.exceptions import (
+    DuplicatePlate,
+    InvalidGrade,
+    InvalidPhone,
+    InvalidPlate,
+    SignInLocked,
+    SmsCodeInvalid,
+    SmsRateLimited,
+)
 from drivers.listeners import driver_registered
 from drivers.models import Driver, SmsCode, TrustedDevice, Vehicle
 from drivers.selectors import sms_failures_since, trusted_device_for_token
 from drivers.sms import sms_backend_get
 from stations.models import FuelGrade
+from stations.selectors import fuel_grade_get
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 DEVICE_TOUCH_INTERVAL = timedelta(minutes=5)
@@ -175,6 +184,17 @@ def plate_normalize(plate: str) -> str:
 
 def plate_mask(plate: str) -> str:
     return f"{plate[:2]}·***{plate[-2:]}"
+
+
+def preferred_grade_parse(grade_id: str) -> FuelGrade | None:
+    """The form's grade choice: empty for none, otherwise a grade that exists (anything else: InvalidGrade)."""
+    grade_id = str(grade_id or "").strip()
+    if not grade_id:
+        return None
+    grade = fuel_grade_get(grade_id=int(grade_id)) if grade_id.isdigit() and len(grade_id) < 10 else None
+    if grade is None:
+        raise InvalidGrade()
+    return grade
 
 
 @transaction.atomic

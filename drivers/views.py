@@ -1,4 +1,4 @@
-"""The driver's sign-in pages and the vehicle and device forms on the driver's home page."""
+"""The driver's sign-in pages and the vehicles and devices pages (linked from the wallet)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,6 +6,7 @@ from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.audit import client_ip_get
@@ -13,8 +14,9 @@ from core.crypto import phone_mask
 from core.exceptions import FuelpayError
 from drivers.middleware import SESSION_DEVICE_KEY
 from drivers.permissions import driver_required
-from drivers.selectors import trusted_device_for_token
+from drivers.selectors import trusted_device_for_token, trusted_device_list_for_driver, vehicle_list_for_driver
 from drivers.services import (
+    preferred_grade_parse,
     sign_in_client_key,
     sms_code_send,
     sms_code_verify,
@@ -23,7 +25,7 @@ from drivers.services import (
     vehicle_add,
     vehicle_remove,
 )
-from stations.selectors import fuel_grade_get
+from stations.selectors import fuel_grade_list
 
 SIGN_IN_PHONE_KEY = "sign_in_phone"
 
@@ -94,26 +96,42 @@ def sign_out(request):
 
 
 @driver_required
-@require_POST
-def vehicle_create(request):
-    grade_id = request.POST.get("grade", "")
-    grade = fuel_grade_get(grade_id=int(grade_id)) if grade_id.isdigit() else None
-    try:
-        vehicle_add(driver=request.user.driver, plate=request.POST.get("plate", ""), preferred_grade=grade)
-    except FuelpayError as error:
-        messages.error(request, error.message)
-    return redirect("driver-home")
+def vehicles(request):
+    """The driver's vehicles (plates masked): add one, remove one. A refused form keeps what was typed."""
+    driver = request.user.driver
+    context = {"grades": fuel_grade_list(), "plate": "", "grade": ""}
+    if request.method == "POST":
+        context.update(plate=request.POST.get("plate", "")[:20], grade=request.POST.get("grade", ""))
+        try:
+            vehicle_add(driver=driver, plate=context["plate"], preferred_grade=preferred_grade_parse(context["grade"]))
+        except FuelpayError as error:
+            context["error"] = error
+        else:
+            messages.success(request, _("The vehicle was added."))
+            return redirect("driver-vehicles")
+    context["vehicles"] = vehicle_list_for_driver(driver=driver)
+    return render(request, "drivers/vehicles.html", context)
 
 
 @driver_required
 @require_POST
 def vehicle_delete(request, vehicle_id: int):
     vehicle_remove(driver=request.user.driver, vehicle_id=vehicle_id)
-    return redirect("driver-home")
+    return redirect("driver-vehicles")
+
+
+@driver_required
+def devices(request):
+    """The browsers signed in to the wallet, the one in use marked; any can be signed out."""
+    context = {
+        "devices": trusted_device_list_for_driver(driver=request.user.driver),
+        "current_device_id": request.session.get(SESSION_DEVICE_KEY),
+    }
+    return render(request, "drivers/devices.html", context)
 
 
 @driver_required
 @require_POST
 def device_revoke(request, device_id: int):
     trusted_device_revoke(driver=request.user.driver, device_id=device_id)
-    return redirect("driver-home")
+    return redirect("driver-devices")

@@ -138,6 +138,7 @@ class QuoteLine:
     funder: str = ""
     promotion_id: int | None = None
     coupon_id: int | None = None
+    non_fuel: bool = False  # a non-fuel item, or a discount on non-fuel categories (settlement splits them)
 
     @property
     def display_label(self) -> str:
@@ -403,14 +404,27 @@ def _build_quote(draft: Draft, applied: list[tuple[Offer, int]], hints: list[Hin
     fuel_reason = Reason(draft.grade_name, draft.grade_name)
     station_cut = sum(amount for offer, amount in applied if offer.benefit_kind == BenefitKind.STATION_PRICE)
     lines = [QuoteLine(LineKind.FUEL, draft.amount_fen + station_cut, fuel_reason)]
-    lines += [QuoteLine(LineKind.NON_FUEL, item.amount_fen, Reason(item.label, item.label)) for item in draft.items]
+    lines += [
+        QuoteLine(LineKind.NON_FUEL, item.amount_fen, Reason(item.label, item.label), non_fuel=True)
+        for item in draft.items
+    ]
     rewards = []
     for offer, amount in applied:
         if offer.benefit_kind in DISCOUNT_BENEFITS:
             if amount:
                 reason = _offer_reason(offer, -amount)
                 promotion_id = None if offer.coupon_id else offer.id
-                lines.append(QuoteLine(LineKind.DISCOUNT, -amount, reason, offer.funder, promotion_id, offer.coupon_id))
+                lines.append(
+                    QuoteLine(
+                        LineKind.DISCOUNT,
+                        -amount,
+                        reason,
+                        offer.funder,
+                        promotion_id,
+                        offer.coupon_id,
+                        non_fuel=bool(offer.nonfuel_categories),
+                    )
+                )
         else:
             reason = _offer_reason(offer)
             rewards.append(Reward(offer.benefit_kind, offer.benefit_value, offer.id, offer.funder, reason))

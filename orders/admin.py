@@ -1,13 +1,24 @@
+import uuid
+
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateTimeFilter
+from unfold.decorators import action
 
-from core.admin_base import FuelpayTabularInline, ImmutableAdminMixin, constraint_messages_register
+from core.admin_base import FuelpayTabularInline, ImmutableAdminMixin, YuanField, constraint_messages_register
+from core.money import format_fen
 from orders.models import FuelOrder, OrderLine, OrderStatusChange
-from stations.admin_scoping import StationScopedAdmin
+from orders.services import order_line_refund
+from stations.admin_scoping import StationScopedAdmin, run_service_for_admin
+from stations.selectors import staff_can_manage_station_setup
 
 constraint_messages_register(
     {
@@ -24,9 +35,23 @@ def admin_link(obj, label=None):
     return format_html('<a class="text-primary-600 underline" href="{}">{}</a>', url, label or obj)
 
 
+class LineRefundForm(forms.Form):
+    line = forms.ChoiceField(label=_("line"))
+    amount_fen = YuanField(label=_("refund amount"), min_fen=1)
+    reason = forms.CharField(label=_("reason"), max_length=200, help_text=_("Kept in the order's history."))
+    # One key per opened form: submitting twice refunds once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, lines: list[OrderLine], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [
+            (str(line.pk), f"{line.display_label} · {format_fen(line.paid_fen - line.refunded_fen)}") for line in lines
+        ]
+
+
 class OrderLineInline(ImmutableAdminMixin, FuelpayTabularInline):
     model = OrderLine
-    fields = ["kind", "label", "amount_fen", "funder"]
+    fields = ["kind", "label", "amount_fen", "funder", "paid_fen", "refunded_fen"]
     readonly_fields = fields
 
 
@@ -66,6 +91,44 @@ class FuelOrderAdmin(ImmutableAdminMixin, StationScopedAdmin):
     exclude = ["driver", "idempotency_key", "hold", "authorization", "fill", "nozzle"]
     readonly_fields = ["pump_record", "payment", "ledger_entries"]
     inlines = [OrderLineInline, OrderStatusChangeInline]
+    actions_detail = ["refund_line"]
+
+    def has_refund_line_permission(self, request, obj=None):
+        return staff_can_manage_station_setup(user=request.user)
+
+    @action(description=_("Refund a line"), url_path="refund-line", permissions=["refund_line"], icon="undo")
+    def refund_line(self, request, object_id):
+        """Refund one line (the fuel or an item) of a paid order, with a reason, through the refund service."""
+        order = self.get_object(request, unquote(object_id))  # None for a malformed or out-of-scope id
+        if order is None:
+            raise Http404
+        lines = [line for line in order.lines.all() if line.paid_fen is not None]
+        form = LineRefundForm(
+            request.POST or None, lines=lines, initial={"idempotency_key": f"admin-line-refund:{uuid.uuid4().hex}"}
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            refunded = run_service_for_admin(
+                request,
+                order_line_refund,
+                _("Refunded."),
+                order=order,
+                line_id=int(data["line"]),
+                amount_fen=data["amount_fen"],
+                reason=data["reason"],
+                idempotency_key=data["idempotency_key"],
+            )
+            if refunded:
+                self.log_change(request, order, f"{_('Refund')} {format_fen(data['amount_fen'])}: {data['reason']}")
+                return redirect(reverse("admin:orders_fuelorder_change", args=[order.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refund a line of %(order_no)s") % {"order_no": order.order_no},
+            "form": form,
+            "order": order,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/orders/fuelorder/refund_line.html", context)
 
     @admin.display(description=_("volume (L)"), ordering="volume_ml")
     def volume_litres(self, obj):

@@ -69,3 +69,7 @@ class OrderErrorCode(models.TextChoices):
     FILL_NOT_PAYABLE = "order_fill_not_payable"
     NOT_CANCELLABLE = "order_not_cancellable"
     TRANSITION_NOT_ALLOWED = "order_transition_not_allowed"
+    ITEMS_NOT_ADDABLE = "order_items_not_addable"
+    LINE_NOT_REFUNDABLE = "order_line_not_refundable"
+    LINE_REFUND_EXCEEDS_PAID = "order_line_refund_exceeds_paid"
+    REFUND_REASON_MISSING = "order_refund_reason_missing"

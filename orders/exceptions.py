@@ -59,3 +59,27 @@ class OrderTransitionNotAllowed(FuelpayError):
     code = OrderErrorCode.TRANSITION_NOT_ALLOWED
     http_status = status.HTTP_409_CONFLICT
     default_message = _("This order cannot change to that status now.")
+
+
+class OrderItemsNotAddable(FuelpayError):
+    code = OrderErrorCode.ITEMS_NOT_ADDABLE
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("Items can be added only to an open prepaid order at this station.")
+
+
+class OrderLineNotRefundable(FuelpayError):
+    code = OrderErrorCode.LINE_NOT_REFUNDABLE
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("Only the fuel line or an item line of a paid order can be refunded.")
+
+
+class OrderLineRefundExceedsPaid(FuelpayError):
+    code = OrderErrorCode.LINE_REFUND_EXCEEDS_PAID
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("The refund is more than what is left to refund on this line.")
+
+
+class RefundReasonMissing(FuelpayError):
+    code = OrderErrorCode.REFUND_REASON_MISSING
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("Give the reason for the refund.")

@@ -104,8 +104,13 @@ class OrderLine(models.Model):
     )
     # A non-fuel line: the catalogue item's SKU, how many and at what price (amount = quantity × price).
     sku = models.CharField(_("sku"), max_length=40, blank=True)
+    category = models.CharField(_("category"), max_length=12, blank=True)  # promotions by category see it
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     unit_price_fen = models.BigIntegerField(_("unit price fen"), null=True, blank=True)
+    # A fuel or non-fuel line of a paid order: what the driver paid for it (its amount less its share of the
+    # discounts), and how much of that was refunded since. A per-line refund never exceeds the difference.
+    paid_fen = models.BigIntegerField(_("paid"), null=True, blank=True)
+    refunded_fen = models.BigIntegerField(_("refunded"), default=0)
 
     class Meta:
         verbose_name = _("receipt line")

@@ -5,9 +5,10 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from marketing.engine import Draft, Quote
+from marketing.engine import Draft, DraftItem, Quote
 from marketing.selectors import promotion_quote, standing_get
-from orders.models import FuelOrder
+from orders.enums import OrderLineKind
+from orders.models import FuelOrder, OrderLine
 from stations.models import Station
 from stations.selectors import PriceInEffect
 
@@ -21,8 +22,9 @@ def order_draft(
     mode: str,
     driver_id: int | None,
     at: datetime | None = None,
+    items: tuple[DraftItem, ...] = (),
 ) -> Draft:
-    """What the engine needs to know about a sale: the fuel, the moment, and who buys it."""
+    """What the engine needs to know about a sale: the fuel, any non-fuel items, the moment, and who buys it."""
     standing = standing_get(driver_id=driver_id)
     return Draft(
         station_id=station.pk,
@@ -38,7 +40,23 @@ def order_draft(
         member_level=standing.level,
         segment=standing.segment,
         is_first_order=driver_id is not None and standing.paid_orders == 0,
+        items=items,
     )
+
+
+def draft_items(lines: list[OrderLine]) -> tuple[DraftItem, ...]:
+    """An order's non-fuel lines as the engine sees them (a category promotion applies to them)."""
+    return tuple(DraftItem(category=line.category, label=line.label, amount_fen=line.amount_fen) for line in lines)
+
+
+def paid_split(*, amounts_fen: list[int], discount_fen: int) -> list[int]:
+    """What was paid for each of several lines sharing one discount: the discount is shared in proportion
+    to the amounts (rounded down), the remainder of it on the last line, so the parts sum exactly."""
+    total = sum(amounts_fen)
+    shares = [discount_fen * amount // total if total else 0 for amount in amounts_fen]
+    if shares:
+        shares[-1] += discount_fen - sum(shares)
+    return [amount - share for amount, share in zip(amounts_fen, shares, strict=True)]
 
 
 def order_requote(order: FuelOrder, *, volume_ml: int, amount_fen: int, promotion_ids: list[int]) -> Quote:
@@ -58,5 +76,6 @@ def order_requote(order: FuelOrder, *, volume_ml: int, amount_fen: int, promotio
         mode=order.mode,
         driver_id=None,
         at=order.created_at,
+        items=draft_items(list(order.lines.filter(kind=OrderLineKind.NON_FUEL))),
     )
     return promotion_quote(draft=draft, driver_id=order.driver_id, reference=order.order_no, only_ids=promotion_ids)

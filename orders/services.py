@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.exceptions import FuelpayError
@@ -38,13 +39,17 @@ from orders.exceptions import (
     FillNotPayable,
     FillNotResolvable,
     NonFuelItemInvalid,
+    OrderItemsNotAddable,
+    OrderLineNotRefundable,
+    OrderLineRefundExceedsPaid,
     OrderNotCancellable,
+    RefundReasonMissing,
     TenderInvalid,
 )
 from orders.lifecycle import order_transition
 from orders.locks import order_select_for_update
 from orders.models import FillResolution, FuelOrder, OrderLine
-from orders.pricing import order_draft, order_requote
+from orders.pricing import draft_items, order_draft, order_requote, paid_split
 from orders.selectors import nozzle_unavailable_error, order_list_stale_open
 from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus
 from pumpgateway.exceptions import (
@@ -65,9 +70,9 @@ from wallet.enums import HoldStatus
 from wallet.exceptions import DebtOutstanding, IdempotencyConflict, InsufficientFunds, InvalidAmount
 from wallet.locks import driver_accounts_select_for_update, hold_select_for_update
 from wallet.models import TopUpOrder
-from wallet.selectors import WalletBalance, wallet_balance_get
+from wallet.selectors import WalletBalance, payment_refund_exists, wallet_balance_get
 from wallet.services.debt import late_capture_post
-from wallet.services.holds import hold_capture, hold_place, hold_release
+from wallet.services.holds import hold_capture, hold_increase, hold_place, hold_release, payment_refund
 from wallet.services.ledger import ledger_transaction
 from wallet.services.top_up import wallet_top_up_order_create
 
@@ -112,6 +117,7 @@ def _non_fuel_lines(*, station_id: int, items: dict[int, int]) -> list[OrderLine
             kind=OrderLineKind.NON_FUEL,
             label=catalogue[item_id].name,
             sku=catalogue[item_id].sku,
+            category=catalogue[item_id].category,
             quantity=quantity,
             unit_price_fen=catalogue[item_id].price_fen,
             amount_fen=catalogue[item_id].price_fen * quantity,
@@ -214,7 +220,7 @@ def order_prepaid_create(
         non_fuel_fen=items_fen,
     )
     order_transition(order=order, to_status=OrderStatus.AUTHORIZING, cause=OrderCause.DRIVER_ORDER, actor=driver.user)
-    _promotions_reserve(order, price=price, amount_fen=amount)
+    _promotions_reserve(order, price=price, amount_fen=amount, item_lines=item_lines)
     for line in item_lines:
         line.order = order
     OrderLine.objects.bulk_create(item_lines)
@@ -228,8 +234,10 @@ def order_prepaid_create(
     return order
 
 
-def _promotions_reserve(order: FuelOrder, *, price: PriceInEffect, amount_fen: int) -> Quote:
-    """Quote the preset at confirm and reserve the budgets and caps of the promotions it uses."""
+def _promotions_reserve(
+    order: FuelOrder, *, price: PriceInEffect, amount_fen: int, item_lines: list[OrderLine]
+) -> Quote:
+    """Quote the preset and the items at confirm and reserve the budgets and caps of the promotions it uses."""
     draft = order_draft(
         station=order.station,
         price=price,
@@ -238,19 +246,24 @@ def _promotions_reserve(order: FuelOrder, *, price: PriceInEffect, amount_fen: i
         mode=order.mode,
         driver_id=order.driver_id,
         at=order.created_at,
+        items=draft_items(item_lines),
     )
     quote = promotion_quote(draft=draft, driver_id=order.driver_id)
     quote_reserve(quote=quote, driver_id=order.driver_id, reference=order.order_no, at=draft.at)
     return quote
 
 
-def _receipt_lines(order: FuelOrder, *, quote: Quote, volume_ml: int) -> None:
-    """The receipt: the quote's lines, each discount with its promotion and funder, in both languages."""
+def _receipt_lines(order: FuelOrder, *, quote: Quote, volume_ml: int) -> int:
+    """The receipt: the quote's fuel and discount lines, each discount with its promotion and funder, in both
+    languages (the items already have their lines). Each fuel or item line gets what was paid for it: the
+    fuel its discounts off, the items the non-fuel discounts shared out. Returns the non-fuel part paid."""
     order.volume_ml, order.fuel_amount_fen, order.discount_fen = (
         volume_ml,
         quote.lines[0].amount_fen,
         quote.discount_fen,
     )
+    discounts = [line for line in quote.lines if line.kind == OrderLineKind.DISCOUNT]
+    fuel_paid = quote.lines[0].amount_fen + sum(line.amount_fen for line in discounts if not line.non_fuel)
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -261,9 +274,19 @@ def _receipt_lines(order: FuelOrder, *, quote: Quote, volume_ml: int) -> None:
             funder=line.funder,
             promotion_id=line.promotion_id,
             coupon_id=line.coupon_id,
+            paid_fen=fuel_paid if line.kind == OrderLineKind.FUEL else None,
         )
         for line in quote.lines
+        if line.kind != OrderLineKind.NON_FUEL
     )
+    items = list(order.lines.filter(kind=OrderLineKind.NON_FUEL).order_by("pk"))
+    non_fuel_discount = -sum(line.amount_fen for line in discounts if line.non_fuel)
+    for line, paid in zip(
+        items, paid_split(amounts_fen=[line.amount_fen for line in items], discount_fen=non_fuel_discount), strict=True
+    ):
+        line.paid_fen = paid
+    OrderLine.objects.bulk_update(items, ["paid_fen"])
+    return quote.total_fen - fuel_paid
 
 
 def _order_paid_tell_marketing(order: FuelOrder, quote: Quote) -> None:
@@ -292,11 +315,12 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
     order.fill_id = view.fill_id
     reserved = promotion_ids_reserved(reference=order.order_no)
     quote = order_requote(order, volume_ml=view.fill_volume_ml, amount_fen=view.fill_amount_fen, promotion_ids=reserved)
-    _receipt_lines(order, quote=quote, volume_ml=view.fill_volume_ml)
-    # What the fill costs the driver, every promotion applied, plus the non-fuel items: one posting.
-    fill_fen = quote.total_fen + order.non_fuel_fen
+    non_fuel_paid = _receipt_lines(order, quote=quote, volume_ml=view.fill_volume_ml)
+    # What the fill and the non-fuel items cost the driver, every promotion applied: one posting, the
+    # non-fuel part recorded on it.
+    fill_fen = quote.total_fen
     if hold.status == HoldStatus.HELD and fill_fen <= hold.amount_fen:
-        hold_capture(hold_id=hold.pk, amount_fen=fill_fen)
+        hold_capture(hold_id=hold.pk, amount_fen=fill_fen, non_fuel_fen=non_fuel_paid)
         quote_settle(quote=quote, reference=order.order_no)
         order.paid_fen, order.paid_at = fill_fen, timezone.now()
         order.save()
@@ -310,7 +334,9 @@ def _order_settle_fill(order: FuelOrder, view: AuthorizationView) -> None:
     )
     captured = 0
     if hold.status == HoldStatus.HELD:
-        captured = hold_capture(hold_id=hold.pk, amount_fen=hold.amount_fen).captured_fen
+        captured = hold_capture(
+            hold_id=hold.pk, amount_fen=hold.amount_fen, non_fuel_fen=min(non_fuel_paid, hold.amount_fen)
+        ).captured_fen
     late = late_capture_post(
         driver_id=order.driver_id,
         station_id=order.station_id,
@@ -508,7 +534,7 @@ def order_postpaid_pay(*, driver: Driver, fill_id: int, idempotency_key: str) ->
         paid_fen=quote.total_fen,
         paid_at=timezone.now(),
     )
-    hold_capture(hold_id=order.hold_id, amount_fen=quote.total_fen)
+    hold_capture(hold_id=order.hold_id, amount_fen=quote.total_fen, non_fuel_fen=0)
     try:
         with transaction.atomic():
             order_transition(
@@ -578,3 +604,75 @@ def fill_report_drive_off(*, station, fill_id: int, cashier, note: str = "") -> 
     return _fill_resolution_create(
         station=station, fill_id=fill_id, kind=FillResolutionKind.DRIVE_OFF, resolved_by=cashier, note=note
     )
+
+
+@ledger_transaction
+def order_items_add(*, station, order_no: str, items: dict[int, int], idempotency_key: str, attendant) -> FuelOrder:
+    """The attendant adds non-fuel items ({catalogue item id: quantity}) to an open prepaid order at their
+    station: the order's hold grows by the items' price through the ledger (one posting, its own key) and
+    the items get their lines, captured with the fuel. If the wallet cannot cover them nothing changes
+    (InsufficientFunds). A replayed submit (same key) adds nothing again. Promotions are the ones reserved
+    at confirm; the capture's re-quote applies them to every item."""
+    order_id = (
+        FuelOrder.objects.filter(station=station, order_no=order_no, mode=OrderMode.PREPAID)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if order_id is None:
+        raise OrderItemsNotAddable()
+    order = order_select_for_update(order_id=order_id)
+    if order.status not in OPEN_ORDER_STATUSES:
+        raise OrderItemsNotAddable()
+    item_lines = _non_fuel_lines(station_id=station.pk, items=items)
+    if not item_lines:
+        raise NonFuelItemInvalid()
+    items_fen = sum(line.amount_fen for line in item_lines)
+    held_before = hold_select_for_update(hold_id=order.hold_id).amount_fen
+    hold = hold_increase(hold_id=order.hold_id, amount_fen=items_fen, idempotency_key=f"order-items:{idempotency_key}")
+    if hold.amount_fen == held_before:
+        return order  # this key already added its items
+    for line in item_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(item_lines)
+    FuelOrder.objects.filter(pk=order.pk).update(non_fuel_fen=F("non_fuel_fen") + items_fen)
+    order.refresh_from_db()
+    logger.info(
+        "items added to an order",
+        extra={"order": order.order_no, "items_fen": items_fen, "attendant": getattr(attendant, "pk", None)},
+    )
+    return order
+
+
+@ledger_transaction
+def order_line_refund(*, order: FuelOrder, line_id: int, amount_fen: int, reason: str, idempotency_key: str):
+    """Refund part or all of one line of a paid order (the fuel, or one non-fuel item) back to the wallet,
+    through the payment's refund; never more than what is left of what was paid for that line. A
+    replayed key refunds once. Returns the line."""
+    if not reason.strip():
+        raise RefundReasonMissing()
+    if type(amount_fen) is not int or amount_fen <= 0:
+        raise InvalidAmount()
+    order = order_select_for_update(order_id=order.pk)
+    line = OrderLine.objects.select_for_update().filter(pk=line_id, order=order).first()
+    if (
+        line is None
+        or order.hold_id is None
+        or line.paid_fen is None
+        or line.kind not in (OrderLineKind.FUEL, OrderLineKind.NON_FUEL)
+    ):
+        raise OrderLineNotRefundable()
+    key = f"order-line:{line.pk}:{idempotency_key}"
+    if payment_refund_exists(idempotency_key=key):
+        # A replay: the payment refund answers it (IdempotencyConflict if the amount differs).
+        payment_refund(hold_id=order.hold_id, amount_fen=amount_fen, idempotency_key=key)
+        return line
+    if amount_fen > line.paid_fen - line.refunded_fen:
+        raise OrderLineRefundExceedsPaid(extra={"refundable_fen": line.paid_fen - line.refunded_fen})
+    payment_refund(hold_id=order.hold_id, amount_fen=amount_fen, idempotency_key=key)
+    OrderLine.objects.filter(pk=line.pk).update(refunded_fen=F("refunded_fen") + amount_fen)
+    logger.info(
+        "order line refunded",
+        extra={"order": order.order_no, "line": line.pk, "amount_fen": amount_fen, "reason": reason.strip()[:200]},
+    )
+    line.refresh_from_db()
+    return line

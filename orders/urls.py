@@ -38,4 +38,9 @@ urlpatterns = [
         name="forecourt-fill-drive-off",
     ),
     path("console/<slug:station_code>/overdue/", views.forecourt_overdue, name="forecourt-overdue"),
+    path(
+        "console/<slug:station_code>/orders/<str:order_no>/items/",
+        views.forecourt_order_items_add,
+        name="forecourt-order-items",
+    ),
 ]

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import FuelpayError
 from core.money import yuan_to_fen
-from drivers.middleware import SESSION_DEVICE_KEY
 from drivers.permissions import driver_required
 from drivers.selectors import trusted_device_list_for_driver, vehicle_list_for_driver
 from marketing.selectors import promotion_list_for_driver
@@ -41,6 +40,7 @@ from orders.services import (
     fill_report_drive_off,
     order_cancel,
     order_direct_payment_start,
+    order_items_add,
     order_postpaid_pay,
     order_prepaid_create,
     order_report_wrong_fill,
@@ -52,7 +52,6 @@ from stations.exceptions import NoPriceInEffect
 from stations.models import Nozzle, Station
 from stations.permissions import staff_required
 from stations.selectors import (
-    fuel_grade_list,
     non_fuel_item_list_for_station,
     nozzle_get_by_number,
     staff_can_manage_station_setup,
@@ -74,7 +73,8 @@ from wallet.views import TOP_UP_RETURN_SESSION_KEY
 
 @driver_required
 def home(request):
-    """Wallet, orders, vehicles and devices on one page. It lives here, in the highest app it reads."""
+    """Wallet and orders on one page, with links to the vehicles and devices pages. It lives here, in the
+    highest app it reads."""
     driver = request.user.driver
     rules, offers = promotion_list_for_driver()
     context = {
@@ -88,8 +88,6 @@ def home(request):
         "orders": order_list_for_driver(driver_id=driver.pk, limit=5),
         "vehicles": vehicle_list_for_driver(driver=driver),
         "devices": trusted_device_list_for_driver(driver=driver),
-        "current_device_id": request.session.get(SESSION_DEVICE_KEY),
-        "grades": fuel_grade_list(),
         "top_up_key": uuid.uuid4().hex,
     }
     return render(request, "orders/home.html", context)
@@ -287,6 +285,8 @@ def forecourt_console(request, station_code: str):
     if "code" in request.GET:
         if re.fullmatch(r"\d{4}", context["code"]):
             context["code_matches"] = list(order_list_by_dynamic_code(station_id=station.pk, code=context["code"]))
+            context["catalogue"] = non_fuel_item_list_for_station(station_id=station.pk)
+            context["items_key"] = uuid.uuid4().hex
         else:
             context["code_error"] = DynamicCodeInvalid().message
     return render(request, "orders/console.html", context)
@@ -336,6 +336,27 @@ def forecourt_fill_resolve(request, station_code: str, fill_id: int, how: str):
     except FuelpayError as error:
         messages.error(request, error.message)
     return redirect("forecourt-console", station_code=station.code)
+
+
+@staff_required(StaffAction.OPERATE_PUMPS)
+@require_POST
+def forecourt_order_items_add(request, station_code: str, order_no: str):
+    """The attendant adds a non-fuel item to the open order whose code the driver showed."""
+    station = _station_for(request, station_code)
+    try:
+        item_id = number_input_to_int(request.POST.get("item", ""))
+        order_items_add(
+            station=station,
+            order_no=order_no,
+            items={item_id: number_input_to_int(request.POST.get("quantity", ""))},
+            idempotency_key=request.POST.get("key", "")[:80] or uuid.uuid4().hex,
+            attendant=request.user,
+        )
+        messages.success(request, _("The item was added to the order."))
+    except FuelpayError as error:
+        messages.error(request, error.message)
+    code = request.POST.get("code", "")
+    return redirect(f"{reverse('forecourt-console', args=[station.code])}?{urlencode({'code': code})}")
 
 
 @login_required

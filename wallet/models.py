@@ -97,6 +97,9 @@ class JournalEntry(models.Model):
         "self", null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("resolves entry")
     )
     created_at = models.DateTimeField(_("created at"))
+    # A sale's capture: the part of the amount paid for non-fuel items (the rest is fuel), so settlement can
+    # split the two from the ledger alone. NULL on every other entry.
+    non_fuel_fen = models.BigIntegerField(_("non-fuel part"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("journal entry")

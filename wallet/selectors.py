@@ -19,7 +19,7 @@ from wallet.enums import (
     Phase,
     Side,
 )
-from wallet.models import Account, Contract, Hold, JournalLine
+from wallet.models import Account, Contract, Hold, JournalEntry, JournalLine
 
 
 @dataclass(frozen=True)
@@ -293,3 +293,8 @@ def station_sales_posted_fen(*, station_ids, start: datetime, end: datetime) -> 
         phase=Phase.POSTED,
     ).aggregate(total=Sum("amount_fen"))["total"]
     return total or 0
+
+
+def payment_refund_exists(*, idempotency_key: str) -> bool:
+    """Whether a refund was already posted with this key (a replayed submit)."""
+    return JournalEntry.objects.filter(operation=Operation.REFUND, idempotency_key=idempotency_key).exists()

@@ -41,20 +41,3 @@ def test_a_duplicate_plate_is_refused_and_nothing_is_added(driver):
     with pytest.raises(DuplicatePlate):
         vehicle_add(driver=driver, plate="沪a 12345")
     assert Vehicle.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_an_invalid_plate_from_the_page_shows_an_error_and_adds_nothing(client, driver):
-    client.force_login(driver.user)
-    client.post("/me/vehicles/", {"plate": "ABC"})
-    page = client.get("/me/").content.decode()
-    assert 'id="error"' in page
-    assert not Vehicle.objects.exists()
-
-
-@pytest.mark.django_db
-def test_a_malformed_grade_is_ignored_not_a_server_error(client, driver):
-    client.force_login(driver.user)
-    response = client.post("/me/vehicles/", {"plate": "沪A12345", "grade": "abc"})
-    assert response.status_code == 302
-    assert Vehicle.objects.get().preferred_grade is None

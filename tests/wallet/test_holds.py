@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from marketing.enums import Funder
@@ -12,6 +13,7 @@ from wallet.models import Hold
 from wallet.selectors import system_account_balance_fen, wallet_balance_get
 from wallet.services.chain import ledger_verify
 from wallet.services.holds import (
+    hold_increase,
     wallet_hold_capture,
     wallet_hold_place,
     wallet_hold_release,
@@ -122,3 +124,61 @@ def test_hold_replay_with_same_key_returns_the_original(driver, station):
     assert wallet_balance_get(driver_id=driver.pk).held_fen == 30_000
     with pytest.raises(IdempotencyConflict):
         _hold(driver, station, 40_000)
+
+
+def _grow(hold, amount, key="grow-1"):
+    with transaction.atomic():
+        return hold_increase(hold_id=hold.pk, amount_fen=amount, idempotency_key=key)
+
+
+def test_a_grown_hold_reserves_the_new_total_and_releases_all_of_it(driver, station):
+    top_up(driver, 20_000)
+    hold = _hold(driver, station, 10_000, owner_releases=True)
+    hold = _grow(hold, 5_000)
+    assert hold.amount_fen == 15_000
+    assert wallet_balance_get(driver_id=driver.pk).held_fen == 15_000
+    wallet_hold_release(hold_id=hold.pk)
+    balance = wallet_balance_get(driver_id=driver.pk)
+    assert (balance.held_fen, balance.available_fen) == (0, 20_000)
+    assert ledger_verify().ok
+
+
+def test_a_grown_hold_is_captured_in_one_posting(driver, station):
+    top_up(driver, 20_000)
+    hold = _grow(_hold(driver, station, 10_000, owner_releases=True), 3_000)
+    wallet_hold_capture(hold_id=hold.pk, amount_fen=12_500)
+    balance = wallet_balance_get(driver_id=driver.pk)
+    assert (balance.principal_fen, balance.held_fen) == (20_000 - 12_500, 0)
+    assert system_account_balance_fen(kind=AccountKind.STATION_RECEIVABLE, station_id=station.pk) == 12_500
+    assert ledger_verify().ok
+
+
+def test_growing_past_the_balance_is_refused_and_changes_nothing(driver, station):
+    top_up(driver, 12_000)
+    hold = _hold(driver, station, 10_000, owner_releases=True)
+    before = counters_snapshot()
+    with pytest.raises(InsufficientFunds):
+        _grow(hold, 2_001)
+    assert counters_snapshot() == before and Hold.objects.get(pk=hold.pk).amount_fen == 10_000
+
+
+def test_a_replayed_growth_grows_once_and_a_different_amount_under_its_key_conflicts(driver, station):
+    top_up(driver, 20_000)
+    hold = _hold(driver, station, 10_000, owner_releases=True)
+    _grow(hold, 1_000)
+    _grow(hold, 1_000)
+    assert Hold.objects.get(pk=hold.pk).amount_fen == 11_000
+    before = counters_snapshot()
+    with pytest.raises(IdempotencyConflict):
+        _grow(hold, 2_000)
+    assert counters_snapshot() == before and Hold.objects.get(pk=hold.pk).amount_fen == 11_000
+
+
+def test_a_captured_hold_cannot_grow(driver, station):
+    top_up(driver, 20_000)
+    hold = _hold(driver, station, 10_000, owner_releases=True)
+    wallet_hold_capture(hold_id=hold.pk, amount_fen=9_000)
+    before = counters_snapshot()
+    with pytest.raises(HoldNotActive):
+        _grow(hold, 1_000)
+    assert counters_snapshot() == before

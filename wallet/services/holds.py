@@ -111,7 +111,10 @@ def hold_place(
 
 def _void_legs(hold: Hold) -> tuple[list[Leg], list[tuple[Account, int]]]:
     """Legs that cancel the hold's reservation, and the driver accounts it reserved, in spending order."""
-    pending = list(JournalLine.objects.filter(entry_id=hold.pending_entry_id).select_related("account"))
+    # Only the reservation's pending lines: a grown hold's entry also voids the reservation it replaced.
+    pending = list(
+        JournalLine.objects.filter(entry_id=hold.pending_entry_id, phase=Phase.PENDING).select_related("account")
+    )
     void = [Leg(line.account_id, line.side, line.amount_fen, Phase.VOID) for line in pending]
     reserved = sorted(
         ((line.account, line.amount_fen) for line in pending if line.side == Side.DEBIT),
@@ -120,9 +123,12 @@ def _void_legs(hold: Hold) -> tuple[list[Leg], list[tuple[Account, int]]]:
     return void, reserved
 
 
-def hold_capture(*, hold_id: int, amount_fen: int) -> Hold:
-    """Collect the actual fill amount (≤ the hold) and release the rest, in one posting. Composable."""
+def hold_capture(*, hold_id: int, amount_fen: int, non_fuel_fen: int | None = None) -> Hold:
+    """Collect the actual fill amount (≤ the hold) and release the rest, in one posting. Composable.
+    non_fuel_fen: the part of a sale's amount paid for non-fuel items, recorded on the capture entry."""
     if type(amount_fen) is not int or amount_fen < 0:
+        raise InvalidAmount()
+    if non_fuel_fen is not None and (type(non_fuel_fen) is not int or not 0 <= non_fuel_fen <= amount_fen):
         raise InvalidAmount()
     hold = hold_select_for_update(hold_id=hold_id)
     if hold.status == HoldStatus.CAPTURED:
@@ -159,9 +165,63 @@ def hold_capture(*, hold_id: int, amount_fen: int) -> Hold:
         station_id=hold.station_id,
         reference=hold.reference,
         resolves_entry_id=hold.pending_entry_id,
+        non_fuel_fen=non_fuel_fen,
     )
     hold.status, hold.captured_fen, hold.resolution_entry_id = HoldStatus.CAPTURED, amount_fen, posting.entry_id
     hold.save(update_fields=["status", "captured_fen", "resolution_entry"])
+    return hold
+
+
+def _pending_debit_fen(entry_id: int) -> int:
+    return sum(
+        JournalLine.objects.filter(entry_id=entry_id, side=Side.DEBIT, phase=Phase.PENDING).values_list(
+            "amount_fen", flat=True
+        )
+    )
+
+
+def hold_increase(*, hold_id: int, amount_fen: int, idempotency_key: str) -> Hold:
+    """Grow a held reservation by amount_fen (items added to an open order). One posting voids the old
+    reservation and reserves the new total (the old parts on the same accounts, the increase from what is
+    still available, in spending order), so capture and release keep reading the hold's one pending entry.
+    Not covered: InsufficientFunds and nothing changes. Composable."""
+    if type(amount_fen) is not int or amount_fen <= 0:
+        raise InvalidAmount()
+    hold = hold_select_for_update(hold_id=hold_id)
+    locked = driver_accounts_select_for_update(driver_ids=[hold.driver_id])
+    previous = JournalEntry.objects.filter(operation=Operation.HOLD, idempotency_key=idempotency_key).first()
+    if previous is not None:
+        grown = _pending_debit_fen(previous.pk) - _pending_debit_fen(previous.resolves_entry_id or previous.pk)
+        if previous.reference != hold.reference or grown != amount_fen:
+            raise IdempotencyConflict()
+        return hold
+    if hold.status != HoldStatus.HELD:
+        raise HoldNotActive(extra={"status": hold.status})
+    void, reserved = _void_legs(hold)
+    legs = [*void, *(Leg(account.pk, Side.DEBIT, fen, Phase.PENDING) for account, fen in reserved)]
+    remaining = amount_fen
+    for account in spendable_accounts(locked=locked, driver_id=hold.driver_id, station_id=hold.station_id):
+        take = min(remaining, account.available_fen)
+        if take > 0:
+            legs.append(Leg(account.pk, Side.DEBIT, take, Phase.PENDING))
+            remaining -= take
+    if remaining > 0:
+        raise InsufficientFunds(extra={"requested_fen": amount_fen, "available_fen": amount_fen - remaining})
+    receivable = system_account_id(
+        kind=AccountKind.STATION_RECEIVABLE, station_id=hold.station_id, spread_key=idempotency_key
+    )
+    legs.append(Leg(receivable, Side.CREDIT, hold.amount_fen + amount_fen, Phase.PENDING))
+    posting = ledger_post(
+        operation=Operation.HOLD,
+        idempotency_key=idempotency_key,
+        legs=legs,
+        driver_id=hold.driver_id,
+        station_id=hold.station_id,
+        reference=hold.reference,
+        resolves_entry_id=hold.pending_entry_id,
+    )
+    hold.amount_fen, hold.pending_entry_id = hold.amount_fen + amount_fen, posting.entry_id
+    hold.save(update_fields=["amount_fen", "pending_entry"])
     return hold
 
 
@@ -240,6 +300,11 @@ def _refund_split(hold: Hold, amount_fen: int, spread_key: str) -> list[Leg]:
 @ledger_transaction
 def wallet_payment_refund(*, hold_id: int, amount_fen: int, idempotency_key: str) -> Hold:
     """Refund all or part of a captured payment back to the wallet."""
+    return payment_refund(hold_id=hold_id, amount_fen=amount_fen, idempotency_key=idempotency_key)
+
+
+def payment_refund(*, hold_id: int, amount_fen: int, idempotency_key: str) -> Hold:
+    """wallet_payment_refund inside the caller's transaction (a per-line refund of an order). Composable."""
     if type(amount_fen) is not int or amount_fen <= 0:
         raise InvalidAmount()
     hold = hold_select_for_update(hold_id=hold_id)

@@ -169,19 +169,21 @@ def _check_balanced(legs: list[Leg]) -> None:
             raise UnbalancedPosting(extra={"reason": f"{phase} debits != credits"})
 
 
-def _request_hash(operation, idempotency_key, legs, driver_id, station_id, reference, resolves_entry_id) -> str:
-    canonical = json.dumps(
-        [
-            operation,
-            idempotency_key,
-            sorted((leg.account_id, leg.side, leg.phase, leg.amount_fen) for leg in legs),
-            driver_id,
-            station_id,
-            reference,
-            resolves_entry_id,
-        ],
-        separators=(",", ":"),
-    )
+def _request_hash(
+    operation, idempotency_key, legs, driver_id, station_id, reference, resolves_entry_id, non_fuel_fen
+) -> str:
+    payload = [
+        operation,
+        idempotency_key,
+        sorted((leg.account_id, leg.side, leg.phase, leg.amount_fen) for leg in legs),
+        driver_id,
+        station_id,
+        reference,
+        resolves_entry_id,
+    ]
+    if non_fuel_fen is not None:  # only a sale's capture has it; every other entry keeps its hash
+        payload.append(non_fuel_fen)
+    canonical = json.dumps(payload, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -202,8 +204,9 @@ def _counter_deltas(legs: list[Leg]) -> dict[int, list[int]]:
 # Table names come from model meta; every value is a bound parameter.
 _ENTRY_INSERT = f"""
     INSERT INTO {JournalEntry._meta.db_table}
-        (operation, idempotency_key, request_hash, driver_id, station_id, reference, resolves_entry_id, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+        (operation, idempotency_key, request_hash, driver_id, station_id, reference, resolves_entry_id, created_at,
+         non_fuel_fen)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (operation, idempotency_key) DO NOTHING
     RETURNING id
 """  # noqa: S608
@@ -231,16 +234,30 @@ def ledger_post(
     station_id: int | None = None,
     reference: str = "",
     resolves_entry_id: int | None = None,
+    non_fuel_fen: int | None = None,
 ) -> Posting:
-    """Write one balanced entry and move the counters. Composable: must run inside a transaction."""
+    """Write one balanced entry and move the counters. Composable: must run inside a transaction.
+    non_fuel_fen: a sale's capture records the part paid for non-fuel items (see JournalEntry)."""
     assert connection.in_atomic_block, "ledger_post must run inside the caller's transaction"
     _check_balanced(legs)
-    request_hash = _request_hash(operation, idempotency_key, legs, driver_id, station_id, reference, resolves_entry_id)
+    request_hash = _request_hash(
+        operation, idempotency_key, legs, driver_id, station_id, reference, resolves_entry_id, non_fuel_fen
+    )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
             _ENTRY_INSERT,
-            [operation, idempotency_key, request_hash, driver_id, station_id, reference, resolves_entry_id, now],
+            [
+                operation,
+                idempotency_key,
+                request_hash,
+                driver_id,
+                station_id,
+                reference,
+                resolves_entry_id,
+                now,
+                non_fuel_fen,
+            ],
         )
         row = cursor.fetchone()
         if row is None:
