@@ -160,7 +160,10 @@ def main() -> None:
     draft = order_draft(
         station=station, price=price, volume_ml=38_961, amount_fen=30_000, mode="prepaid", driver_id=driver.pk
     )
-    offers = [item.offer for item in _live_promotions(station_id=station.pk, enterprise_id=station.enterprise_id)]
+    live, _ = _live_promotions(
+        station_id=station.pk, enterprise_id=station.enterprise_id, driver_id=driver.pk, day=draft.at.date()
+    )
+    offers = [item.offer for item in live.promotions]
     offers += coupon_offers_for_draft(draft=draft, driver_id=driver.pk)
     engine_timings = []
     for _ in range(args.quotes):
