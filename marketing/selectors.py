@@ -1,22 +1,24 @@
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.crypto import phone_mask
 from core.money import format_fen, volume_for_amount_ml
 from marketing.campaigns import GroupOutcome, Uplift, in_holdout, uplift
-from marketing.engine import Draft, Offer, Quote, QuoteLine, Reason, qualifying, quote
+from marketing.engine import Draft, Offer, Quote, QuoteLine, Reason, offer_description, qualifying, quote
 from marketing.enums import (
     TRANSACTIONAL_KINDS,
     BenefitKind,
     CampaignGroup,
     CouponIssuedVia,
+    CouponKind,
     CouponStatus,
     Funder,
     NotificationKind,
@@ -29,6 +31,7 @@ from marketing.enums import (
     StackingClass,
     UseStatus,
 )
+from marketing.exceptions import CouponNotApplicable
 from marketing.models import (
     Campaign,
     CampaignMember,
@@ -245,6 +248,22 @@ def _coupon_sql(*, locked: bool) -> str:
          ORDER BY c.id"""  # noqa: S608 - table names only; every value is bound
 
 
+@dataclass(frozen=True)
+class CouponChoice:
+    """One of the driver's coupons on the confirm page's coupon picker."""
+
+    coupon_id: int
+    description: Reason
+
+
+def coupon_choice_list(*, driver_id: int, station_id: int, enterprise_id: int) -> list[CouponChoice]:
+    """The driver's coupons usable at the station now, as the confirm page offers them to pick from."""
+    now = timezone.localtime()
+    draft = Draft(station_id, enterprise_id, "", "", 1, 1, 0, 0, now)
+    offers = coupon_offers_for_draft(draft=draft, driver_id=driver_id)
+    return [CouponChoice(offer.coupon_id, offer_description(offer)) for offer in offers]
+
+
 def coupon_offers_for_draft(*, draft: Draft, driver_id: int | None, reference: str = "", locked: bool = False):
     """The driver's coupons usable at the draft's station and moment; locked: those the order holds.
 
@@ -414,11 +433,18 @@ def _live_promotions(*, station_id: int, enterprise_id: int, driver_id: int | No
 
 
 def promotion_quote(
-    *, draft: Draft, driver_id: int | None = None, reference: str = "", only_ids: Iterable[int] | None = None
+    *,
+    draft: Draft,
+    driver_id: int | None = None,
+    reference: str = "",
+    only_ids: Iterable[int] | None = None,
+    coupon_id: int | None = None,
+    use_coupons: bool = True,
 ) -> Quote:
     """The quote for a draft at its station: promotions in effect at draft.at, caps applied, and the driver's
-    coupons. only_ids (the re-quote at capture) limits it to the promotions the order reserved at confirm,
-    whose caps it holds, and to the coupon it locked."""
+    coupons (coupon_id: the one the driver picked, CouponNotApplicable if it is not theirs to use here;
+    use_coupons=False: none). only_ids (the re-quote at capture) limits it to the promotions the order
+    reserved at confirm, whose caps it holds, to the coupon it locked and to the points it set aside."""
     at = draft.at
     live_set, state = _live_promotions(
         station_id=draft.station_id, enterprise_id=draft.enterprise_id, driver_id=driver_id, day=at.date()
@@ -441,9 +467,20 @@ def promotion_quote(
     ]
     if only_ids is not None:  # the driver's conditions were judged at confirm; the reservation holds them
         offers = [_as_reserved(offer, reference) for offer in offers]
+        draft = replace(draft, points_offered=points_reserved_get(reference=reference))
     held = only_ids is not None
-    offers += coupon_offers_for_draft(draft=draft, driver_id=driver_id, reference=reference, locked=held)
-    return quote(draft, offers)
+    coupons = coupon_offers_for_draft(draft=draft, driver_id=driver_id, reference=reference, locked=held)
+    if coupon_id is not None:
+        coupons = [offer for offer in coupons if offer.coupon_id == coupon_id]
+        if not coupons:
+            raise CouponNotApplicable(extra={"coupon_id": coupon_id})
+    return quote(draft, offers + coupons if use_coupons else offers, chosen_coupon_id=coupon_id)
+
+
+def points_reserved_get(*, reference: str) -> int:
+    """The points an order set aside at confirm (积分抵扣) and has not had back."""
+    rows = PointsEntry.objects.filter(reference=reference, kind__in=[PointsKind.REDEEM, PointsKind.RETURN])
+    return -(rows.aggregate(total=Sum("points"))["total"] or 0)
 
 
 def _as_reserved(offer: Offer, reference: str) -> Offer:
@@ -811,3 +848,30 @@ def invite_page_get(*, driver_id: int, code: str) -> InvitePage:
         reward_name=reward.name if reward else "",
         coupons_earned=list(earned.select_related("template").order_by("-valid_from", "-pk")),
     )
+
+
+@dataclass(frozen=True)
+class PartnerSettlementRow:
+    """合作券 used on one local day for one partner: how many, and the discount the partner settles."""
+
+    partner_code: str
+    day: date
+    uses: int
+    cost_fen: int
+
+
+def partner_settlement_list(*, date_from: date, date_to: date) -> list[PartnerSettlementRow]:
+    """Partner coupons used from date_from to date_to (local days, both included), per partner and day."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(date_from, time.min, tzinfo=tz)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+    rows = (
+        Coupon.objects.filter(
+            template__kind=CouponKind.PARTNER, status=CouponStatus.USED, used_at__gte=start, used_at__lt=end
+        )
+        .annotate(day=TruncDate("used_at", tzinfo=tz))
+        .values("template__partner_code", "day")
+        .annotate(uses=Count("pk"), cost=Sum("used_fen"))
+        .order_by("day", "template__partner_code")
+    )
+    return [PartnerSettlementRow(r["template__partner_code"], r["day"], r["uses"], r["cost"]) for r in rows]
