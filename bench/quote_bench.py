@@ -4,8 +4,9 @@ queries one quote makes.
 
     python bench/quote_bench.py [--quotes 2000]
 
-The real path: orders.selectors.order_quote_get → the driver's standing, the station's promotions in
-effect, their caps' use counts, the driver's coupons → marketing.engine.quote. PostgreSQL scratch database
+The real path: orders.selectors.order_quote_get → one statement for the promotions' stamp, the driver's
+standing and the budgets and use counts of capped promotions (the station's promotions themselves are kept
+in-process), one for the driver's coupons → marketing.engine.quote. PostgreSQL scratch database
 (BENCH_DATABASE_URL, default fuelpay_quotebench), recreated each run.
 """
 
@@ -14,6 +15,7 @@ import os
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,9 +159,8 @@ def main() -> None:
         one(n)
         timings.append((time.perf_counter() - started) * 1000)
     # The engine alone (no database): the same offers, already loaded.
-    draft = order_draft(
-        station=station, price=price, volume_ml=38_961, amount_fen=30_000, mode="prepaid", driver_id=driver.pk
-    )
+    draft = order_draft(station=station, price=price, volume_ml=38_961, amount_fen=30_000, mode="prepaid")
+    draft = replace(draft, member_level="gold", segment="high_value")  # the driver's standing, as quotes read it
     live, _ = _live_promotions(
         station_id=station.pk, enterprise_id=station.enterprise_id, driver_id=driver.pk, day=draft.at.date()
     )

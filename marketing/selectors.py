@@ -152,13 +152,16 @@ class StandingView:
     spend_90d_fen: int
 
 
+_NEW_STANDING = StandingView(level="", segment=Segment.NEW, points=0, paid_orders=0, spend_90d_fen=0)
+
+
 def standing_get(*, driver_id: int | None) -> StandingView:
     """A driver's level, segment and points; a driver who never paid is new, level-less, with no points."""
     fields = ("level", "segment", "points", "paid_orders", "spend_90d_fen")
     rows = Standing.objects.filter(driver_id=driver_id).values_list(*fields)[:1] if driver_id else ()
-    for row in rows:  # values, not a model instance: every quote reads it
+    for row in rows:
         return StandingView(*row)
-    return StandingView(level="", segment=Segment.NEW, points=0, paid_orders=0, spend_90d_fen=0)
+    return _NEW_STANDING
 
 
 def _offer_from(promotion: Promotion) -> Offer:
@@ -384,39 +387,45 @@ def _live_promotions_load(*, station_id: int, enterprise_id: int, stamp: tuple) 
 @dataclass(frozen=True)
 class _State:
     stamp: tuple
+    standing: StandingView
     budget_used: dict[int, int]
     counts: dict[int, dict[str, int]]
 
 
 def _promotions_state(*, ids: tuple[int, ...], driver_id: int | None, day) -> _State:
-    """One statement: the promotions' stamp, and the budget used and live use counts (in all, on the day, by
-    the driver) of the promotions named. The quote's hot path: plain SQL, built per number of ids."""
-    promotion, use = Promotion._meta.db_table, PromotionUse._meta.db_table
+    """One statement: the promotions' stamp, the driver's standing, and the budget used and live use counts
+    (in all, on the day, by the driver) of the promotions named. The quote's hot path: plain SQL, built per
+    number of ids."""
+    promotion, use, standing = Promotion._meta.db_table, PromotionUse._meta.db_table, Standing._meta.db_table
     stamp = f"SELECT COUNT(*) AS n, MAX(updated_at) AS at FROM {promotion}"  # noqa: S608 - a table name
-    sql = f"SELECT s.n, s.at, NULL, NULL, NULL, NULL, NULL FROM ({stamp}) s"  # noqa: S608 - as above
-    params: list = []
+    head = f"""
+        SELECT s.n, s.at, st.level, st.segment, st.points, st.paid_orders, st.spend_90d_fen, {{promotion_columns}}
+          FROM ({stamp}) s LEFT JOIN {standing} st ON st.driver_id = %s"""  # noqa: S608 - table names only
+    sql, params = head.format(promotion_columns="NULL, NULL, NULL, NULL, NULL"), [driver_id]
     if ids:
         marks = ", ".join(["%s"] * len(ids))
-        sql = f"""
-            SELECT s.n, s.at, p.id, p.budget_used_fen, u.total, u.today, u.by_driver
-              FROM ({stamp}) s
+        joins = f"""
               LEFT JOIN {promotion} p ON p.id IN ({marks})
               LEFT JOIN (SELECT promotion_id, COUNT(*) AS total,
                                 SUM(CASE WHEN day = %s THEN 1 ELSE 0 END) AS today,
                                 SUM(CASE WHEN driver_id = %s THEN 1 ELSE 0 END) AS by_driver
                            FROM {use} WHERE status <> %s AND promotion_id IN ({marks})
                           GROUP BY promotion_id) u ON u.promotion_id = p.id"""  # noqa: S608 - placeholders only
-        params = [*ids, connection.ops.adapt_datefield_value(day), driver_id, UseStatus.RELEASED, *ids]
+        sql = head.format(promotion_columns="p.id, p.budget_used_fen, u.total, u.today, u.by_driver") + joins
+        params += [*ids, connection.ops.adapt_datefield_value(day), driver_id, UseStatus.RELEASED, *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     budget_used, counts = {}, {}
-    for _n, _at, pk, used, total, today, by_driver in rows:
+    for row in rows:
+        pk, used, total, today, by_driver = row[7:]
         if pk is not None:
             budget_used[pk] = used
             if total:
                 counts[pk] = {"total": total, "today": today, "by_driver": by_driver}
-    return _State(stamp=(rows[0][0], rows[0][1]), budget_used=budget_used, counts=counts)
+    first = rows[0]
+    standing = StandingView(*first[2:7]) if first[2] is not None else _NEW_STANDING
+    return _State(stamp=first[:2], standing=standing, budget_used=budget_used, counts=counts)
 
 
 def _live_promotions(*, station_id: int, enterprise_id: int, driver_id: int | None, day) -> tuple[_LiveSet, _State]:
@@ -440,15 +449,26 @@ def promotion_quote(
     only_ids: Iterable[int] | None = None,
     coupon_id: int | None = None,
     use_coupons: bool = True,
+    use_points: bool = False,
 ) -> Quote:
     """The quote for a draft at its station: promotions in effect at draft.at, caps applied, and the driver's
     coupons (coupon_id: the one the driver picked, CouponNotApplicable if it is not theirs to use here;
-    use_coupons=False: none). only_ids (the re-quote at capture) limits it to the promotions the order
-    reserved at confirm, whose caps it holds, to the coupon it locked and to the points it set aside."""
+    use_coupons=False: none) and points (use_points: the driver offers them, 积分抵扣). The driver's facts
+    (level, segment, first order, points) come from their standing, read here with the promotions' state.
+    only_ids (the re-quote at capture) limits it to the promotions the order reserved at confirm, whose
+    caps it holds, to the coupon it locked and to the points it set aside."""
     at = draft.at
     live_set, state = _live_promotions(
         station_id=draft.station_id, enterprise_id=draft.enterprise_id, driver_id=driver_id, day=at.date()
     )
+    if only_ids is None:
+        draft = replace(
+            draft,
+            member_level=state.standing.level,
+            segment=state.standing.segment,
+            is_first_order=driver_id is not None and state.standing.paid_orders == 0,
+            points_offered=state.standing.points if use_points else 0,
+        )
     live = [
         item
         for item in live_set.promotions

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from marketing.engine import Draft, DraftItem, Quote
 from marketing.exceptions import CouponNotApplicable
-from marketing.selectors import promotion_quote, standing_get
+from marketing.selectors import promotion_quote
 from orders.enums import OrderLineKind
 from orders.models import FuelOrder, OrderLine
 from stations.models import Station
@@ -49,14 +49,11 @@ def order_draft(
     volume_ml: int,
     amount_fen: int,
     mode: str,
-    driver_id: int | None,
     at: datetime | None = None,
     items: tuple[DraftItem, ...] = (),
-    use_points: bool = False,
 ) -> Draft:
-    """What the engine needs to know about a sale: the fuel, any non-fuel items, the moment, and who buys it
-    (use_points: the driver offers their points, 积分抵扣)."""
-    standing = standing_get(driver_id=driver_id)
+    """What the engine needs to know about a sale: the fuel, any non-fuel items and the moment
+    (marketing.selectors.promotion_quote adds who buys it: the driver's level, segment, first order, points)."""
     return Draft(
         station_id=station.pk,
         enterprise_id=station.enterprise_id,
@@ -68,11 +65,7 @@ def order_draft(
         amount_fen=amount_fen,
         at=timezone.localtime(at or timezone.now()),
         payment_mode=mode,
-        member_level=standing.level,
-        segment=standing.segment,
-        is_first_order=driver_id is not None and standing.paid_orders == 0,
         items=items,
-        points_offered=standing.points if use_points else 0,
     )
 
 
@@ -106,7 +99,6 @@ def order_requote(order: FuelOrder, *, volume_ml: int, amount_fen: int, promotio
         volume_ml=volume_ml,
         amount_fen=amount_fen,
         mode=order.mode,
-        driver_id=None,
         at=order.created_at,
         items=draft_items(list(order.lines.filter(kind=OrderLineKind.NON_FUEL))),
     )

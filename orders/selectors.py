@@ -58,17 +58,13 @@ def order_quote_get(
     """What the driver will see on the receipt if the pump delivers the full preset, line by line, with the
     coupon and points the driver chose."""
     volume = volume_for_amount_ml(amount_fen=amount_fen, price_fen_per_litre=price.price_fen_per_litre)
-    draft = order_draft(
-        station=station,
-        price=price,
-        volume_ml=volume,
-        amount_fen=amount_fen,
-        mode=mode,
-        driver_id=driver_id,
-        use_points=choice.use_points,
-    )
+    draft = order_draft(station=station, price=price, volume_ml=volume, amount_fen=amount_fen, mode=mode)
     quote = promotion_quote(
-        draft=draft, driver_id=driver_id, coupon_id=choice.coupon_id, use_coupons=choice.use_coupons
+        draft=draft,
+        driver_id=driver_id,
+        coupon_id=choice.coupon_id,
+        use_coupons=choice.use_coupons,
+        use_points=choice.use_points,
     )
     return OrderQuote(
         amount_fen=amount_fen,

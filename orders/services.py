@@ -249,13 +249,15 @@ def _promotions_reserve(
         volume_ml=volume_for_amount_ml(amount_fen=amount_fen, price_fen_per_litre=order.price_fen_per_litre),
         amount_fen=amount_fen,
         mode=order.mode,
-        driver_id=order.driver_id,
         at=order.created_at,
         items=draft_items(item_lines),
-        use_points=choice.use_points,
     )
     quote = promotion_quote(
-        draft=draft, driver_id=order.driver_id, coupon_id=choice.coupon_id, use_coupons=choice.use_coupons
+        draft=draft,
+        driver_id=order.driver_id,
+        coupon_id=choice.coupon_id,
+        use_coupons=choice.use_coupons,
+        use_points=choice.use_points,
     )
     if choice.coupon_id is not None and choice.coupon_id not in quote.coupon_ids:
         raise CouponNotApplicable(extra={"coupon_id": choice.coupon_id})
@@ -480,7 +482,6 @@ def _postpaid_quote(*, driver: Driver, fill: FillRecord, nozzle: Nozzle, price: 
         volume_ml=fill.volume_ml,
         amount_fen=fill.amount_fen,
         mode=OrderMode.POSTPAID,
-        driver_id=driver.pk,
     )
     return draft, promotion_quote(draft=draft, driver_id=driver.pk)
 

@@ -14,7 +14,7 @@ from marketing.engine import Draft, quote
 from marketing.enums import Funder, LineKind, PointsKind
 from marketing.exceptions import NotEnoughPoints
 from marketing.models import PointsEntry, PromotionUse, Standing
-from marketing.selectors import promotion_quote, standing_get
+from marketing.selectors import standing_get
 from marketing.services import order_paid_record, quote_reserve
 from orders.enums import OrderLineKind, OrderStatus
 from orders.models import FuelOrder
@@ -143,8 +143,7 @@ def test_without_opting_in_no_points_are_touched(store_line, rich):
 
 def test_spending_more_points_than_owned_is_refused_and_changes_nothing(store_line, driver):
     order_paid_record(driver_id=driver.pk, paid_fen=10_000, reference="F0", quote=quote(DRAFT, []))  # 100 points
-    draft = replace(DRAFT, station_id=store_line.station.pk, enterprise_id=store_line.station.enterprise_id)
-    greedy = promotion_quote(draft=replace(draft, points_offered=5_000), driver_id=driver.pk)
+    greedy = quote(replace(DRAFT, points_offered=5_000), [])  # quoted as if the driver had 5,000 points
     assert greedy.points_used == 5_000
     before = list(PointsEntry.objects.values_list("pk", "kind", "points", "remaining"))
     with pytest.raises(NotEnoughPoints), transaction.atomic():
