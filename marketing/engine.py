@@ -7,18 +7,25 @@ lines always sum to the total.
 Combination, deterministic: the station price (明折明扣) applies first, always. Then the candidates are each
 exclusive promotion alone and the stackable ones together (the best of each stacking group, priority order,
 each on what the previous ones left). The candidate saving the driver most wins; ties go to the higher
-priority, then the lower promotion id.
+priority, then the lower promotion id. A coupon the driver picked is honoured: only combinations that use it
+compete (if it qualifies at all).
+
+Points (积分抵扣) come last, on what the driver still pays: the driver opts in with the points they offer;
+at most points_max_share of what is left, at the configured points per yuan, in whole fen (rounded down,
+and the points spent rounded up from the fen taken, so a driver never spends more points than offered).
+Their line is funded by the platform.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
 from core.money import amount_for_volume_fen, basis_points_of_fen, format_fen
-from marketing.enums import DISCOUNT_BENEFITS, BenefitKind, LineKind, StackingClass
+from marketing.enums import DISCOUNT_BENEFITS, BenefitKind, Funder, LineKind, StackingClass
 
 MAX_HINTS = 3
 
@@ -50,6 +57,7 @@ class Draft:
     is_first_order: bool = False
     vehicle_fuel_type: str = ""
     items: tuple[DraftItem, ...] = ()
+    points_offered: int = 0  # points the driver opted to pay with (0: none)
 
     @property
     def list_amount_fen(self) -> int:
@@ -139,6 +147,7 @@ class QuoteLine:
     promotion_id: int | None = None
     coupon_id: int | None = None
     non_fuel: bool = False  # a non-fuel item, or a discount on non-fuel categories (settlement splits them)
+    points: int = 0  # a points line: the points it spends
 
     @property
     def display_label(self) -> str:
@@ -173,16 +182,21 @@ class Quote:
     hints: tuple[Hint, ...] = ()
     promotion_ids: tuple[int, ...] = field(default=())
     coupon_ids: tuple[int, ...] = field(default=())
+    points_used: int = 0
 
     @property
     def discount_fen(self) -> int:
         return -sum(line.amount_fen for line in self.lines if line.kind == LineKind.DISCOUNT)
 
     def cost_by_promotion(self) -> dict[int, int]:
+        """What each promotion costs its funder: its discount lines, and the bonus credit it gives."""
         costs: dict[int, int] = {}
         for line in self.lines:
             if line.promotion_id is not None:
                 costs[line.promotion_id] = costs.get(line.promotion_id, 0) - line.amount_fen
+        for reward in self.rewards:
+            if reward.benefit_kind == BenefitKind.BONUS_CREDIT:
+                costs[reward.promotion_id] = costs.get(reward.promotion_id, 0) + reward.value
         return costs
 
 
@@ -211,6 +225,12 @@ def _qualifies_except_minimums(offer: Offer, draft: Draft) -> bool:
         and _matches(offer.segments, draft.segment)
         and _matches(offer.vehicle_fuel_types, draft.vehicle_fuel_type)
         and offer.budget_left_fen != 0
+        # bonus credit is all or nothing: the budget must cover it
+        and not (
+            offer.benefit_kind == BenefitKind.BONUS_CREDIT
+            and offer.budget_left_fen is not None
+            and offer.budget_left_fen < offer.benefit_value
+        )
     )
 
 
@@ -267,6 +287,11 @@ def _offer_reason(offer: Offer, amount_fen: int | None = None) -> Reason:
         return text if amount_fen is None else f"{text} {format_fen(amount_fen)}"
 
     return Reason(render=render)
+
+
+def offer_description(offer: Offer) -> Reason:
+    """What an offer gives, in words (a coupon on the confirm page's picker)."""
+    return _offer_reason(offer)
 
 
 def _hint_reason(offer: Offer, missing_fen: int, missing_ml: int) -> Reason:
@@ -374,8 +399,9 @@ def qualifying(draft: Draft, offers: Iterable[Offer]) -> tuple[list[Offer], list
     return eligible, hints
 
 
-def quote(draft: Draft, offers: Iterable[Offer]) -> Quote:
-    """The driver's best deterministic combination, itemised, with hints of what almost qualified."""
+def quote(draft: Draft, offers: Iterable[Offer], *, chosen_coupon_id: int | None = None) -> Quote:
+    """The driver's best deterministic combination, itemised, with hints of what almost qualified.
+    chosen_coupon_id: the coupon the driver picked; the best combination using it, if it qualifies."""
     eligible, hints = qualifying(draft, offers)
 
     # The pump's amount is the most the fuel costs: the station price line only explains it against the
@@ -390,6 +416,8 @@ def quote(draft: Draft, offers: Iterable[Offer]) -> Quote:
 
     candidates = [[offer] for offer in others if offer.stacking == StackingClass.EXCLUSIVE]
     candidates.append(_stackable_set([o for o in others if o.stacking == StackingClass.STACKABLE], draft, pools))
+    if chosen_coupon_id is not None and any(o.coupon_id == chosen_coupon_id for o in others):
+        candidates = [c for c in candidates if any(o.coupon_id == chosen_coupon_id for o in c)]
 
     def evaluate(candidate: list[Offer]):
         applied = _apply(candidate, draft, _Pools(pools.fuel_fen, dict(pools.categories)))
@@ -428,6 +456,9 @@ def _build_quote(draft: Draft, applied: list[tuple[Offer, int]], hints: list[Hin
         else:
             reason = _offer_reason(offer)
             rewards.append(Reward(offer.benefit_kind, offer.benefit_value, offer.id, offer.funder, reason))
+    points_line = _points_line(draft, sum(line.amount_fen for line in lines))
+    if points_line is not None:
+        lines.append(points_line)
     used = tuple(sorted({line.promotion_id for line in lines if line.promotion_id} | {r.promotion_id for r in rewards}))
     coupons = tuple(line.coupon_id for line in lines if line.coupon_id)
     return Quote(
@@ -437,4 +468,21 @@ def _build_quote(draft: Draft, applied: list[tuple[Offer, int]], hints: list[Hin
         hints=tuple(hints),
         promotion_ids=used,
         coupon_ids=coupons,
+        points_used=points_line.points if points_line else 0,
     )
+
+
+def _points_line(draft: Draft, paying_fen: int) -> QuoteLine | None:
+    """积分抵扣 on what the driver still pays (see the module docstring), or None."""
+    per_yuan = settings.LOYALTY_POINTS_PER_YUAN_REDEEMED
+    most_fen = paying_fen * settings.LOYALTY_POINTS_MAX_SHARE_BASIS_POINTS // 10_000
+    amount = min(draft.points_offered * 100 // per_yuan, most_fen)
+    if amount <= 0:
+        return None
+    points = -(-amount * per_yuan // 100)  # rounded up
+    reason = Reason(render=lambda language: _points_text(points, -amount))
+    return QuoteLine(LineKind.DISCOUNT, -amount, reason, Funder.PLATFORM, points=points)
+
+
+def _points_text(points: int, amount_fen: int) -> str:
+    return gettext("Paid with %(points)s points %(amount)s") % {"points": points, "amount": format_fen(amount_fen)}

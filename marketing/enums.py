@@ -113,7 +113,12 @@ class Segment(models.TextChoices):
 class PointsKind(models.TextChoices):
     EARN = "earn", _("Earned")
     REDEEM = "redeem", _("Redeemed")
+    RETURN = "return", _("Returned (the order did not use them)")
     EXPIRE = "expire", _("Expired")
+
+
+# Points rows a driver can still spend from (their remaining): earned, and given back by an order.
+SPENDABLE_POINTS_KINDS = (PointsKind.EARN, PointsKind.RETURN)
 
 
 class NotificationKind(models.TextChoices):

@@ -17,6 +17,13 @@ class CouponNotUsable(RetryableError):
     default_message = _("That coupon can no longer be used. Please check the new price and confirm again.")
 
 
+class CouponNotApplicable(FuelpayError):
+    """The driver picked a coupon that is not theirs to use here, or that this purchase does not meet."""
+
+    code = "coupon_not_applicable"
+    default_message = _("That coupon does not apply to this purchase. Check its conditions or pick another.")
+
+
 class CouponIssueRefused(FuelpayError):
     code = "coupon_issue_refused"
     default_message = _("The coupon could not be issued.")

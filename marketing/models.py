@@ -262,6 +262,9 @@ class Coupon(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     reference = models.CharField(_("reference"), max_length=40, blank=True)  # the order holding or having used it
+    # When used: its discount on that order (what its funder, or its partner, settles) and when.
+    used_fen = models.BigIntegerField(_("discount given (fen)"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -1,20 +1,24 @@
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.crypto import phone_mask
 from core.money import format_fen, volume_for_amount_ml
 from marketing.campaigns import GroupOutcome, Uplift, in_holdout, uplift
-from marketing.engine import Draft, Offer, Quote, QuoteLine, Reason, qualifying, quote
+from marketing.engine import Draft, Offer, Quote, QuoteLine, Reason, offer_description, qualifying, quote
 from marketing.enums import (
     TRANSACTIONAL_KINDS,
     BenefitKind,
     CampaignGroup,
     CouponIssuedVia,
+    CouponKind,
     CouponStatus,
     Funder,
     NotificationKind,
@@ -27,6 +31,7 @@ from marketing.enums import (
     StackingClass,
     UseStatus,
 )
+from marketing.exceptions import CouponNotApplicable
 from marketing.models import (
     Campaign,
     CampaignMember,
@@ -147,12 +152,16 @@ class StandingView:
     spend_90d_fen: int
 
 
+_NEW_STANDING = StandingView(level="", segment=Segment.NEW, points=0, paid_orders=0, spend_90d_fen=0)
+
+
 def standing_get(*, driver_id: int | None) -> StandingView:
     """A driver's level, segment and points; a driver who never paid is new, level-less, with no points."""
-    row = Standing.objects.filter(driver_id=driver_id).first() if driver_id else None
-    if row is None:
-        return StandingView(level="", segment=Segment.NEW, points=0, paid_orders=0, spend_90d_fen=0)
-    return StandingView(row.level, row.segment, row.points, row.paid_orders, row.spend_90d_fen)
+    fields = ("level", "segment", "points", "paid_orders", "spend_90d_fen")
+    rows = Standing.objects.filter(driver_id=driver_id).values_list(*fields)[:1] if driver_id else ()
+    for row in rows:
+        return StandingView(*row)
+    return _NEW_STANDING
 
 
 def _offer_from(promotion: Promotion) -> Offer:
@@ -183,51 +192,100 @@ def _offer_from(promotion: Promotion) -> Offer:
     )
 
 
-def _in_scope(model, *, station_id: int, enterprise_id: int, prefix: str = "") -> Q:
-    """Rows of model (Promotion, CouponTemplate) that apply at the station: platform-wide, its enterprise's, or
-    listing it."""
-    listing = model.stations.through.objects.filter(station_id=station_id).values(f"{model._meta.model_name}_id")
+def _in_scope(*, station_id: int, enterprise_id: int) -> Q:
+    """Promotions that apply at the station: platform-wide, its enterprise's, or listing it (coupon templates:
+    the same rule in coupon_offers_for_draft's statement)."""
+    listing = Promotion.stations.through.objects.filter(station_id=station_id).values("promotion_id")
     return (
-        Q(**{f"{prefix}scope": PromotionScope.PLATFORM})
-        | Q(**{f"{prefix}scope": PromotionScope.ENTERPRISE, f"{prefix}enterprise_id": enterprise_id})
-        | Q(**{f"{prefix}scope": PromotionScope.STATIONS, f"{prefix}pk__in": listing})
+        Q(scope=PromotionScope.PLATFORM)
+        | Q(scope=PromotionScope.ENTERPRISE, enterprise_id=enterprise_id)
+        | Q(scope=PromotionScope.STATIONS, pk__in=listing)
     )
-
-
-def _coupon_offer(coupon: Coupon) -> Offer:
-    return _template_offer(coupon.template, coupon_id=coupon.pk)
 
 
 def _template_offer(template: CouponTemplate, *, coupon_id: int) -> Offer:
-    return Offer(
-        id=coupon_id,
-        coupon_id=coupon_id,
-        name=template.name,
-        name_en=template.name_en,
-        benefit_kind=template.benefit_kind,
-        benefit_value=template.benefit_value,
-        funder=template.funder,
-        stacking=StackingClass.STACKABLE,
-        stack_group="coupon",
-        grade_codes=tuple(template.grade_codes),
-        nonfuel_categories=tuple(template.nonfuel_categories),
-        min_amount_fen=template.min_amount_fen,
+    return _coupon_offer(
+        coupon_id,
+        template.name,
+        template.name_en,
+        template.benefit_kind,
+        template.benefit_value,
+        template.funder,
+        tuple(template.grade_codes),
+        tuple(template.nonfuel_categories),
+        template.min_amount_fen,
     )
 
 
+def _coupon_offer(
+    coupon_id, name, name_en, benefit_kind, benefit_value, funder, grade_codes, categories, min_amount_fen
+) -> Offer:
+    return Offer(
+        id=coupon_id,
+        coupon_id=coupon_id,
+        name=name,
+        name_en=name_en,
+        benefit_kind=benefit_kind,
+        benefit_value=benefit_value,
+        funder=funder,
+        stacking=StackingClass.STACKABLE,
+        stack_group="coupon",
+        grade_codes=grade_codes,
+        nonfuel_categories=categories,
+        min_amount_fen=min_amount_fen,
+    )
+
+
+def _coupon_sql(*, locked: bool) -> str:
+    coupon, template = Coupon._meta.db_table, CouponTemplate._meta.db_table
+    listing = CouponTemplate.stations.through._meta.db_table
+    held = "c.reference = %s" if locked else "c.valid_from <= %s AND c.valid_until > %s"
+    # JSON columns are cast to text so both backends hand back the same string (decoded by the caller).
+    return f"""
+        SELECT c.id, t.name, t.name_en, t.benefit_kind, t.benefit_value, t.funder,
+               CAST(t.grade_codes AS TEXT), CAST(t.nonfuel_categories AS TEXT), t.min_amount_fen
+          FROM {coupon} c JOIN {template} t ON t.id = c.template_id
+         WHERE c.driver_id = %s AND c.status = %s AND {held}
+           AND (t.scope = %s OR (t.scope = %s AND t.enterprise_id = %s)
+                OR (t.scope = %s AND t.id IN (SELECT coupontemplate_id FROM {listing} WHERE station_id = %s)))
+         ORDER BY c.id"""  # noqa: S608 - table names only; every value is bound
+
+
+@dataclass(frozen=True)
+class CouponChoice:
+    """One of the driver's coupons on the confirm page's coupon picker."""
+
+    coupon_id: int
+    description: Reason
+
+
+def coupon_choice_list(*, driver_id: int, station_id: int, enterprise_id: int) -> list[CouponChoice]:
+    """The driver's coupons usable at the station now, as the confirm page offers them to pick from."""
+    now = timezone.localtime()
+    draft = Draft(station_id, enterprise_id, "", "", 1, 1, 0, 0, now)
+    offers = coupon_offers_for_draft(draft=draft, driver_id=driver_id)
+    return [CouponChoice(offer.coupon_id, offer_description(offer)) for offer in offers]
+
+
 def coupon_offers_for_draft(*, draft: Draft, driver_id: int | None, reference: str = "", locked: bool = False):
-    """The driver's coupons usable at the draft's station and moment; locked: those the order holds."""
+    """The driver's coupons usable at the draft's station and moment; locked: those the order holds.
+
+    One plain SQL statement (coupon, template and scope), read as values: it runs on every quote."""
     if driver_id is None:
         return []
-    coupons = Coupon.objects.filter(
-        _in_scope(CouponTemplate, station_id=draft.station_id, enterprise_id=draft.enterprise_id, prefix="template__"),
-        driver_id=driver_id,
-    ).select_related("template")
     if locked:
-        coupons = coupons.filter(status=CouponStatus.LOCKED, reference=reference)
+        status, held = CouponStatus.LOCKED, [reference]
     else:
-        coupons = coupons.filter(status=CouponStatus.AVAILABLE, valid_from__lte=draft.at, valid_until__gt=draft.at)
-    return [_coupon_offer(coupon) for coupon in coupons]
+        at = connection.ops.adapt_datetimefield_value(draft.at)
+        status, held = CouponStatus.AVAILABLE, [at, at]
+    scope = [PromotionScope.PLATFORM, PromotionScope.ENTERPRISE, draft.enterprise_id]
+    scope += [PromotionScope.STATIONS, draft.station_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_coupon_sql(locked=locked), [driver_id, status, *held, *scope])
+        return [
+            _coupon_offer(*row[:6], tuple(json.loads(row[6])), tuple(json.loads(row[7])), row[8])
+            for row in cursor.fetchall()
+        ]
 
 
 _NO_USES = {"total": 0, "today": 0, "by_driver": 0}
@@ -258,15 +316,6 @@ def promotion_cap_reached(promotion, counts: dict[int, dict[str, int]]) -> bool:
     )
 
 
-def _capped_out(*, promotions: list["_Live"], driver_id: int | None, day) -> set[int]:
-    """Promotions whose cap (in all, per day, per driver) is used up."""
-    capped = [p for p in promotions if {p.per_driver_limit, p.per_day_limit, p.uses_limit} != {None}]
-    if not capped:
-        return set()
-    counts = promotion_use_counts(promotion_ids=[p.pk for p in capped], driver_id=driver_id, day=day)
-    return {p.pk for p in capped if promotion_cap_reached(p, counts)}
-
-
 @dataclass(frozen=True)
 class _Live:
     """A live promotion as the quote path keeps it between quotes: its offer (without the budget left, read
@@ -279,30 +328,43 @@ class _Live:
     uses_limit: int | None
     per_day_limit: int | None
     per_driver_limit: int | None
+    # The offer with a given budget left, kept: budgets seldom move between two quotes.
+    _with_budget: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def pk(self) -> int:
         return self.offer.id
 
+    @property
+    def is_capped(self) -> bool:
+        return self.uses_limit is not None or self.per_day_limit is not None or self.per_driver_limit is not None
+
+    def offer_with_budget_left(self, budget_left_fen: int) -> Offer:
+        offer = self._with_budget.get(budget_left_fen)
+        if offer is None:
+            if len(self._with_budget) > 16:
+                self._with_budget.clear()
+            offer = self._with_budget[budget_left_fen] = replace(self.offer, budget_left_fen=budget_left_fen)
+        return offer
+
+
+@dataclass(frozen=True)
+class _LiveSet:
+    stamp: tuple
+    promotions: list[_Live]
+    tracked_ids: tuple[int, ...]  # those with a budget or a cap: their state is read with the stamp
+
 
 # Per process: each station's active fuel promotions, kept while the promotions' stamp (how many there are,
 # the latest change) is unchanged. Any save changes updated_at; a stations list change touches it too
-# (MarketingConfig.ready). Budgets move without touching it: they are read per quote.
-_live_cache: dict[tuple[int, int], tuple[tuple, list[_Live]]] = {}
+# (MarketingConfig.ready). Budgets and use counts move without touching it: they are read per quote, in the
+# same statement as the stamp.
+_live_cache: dict[tuple[int, int], _LiveSet] = {}
 
 
-def _promotions_stamp() -> tuple:
-    stamp = Promotion.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
-    return stamp["n"], stamp["at"]
-
-
-def _live_promotions(*, station_id: int, enterprise_id: int) -> list[_Live]:
-    stamp = _promotions_stamp()
-    cached = _live_cache.get((station_id, enterprise_id))
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
+def _live_promotions_load(*, station_id: int, enterprise_id: int, stamp: tuple) -> _LiveSet:
     promotions = Promotion.objects.filter(
-        _in_scope(Promotion, station_id=station_id, enterprise_id=enterprise_id),
+        _in_scope(station_id=station_id, enterprise_id=enterprise_id),
         is_active=True,
         applies_to=PromotionTarget.FUEL,
     )
@@ -318,42 +380,127 @@ def _live_promotions(*, station_id: int, enterprise_id: int) -> list[_Live]:
         )
         for p in promotions
     ]
-    _live_cache[(station_id, enterprise_id)] = (stamp, live)
-    return live
+    tracked = tuple(item.pk for item in live if item.budget_fen is not None or item.is_capped)
+    return _LiveSet(stamp=stamp, promotions=live, tracked_ids=tracked)
+
+
+@dataclass(frozen=True)
+class _State:
+    stamp: tuple
+    standing: StandingView
+    budget_used: dict[int, int]
+    counts: dict[int, dict[str, int]]
+
+
+def _promotions_state(*, ids: tuple[int, ...], driver_id: int | None, day) -> _State:
+    """One statement: the promotions' stamp, the driver's standing, and the budget used and live use counts
+    (in all, on the day, by the driver) of the promotions named. The quote's hot path: plain SQL, built per
+    number of ids."""
+    promotion, use, standing = Promotion._meta.db_table, PromotionUse._meta.db_table, Standing._meta.db_table
+    stamp = f"SELECT COUNT(*) AS n, MAX(updated_at) AS at FROM {promotion}"  # noqa: S608 - a table name
+    head = f"""
+        SELECT s.n, s.at, st.level, st.segment, st.points, st.paid_orders, st.spend_90d_fen, {{promotion_columns}}
+          FROM ({stamp}) s LEFT JOIN {standing} st ON st.driver_id = %s"""  # noqa: S608 - table names only
+    sql, params = head.format(promotion_columns="NULL, NULL, NULL, NULL, NULL"), [driver_id]
+    if ids:
+        marks = ", ".join(["%s"] * len(ids))
+        joins = f"""
+              LEFT JOIN {promotion} p ON p.id IN ({marks})
+              LEFT JOIN (SELECT promotion_id, COUNT(*) AS total,
+                                SUM(CASE WHEN day = %s THEN 1 ELSE 0 END) AS today,
+                                SUM(CASE WHEN driver_id = %s THEN 1 ELSE 0 END) AS by_driver
+                           FROM {use} WHERE status <> %s AND promotion_id IN ({marks})
+                          GROUP BY promotion_id) u ON u.promotion_id = p.id"""  # noqa: S608 - placeholders only
+        sql = head.format(promotion_columns="p.id, p.budget_used_fen, u.total, u.today, u.by_driver") + joins
+        params += [*ids, connection.ops.adapt_datefield_value(day), driver_id, UseStatus.RELEASED, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    budget_used, counts = {}, {}
+    for row in rows:
+        pk, used, total, today, by_driver = row[7:]
+        if pk is not None:
+            budget_used[pk] = used
+            if total:
+                counts[pk] = {"total": total, "today": today, "by_driver": by_driver}
+    first = rows[0]
+    standing = StandingView(*first[2:7]) if first[2] is not None else _NEW_STANDING
+    return _State(stamp=first[:2], standing=standing, budget_used=budget_used, counts=counts)
+
+
+def _live_promotions(*, station_id: int, enterprise_id: int, driver_id: int | None, day) -> tuple[_LiveSet, _State]:
+    """The station's live promotions (cached) and their state now; one query unless the promotions changed."""
+    key = (station_id, enterprise_id)
+    cached = _live_cache.get(key)
+    state = _promotions_state(ids=cached.tracked_ids if cached else (), driver_id=driver_id, day=day)
+    if cached is None or cached.stamp != state.stamp:
+        cached = _live_cache[key] = _live_promotions_load(
+            station_id=station_id, enterprise_id=enterprise_id, stamp=state.stamp
+        )
+        state = _promotions_state(ids=cached.tracked_ids, driver_id=driver_id, day=day)
+    return cached, state
 
 
 def promotion_quote(
-    *, draft: Draft, driver_id: int | None = None, reference: str = "", only_ids: Iterable[int] | None = None
+    *,
+    draft: Draft,
+    driver_id: int | None = None,
+    reference: str = "",
+    only_ids: Iterable[int] | None = None,
+    coupon_id: int | None = None,
+    use_coupons: bool = True,
+    use_points: bool = False,
 ) -> Quote:
     """The quote for a draft at its station: promotions in effect at draft.at, caps applied, and the driver's
-    coupons. only_ids (the re-quote at capture) limits it to the promotions the order reserved at confirm,
-    whose caps it holds, and to the coupon it locked."""
+    coupons (coupon_id: the one the driver picked, CouponNotApplicable if it is not theirs to use here;
+    use_coupons=False: none) and points (use_points: the driver offers them, 积分抵扣). The driver's facts
+    (level, segment, first order, points) come from their standing, read here with the promotions' state.
+    only_ids (the re-quote at capture) limits it to the promotions the order reserved at confirm, whose
+    caps it holds, to the coupon it locked and to the points it set aside."""
     at = draft.at
+    live_set, state = _live_promotions(
+        station_id=draft.station_id, enterprise_id=draft.enterprise_id, driver_id=driver_id, day=at.date()
+    )
+    if only_ids is None:
+        draft = replace(
+            draft,
+            member_level=state.standing.level,
+            segment=state.standing.segment,
+            is_first_order=driver_id is not None and state.standing.paid_orders == 0,
+            points_offered=state.standing.points if use_points else 0,
+        )
     live = [
         item
-        for item in _live_promotions(station_id=draft.station_id, enterprise_id=draft.enterprise_id)
+        for item in live_set.promotions
         if (item.starts_at is None or item.starts_at <= at) and (item.ends_at is None or item.ends_at > at)
     ]
     if only_ids is not None:
         wanted = set(only_ids)
         live = [item for item in live if item.pk in wanted]
-    out = set()
-    if only_ids is None:
-        out = _capped_out(promotions=live, driver_id=driver_id, day=at.date())
-    budgeted = [item.pk for item in live if item.budget_fen is not None and item.pk not in out]
-    used = dict(Promotion.objects.filter(pk__in=budgeted).values_list("pk", "budget_used_fen")) if budgeted else {}
+    else:
+        live = [item for item in live if not (item.is_capped and promotion_cap_reached(item, state.counts))]
     offers = [
         item.offer
         if item.budget_fen is None
-        else replace(item.offer, budget_left_fen=item.budget_fen - used.get(item.pk, item.budget_fen))
+        else item.offer_with_budget_left(item.budget_fen - state.budget_used.get(item.pk, item.budget_fen))
         for item in live
-        if item.pk not in out
     ]
     if only_ids is not None:  # the driver's conditions were judged at confirm; the reservation holds them
         offers = [_as_reserved(offer, reference) for offer in offers]
+        draft = replace(draft, points_offered=points_reserved_get(reference=reference))
     held = only_ids is not None
-    offers += coupon_offers_for_draft(draft=draft, driver_id=driver_id, reference=reference, locked=held)
-    return quote(draft, offers)
+    coupons = coupon_offers_for_draft(draft=draft, driver_id=driver_id, reference=reference, locked=held)
+    if coupon_id is not None:
+        coupons = [offer for offer in coupons if offer.coupon_id == coupon_id]
+        if not coupons:
+            raise CouponNotApplicable(extra={"coupon_id": coupon_id})
+    return quote(draft, offers + coupons if use_coupons else offers, chosen_coupon_id=coupon_id)
+
+
+def points_reserved_get(*, reference: str) -> int:
+    """The points an order set aside at confirm (积分抵扣) and has not had back."""
+    rows = PointsEntry.objects.filter(reference=reference, kind__in=[PointsKind.REDEEM, PointsKind.RETURN])
+    return -(rows.aggregate(total=Sum("points"))["total"] or 0)
 
 
 def _as_reserved(offer: Offer, reference: str) -> Offer:
@@ -721,3 +868,30 @@ def invite_page_get(*, driver_id: int, code: str) -> InvitePage:
         reward_name=reward.name if reward else "",
         coupons_earned=list(earned.select_related("template").order_by("-valid_from", "-pk")),
     )
+
+
+@dataclass(frozen=True)
+class PartnerSettlementRow:
+    """合作券 used on one local day for one partner: how many, and the discount the partner settles."""
+
+    partner_code: str
+    day: date
+    uses: int
+    cost_fen: int
+
+
+def partner_settlement_list(*, date_from: date, date_to: date) -> list[PartnerSettlementRow]:
+    """Partner coupons used from date_from to date_to (local days, both included), per partner and day."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(date_from, time.min, tzinfo=tz)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+    rows = (
+        Coupon.objects.filter(
+            template__kind=CouponKind.PARTNER, status=CouponStatus.USED, used_at__gte=start, used_at__lt=end
+        )
+        .annotate(day=TruncDate("used_at", tzinfo=tz))
+        .values("template__partner_code", "day")
+        .annotate(uses=Count("pk"), cost=Sum("used_fen"))
+        .order_by("day", "template__partner_code")
+    )
+    return [PartnerSettlementRow(r["template__partner_code"], r["day"], r["uses"], r["cost"]) for r in rows]

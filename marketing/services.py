@@ -21,6 +21,7 @@ from marketing.channels import channel_get
 from marketing.engine import Quote
 from marketing.enums import (
     COUPON_TRANSITIONS,
+    SPENDABLE_POINTS_KINDS,
     TRANSACTIONAL_KINDS,
     BenefitKind,
     CampaignGroup,
@@ -44,6 +45,7 @@ from marketing.exceptions import (
     PromotionUsedUp,
     ReferralRefused,
 )
+from marketing.listeners import bonus_credit_earned
 from marketing.models import (
     BirthdayGift,
     Campaign,
@@ -154,21 +156,65 @@ def _coupons_settle(*, quote: Quote, reference: str) -> None:
     for coupon in held.order_by("pk"):
         if coupon.pk in quote.coupon_ids:
             coupon_transition(coupon, to_status=CouponStatus.USED, reference=reference)
+            coupon.used_fen = -sum(line.amount_fen for line in quote.lines if line.coupon_id == coupon.pk)
+            coupon.used_at = timezone.now()
+            coupon.save(update_fields=["used_fen", "used_at"])
         else:
             coupon_transition(coupon, to_status=CouponStatus.AVAILABLE)
 
 
+def _points_set_aside(*, quote: Quote, driver_id: int, reference: str, at) -> None:
+    """积分抵扣 at confirm: the quote's points leave the driver's balance (a redeem row for the order).
+    Fewer points than the quote spends: NotEnoughPoints."""
+    if not quote.points_used:
+        return
+    standing = _standing_for_update(driver_id)
+    if standing.points < quote.points_used:
+        raise NotEnoughPoints(extra={"points": standing.points, "needed": quote.points_used})
+    _points_take(driver_id=driver_id, points=quote.points_used, kind=PointsKind.REDEEM, reference=reference, at=at)
+    standing.points -= quote.points_used
+    standing.save(update_fields=["points", "updated_at"])
+
+
+def _points_settle(*, quote: Quote, reference: str) -> None:
+    """At capture (or release, with an empty quote): the points set aside that the final quote does not
+    spend go back to the driver, once, keeping the latest expiry of the rows they came from."""
+    redeemed = PointsEntry.objects.filter(reference=reference, kind=PointsKind.REDEEM).first()
+    if redeemed is None:
+        return
+    standing = _standing_for_update(redeemed.driver_id)
+    if PointsEntry.objects.filter(driver_id=redeemed.driver_id, kind=PointsKind.RETURN, reference=reference).exists():
+        return
+    back = -redeemed.points - quote.points_used
+    if back <= 0:
+        return
+    PointsEntry.objects.create(
+        driver_id=redeemed.driver_id,
+        kind=PointsKind.RETURN,
+        points=back,
+        remaining=back,
+        expires_at=redeemed.expires_at,
+        reference=reference,
+        created_at=timezone.now(),
+    )
+    standing.points += back
+    standing.save(update_fields=["points", "updated_at"])
+
+
 def quote_reserve(*, quote: Quote, driver_id: int, reference: str, at) -> None:
-    """At confirm: reserve the quote's promotions (budgets, caps) and lock its coupon. Raises PromotionUsedUp
-    or CouponNotUsable and changes nothing if something was taken since the quote."""
+    """At confirm: reserve the quote's promotions (budgets, caps), lock its coupon and set its points aside.
+    Raises PromotionUsedUp, CouponNotUsable or NotEnoughPoints and changes nothing if something was taken
+    since the quote."""
     _promotion_uses_reserve(quote=quote, driver_id=driver_id, reference=reference, day=at.date())
     _coupons_lock(quote=quote, driver_id=driver_id, reference=reference, at=at)
+    _points_set_aside(quote=quote, driver_id=driver_id, reference=reference, at=at)
 
 
 def quote_settle(*, quote: Quote, reference: str) -> None:
     """At capture, with the re-quote on the actual fill."""
     _promotion_uses_settle(quote=quote, reference=reference)
     _coupons_settle(quote=quote, reference=reference)
+    _points_settle(quote=quote, reference=reference)
 
 
 def quote_release(*, reference: str) -> None:
@@ -243,8 +289,9 @@ def order_paid_record(
     *, driver_id: int, paid_fen: int, reference: str, quote: Quote, station_id: int | None = None, at=None
 ) -> int:
     """Orders tell marketing a sale was paid (inside their transaction): points earned (per ¥ paid, plus any
-    extra points the quote gave), coupons the quote granted, the 90-day spend, level and segment; the station
-    it was paid at (its own segments). Once per reference. Returns the points earned."""
+    extra points the quote gave), coupons the quote granted, bonus credit it earned (the wallet credits it:
+    marketing.listeners), the 90-day spend, level and segment; the station it was paid at (its own segments).
+    Once per reference. Returns the points earned."""
     at = at or timezone.now()
     standing = _standing_for_update(driver_id)
     if PointsEntry.objects.filter(driver_id=driver_id, kind=PointsKind.EARN, reference=reference).exists():
@@ -273,21 +320,38 @@ def order_paid_record(
         if reward.benefit_kind == BenefitKind.COUPON_GRANT:
             template = CouponTemplate.objects.get(pk=reward.value)
             coupon_issue(template=template, driver_id=driver_id, via=CouponIssuedVia.RULE, now=at)
+        elif reward.benefit_kind == BenefitKind.BONUS_CREDIT:
+            bonus_credit_earned(
+                driver_id=driver_id,
+                amount_fen=reward.value,
+                funder=reward.funder,
+                funding_station_id=Promotion.objects.values_list("funding_station_id", flat=True).get(
+                    pk=reward.promotion_id
+                ),
+                reference=reference,
+                promotion_id=reward.promotion_id,
+            )
     return points
 
 
 def _points_take(*, driver_id: int, points: int, kind: str, reference: str, at) -> None:
-    """Take points from the driver's earn rows, oldest expiry first, and write one history row."""
-    left = points
-    rows = PointsEntry.objects.select_for_update().filter(driver_id=driver_id, kind=PointsKind.EARN, remaining__gt=0)
+    """Take points from the driver's spendable rows, oldest expiry first, and write one history row (its
+    expires_at: the latest expiry taken from, which points given back keep)."""
+    left, latest = points, None
+    rows = PointsEntry.objects.select_for_update().filter(
+        driver_id=driver_id, kind__in=SPENDABLE_POINTS_KINDS, remaining__gt=0
+    )
     for row in rows.order_by("expires_at", "pk"):
         part = min(left, row.remaining)
         row.remaining -= part
         row.save(update_fields=["remaining"])
         left -= part
+        latest = row.expires_at
         if not left:
             break
-    PointsEntry.objects.create(driver_id=driver_id, kind=kind, points=-points, reference=reference, created_at=at)
+    PointsEntry.objects.create(
+        driver_id=driver_id, kind=kind, points=-points, expires_at=latest, reference=reference, created_at=at
+    )
 
 
 @transaction.atomic
@@ -314,7 +378,7 @@ def points_expire(*, now=None) -> int:
     """Earn rows past their expiry lose what is left of them (a periodic task). Returns points expired."""
     now = now or timezone.now()
     expired = 0
-    due = PointsEntry.objects.filter(kind=PointsKind.EARN, remaining__gt=0, expires_at__lte=now)
+    due = PointsEntry.objects.filter(kind__in=SPENDABLE_POINTS_KINDS, remaining__gt=0, expires_at__lte=now)
     for driver_id in due.values_list("driver_id", flat=True).distinct():
         with transaction.atomic():
             standing = _standing_for_update(driver_id)

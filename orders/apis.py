@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from core.apis import IdempotentInput
 from drivers.permissions import DriverApi
+from orders.pricing import AUTOMATIC, promotion_choice_from_input
 from orders.selectors import order_quote_get, order_view_get
 from orders.services import order_prepaid_create
 from stations.selectors import nozzle_get_by_number, station_price_get
@@ -26,6 +27,8 @@ class OrderQuoteApi(APIView):
         station_code = serializers.SlugField()
         nozzle_number = serializers.IntegerField(min_value=1)
         amount_fen = serializers.IntegerField(min_value=1, max_value=10**8)
+        coupon = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+        use_points = serializers.BooleanField(default=False)
 
     def get(self, request):
         payload = self.InputSerializer(data=request.query_params)
@@ -34,8 +37,13 @@ class OrderQuoteApi(APIView):
         nozzle = nozzle_get_by_number(station_code=data["station_code"], nozzle_number=data["nozzle_number"])
         price = station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id)
         driver = getattr(request.user, "driver", None) if request.user.is_authenticated else None
+        choice = promotion_choice_from_input(coupon=data["coupon"], use_points=data["use_points"])
         quote = order_quote_get(
-            station=nozzle.station, price=price, amount_fen=data["amount_fen"], driver_id=driver.pk if driver else None
+            station=nozzle.station,
+            price=price,
+            amount_fen=data["amount_fen"],
+            driver_id=driver.pk if driver else None,
+            choice=choice if driver else AUTOMATIC,
         )
         return Response(
             {
@@ -46,6 +54,8 @@ class OrderQuoteApi(APIView):
                 "list_price_fen_per_litre": quote.list_price_fen_per_litre,
                 "lines": OrderLineOutputSerializer(quote.lines, many=True).data,
                 "hints": [str(hint.reason) for hint in quote.hints],
+                "coupon_ids": quote.coupon_ids,
+                "points_used": quote.points_used,
             }
         )
 
@@ -87,6 +97,8 @@ class OrderCreateApi(DriverApi):
         nozzle_number = serializers.IntegerField(min_value=1)
         amount_fen = serializers.IntegerField(required=False)
         fill_up = serializers.BooleanField(default=False)
+        coupon = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+        use_points = serializers.BooleanField(default=False)
 
         def validate(self, attrs):
             if attrs.get("fill_up") == ("amount_fen" in attrs):
@@ -104,6 +116,7 @@ class OrderCreateApi(DriverApi):
             idempotency_key=data["idempotency_key"],
             amount_fen=data.get("amount_fen"),
             fill_up=data["fill_up"],
+            choice=promotion_choice_from_input(coupon=data["coupon"], use_points=data["use_points"]),
         )
         view = order_view_get(driver_id=request.user.driver.pk, order_no=order.order_no)
         return Response(_order_payload(view), status=201)

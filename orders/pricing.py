@@ -1,16 +1,45 @@
 """An order's price comes from the promotion engine (marketing): the same quote before the pump runs and,
 re-quoted on the actual fill with the promotions reserved at confirm, on the receipt after it stops."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
 from marketing.engine import Draft, DraftItem, Quote
-from marketing.selectors import promotion_quote, standing_get
+from marketing.exceptions import CouponNotApplicable
+from marketing.selectors import promotion_quote
 from orders.enums import OrderLineKind
 from orders.models import FuelOrder, OrderLine
 from stations.models import Station
 from stations.selectors import PriceInEffect
+
+
+@dataclass(frozen=True)
+class PromotionChoice:
+    """What the driver chose on the confirm page: a coupon (None: the engine's best), no coupon at all, and
+    whether to pay part with points."""
+
+    coupon_id: int | None = None
+    use_coupons: bool = True
+    use_points: bool = False
+
+
+AUTOMATIC = PromotionChoice()
+NO_COUPON = "none"
+
+
+def promotion_choice_from_input(*, coupon: str, use_points: bool) -> PromotionChoice:
+    """The confirm form's (and the API's) coupon field: empty for the engine's best, "none", or a coupon id;
+    anything else is CouponNotApplicable."""
+    coupon = coupon.strip()
+    if not coupon:
+        return PromotionChoice(use_points=use_points)
+    if coupon == NO_COUPON:
+        return PromotionChoice(use_coupons=False, use_points=use_points)
+    if not coupon.isascii() or not coupon.isdigit():
+        raise CouponNotApplicable()
+    return PromotionChoice(coupon_id=int(coupon), use_points=use_points)
 
 
 def order_draft(
@@ -20,12 +49,11 @@ def order_draft(
     volume_ml: int,
     amount_fen: int,
     mode: str,
-    driver_id: int | None,
     at: datetime | None = None,
     items: tuple[DraftItem, ...] = (),
 ) -> Draft:
-    """What the engine needs to know about a sale: the fuel, any non-fuel items, the moment, and who buys it."""
-    standing = standing_get(driver_id=driver_id)
+    """What the engine needs to know about a sale: the fuel, any non-fuel items and the moment
+    (marketing.selectors.promotion_quote adds who buys it: the driver's level, segment, first order, points)."""
     return Draft(
         station_id=station.pk,
         enterprise_id=station.enterprise_id,
@@ -37,9 +65,6 @@ def order_draft(
         amount_fen=amount_fen,
         at=timezone.localtime(at or timezone.now()),
         payment_mode=mode,
-        member_level=standing.level,
-        segment=standing.segment,
-        is_first_order=driver_id is not None and standing.paid_orders == 0,
         items=items,
     )
 
@@ -74,7 +99,6 @@ def order_requote(order: FuelOrder, *, volume_ml: int, amount_fen: int, promotio
         volume_ml=volume_ml,
         amount_fen=amount_fen,
         mode=order.mode,
-        driver_id=None,
         at=order.created_at,
         items=draft_items(list(order.lines.filter(kind=OrderLineKind.NON_FUEL))),
     )

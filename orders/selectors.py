@@ -14,7 +14,7 @@ from marketing.selectors import promotion_quote
 from orders.enums import OPEN_ORDER_STATUSES, OrderLineKind, OrderMode, OrderStatus
 from orders.lifecycle import SETTLING, OrderMessage, order_message
 from orders.models import FillResolution, FuelOrder, OrderLine
-from orders.pricing import order_draft
+from orders.pricing import AUTOMATIC, PromotionChoice, order_draft
 from pumpgateway.enums import CLOSED_AUTHORIZATION_STATUSES, AuthorizationStatus, NozzleLiveState
 from pumpgateway.exceptions import ControllerOffline, NozzleBusy, PumpNotConfigured, PumpOffline
 from pumpgateway.selectors import (
@@ -42,17 +42,30 @@ class OrderQuote:
     list_price_fen_per_litre: int
     lines: tuple[QuoteLine, ...]
     hints: tuple[Hint, ...]
+    coupon_ids: tuple[int, ...] = ()
+    points_used: int = 0
 
 
 def order_quote_get(
-    *, station: Station, price: PriceInEffect, amount_fen: int, driver_id: int | None, mode: str = OrderMode.PREPAID
+    *,
+    station: Station,
+    price: PriceInEffect,
+    amount_fen: int,
+    driver_id: int | None,
+    mode: str = OrderMode.PREPAID,
+    choice: PromotionChoice = AUTOMATIC,
 ) -> OrderQuote:
-    """What the driver will see on the receipt if the pump delivers the full preset, line by line."""
+    """What the driver will see on the receipt if the pump delivers the full preset, line by line, with the
+    coupon and points the driver chose."""
     volume = volume_for_amount_ml(amount_fen=amount_fen, price_fen_per_litre=price.price_fen_per_litre)
-    draft = order_draft(
-        station=station, price=price, volume_ml=volume, amount_fen=amount_fen, mode=mode, driver_id=driver_id
+    draft = order_draft(station=station, price=price, volume_ml=volume, amount_fen=amount_fen, mode=mode)
+    quote = promotion_quote(
+        draft=draft,
+        driver_id=driver_id,
+        coupon_id=choice.coupon_id,
+        use_coupons=choice.use_coupons,
+        use_points=choice.use_points,
     )
-    quote = promotion_quote(draft=draft, driver_id=driver_id)
     return OrderQuote(
         amount_fen=amount_fen,
         pay_fen=quote.total_fen,
@@ -61,6 +74,8 @@ def order_quote_get(
         list_price_fen_per_litre=price.list_price_fen_per_litre,
         lines=quote.lines,
         hints=quote.hints,
+        coupon_ids=quote.coupon_ids,
+        points_used=quote.points_used,
     )
 
 

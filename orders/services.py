@@ -21,6 +21,7 @@ from core.exceptions import FuelpayError
 from core.money import volume_for_amount_ml
 from drivers.models import Driver
 from marketing.engine import Quote
+from marketing.exceptions import CouponNotApplicable
 from marketing.selectors import promotion_ids_reserved, promotion_quote
 from marketing.services import low_balance_notify, order_paid_record, quote_release, quote_reserve, quote_settle
 from orders.enums import (
@@ -49,7 +50,7 @@ from orders.exceptions import (
 from orders.lifecycle import order_transition
 from orders.locks import order_select_for_update
 from orders.models import FillResolution, FuelOrder, OrderLine
-from orders.pricing import draft_items, order_draft, order_requote, paid_split
+from orders.pricing import AUTOMATIC, PromotionChoice, draft_items, order_draft, order_requote, paid_split
 from orders.selectors import nozzle_unavailable_error, order_list_stale_open
 from pumpgateway.enums import AuthorizationEndReason, AuthorizationSource, AuthorizationStatus
 from pumpgateway.exceptions import (
@@ -184,13 +185,16 @@ def order_prepaid_create(
     amount_fen: int | None = None,
     fill_up: bool = False,
     items: dict[int, int] | None = None,
+    choice: PromotionChoice = AUTOMATIC,
 ) -> FuelOrder:
     """一键加油, in one durable transaction: lock the driver's wallet rows, hold the amount (the order owns
     the hold: it never expires on its own), write the order, queue the nozzle's authorization (locking the
     pump binding row). Any refusal rolls all of it back, so no hold is ever left to release.
 
     items ({catalogue item id: quantity}) are non-fuel goods bought with the fill: held on top of the fuel
-    preset (the pump is preset to the fuel only) and captured with the fill in the same posting."""
+    preset (the pump is preset to the fuel only) and captured with the fill in the same posting.
+    choice: the coupon and points the driver chose (a coupon the purchase does not meet is refused:
+    CouponNotApplicable)."""
     replay = _replayed_order(driver=driver, nozzle=nozzle, idempotency_key=idempotency_key)
     if replay is not None:
         return replay
@@ -220,7 +224,7 @@ def order_prepaid_create(
         non_fuel_fen=items_fen,
     )
     order_transition(order=order, to_status=OrderStatus.AUTHORIZING, cause=OrderCause.DRIVER_ORDER, actor=driver.user)
-    _promotions_reserve(order, price=price, amount_fen=amount, item_lines=item_lines)
+    _promotions_reserve(order, price=price, amount_fen=amount, item_lines=item_lines, choice=choice)
     for line in item_lines:
         line.order = order
     OrderLine.objects.bulk_create(item_lines)
@@ -235,20 +239,28 @@ def order_prepaid_create(
 
 
 def _promotions_reserve(
-    order: FuelOrder, *, price: PriceInEffect, amount_fen: int, item_lines: list[OrderLine]
+    order: FuelOrder, *, price: PriceInEffect, amount_fen: int, item_lines: list[OrderLine], choice: PromotionChoice
 ) -> Quote:
-    """Quote the preset and the items at confirm and reserve the budgets and caps of the promotions it uses."""
+    """Quote the preset and the items at confirm and reserve the budgets and caps of the promotions it uses,
+    the coupon and the points."""
     draft = order_draft(
         station=order.station,
         price=price,
         volume_ml=volume_for_amount_ml(amount_fen=amount_fen, price_fen_per_litre=order.price_fen_per_litre),
         amount_fen=amount_fen,
         mode=order.mode,
-        driver_id=order.driver_id,
         at=order.created_at,
         items=draft_items(item_lines),
     )
-    quote = promotion_quote(draft=draft, driver_id=order.driver_id)
+    quote = promotion_quote(
+        draft=draft,
+        driver_id=order.driver_id,
+        coupon_id=choice.coupon_id,
+        use_coupons=choice.use_coupons,
+        use_points=choice.use_points,
+    )
+    if choice.coupon_id is not None and choice.coupon_id not in quote.coupon_ids:
+        raise CouponNotApplicable(extra={"coupon_id": choice.coupon_id})
     quote_reserve(quote=quote, driver_id=order.driver_id, reference=order.order_no, at=draft.at)
     return quote
 
@@ -470,7 +482,6 @@ def _postpaid_quote(*, driver: Driver, fill: FillRecord, nozzle: Nozzle, price: 
         volume_ml=fill.volume_ml,
         amount_fen=fill.amount_fen,
         mode=OrderMode.POSTPAID,
-        driver_id=driver.pk,
     )
     return draft, promotion_quote(draft=draft, driver_id=driver.pk)
 

@@ -20,10 +20,11 @@ from core.exceptions import FuelpayError
 from core.money import yuan_to_fen
 from drivers.permissions import driver_required
 from drivers.selectors import trusted_device_list_for_driver, vehicle_list_for_driver
-from marketing.selectors import promotion_list_for_driver
+from marketing.selectors import coupon_choice_list, promotion_list_for_driver, standing_get
 from orders.enums import CounterTender
 from orders.exceptions import DynamicCodeInvalid, FillNotPayable
 from orders.models import FuelOrder
+from orders.pricing import AUTOMATIC, PromotionChoice, promotion_choice_from_input
 from orders.selectors import (
     forecourt_state_get,
     nozzle_unavailable_error,
@@ -106,6 +107,19 @@ def _items_from_form(data) -> dict[int, int]:
     }
 
 
+def _preset_quotes(*, nozzle: Nozzle, price, driver, choice: PromotionChoice) -> dict:
+    return {
+        amount: order_quote_get(
+            station=nozzle.station,
+            price=price,
+            amount_fen=amount,
+            driver_id=driver.pk if driver else None,
+            choice=choice if driver else AUTOMATIC,
+        )
+        for amount in settings.ORDER_AMOUNT_PRESETS_FEN
+    }
+
+
 def nozzle_pay(request, station_code: str, nozzle_number: int):
     nozzle = nozzle_get_by_number(station_code=station_code, nozzle_number=nozzle_number)
     try:
@@ -119,6 +133,14 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
     data = request.POST if request.method == "POST" else request.GET
     selected = data.get("choice", str(settings.ORDER_AMOUNT_PRESETS_FEN[1]))
     usable = balance.usable_at_pump_fen if balance else None
+    kept = {"choice": selected, "amount_yuan": data.get("amount_yuan", "")}
+    kept |= {"coupon": data.get("coupon", ""), "use_points": data.get("use_points", "")}
+    try:
+        promotion_choice = promotion_choice_from_input(coupon=kept["coupon"], use_points=bool(kept["use_points"]))
+    except FuelpayError as error:
+        promotion_choice, choice_error = AUTOMATIC, error
+    else:
+        choice_error = None
     context = {
         "nozzle": nozzle,
         "station": nozzle.station,
@@ -135,22 +157,30 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
             (item, request.POST.get(f"item_{item.pk}", ""))
             for item in (non_fuel_item_list_for_station(station_id=nozzle.station_id) if driver else [])
         ],
+        "coupon_choices": (
+            coupon_choice_list(
+                driver_id=driver.pk, station_id=nozzle.station_id, enterprise_id=nozzle.station.enterprise_id
+            )
+            if driver
+            else []
+        ),
+        "points": standing_get(driver_id=driver.pk).points if driver else 0,
         "top_up_tiers": top_up_tier_list() if driver else [],
         "bonus_rules": promotion_list_for_driver()[0] if driver else [],
         "top_up_key": uuid.uuid4().hex,
         "fill_up_cap_fen": settings.ORDER_FILL_UP_CAP_FEN,
         "order_key": request.POST.get("key") or uuid.uuid4().hex,
         "selected": selected,
-        "amount_yuan": data.get("amount_yuan", ""),
-        "return_path": f"{request.path}?{urlencode({'choice': selected, 'amount_yuan': data.get('amount_yuan', '')})}",
+        "amount_yuan": kept["amount_yuan"],
+        "return_path": f"{request.path}?{urlencode(kept)}",
     }
     if price is not None:
-        context["quotes"] = {
-            amount: order_quote_get(
-                station=nozzle.station, price=price, amount_fen=amount, driver_id=driver.pk if driver else None
-            )
-            for amount in settings.ORDER_AMOUNT_PRESETS_FEN
-        }
+        try:
+            context["quotes"] = _preset_quotes(nozzle=nozzle, price=price, driver=driver, choice=promotion_choice)
+        except FuelpayError as error:  # the picked coupon is not usable (any more): the best quote, and why
+            promotion_choice, choice_error = AUTOMATIC, error
+            context["quotes"] = _preset_quotes(nozzle=nozzle, price=price, driver=driver, choice=promotion_choice)
+    context["promotion_choice"], context["error"] = promotion_choice, choice_error
     if request.method == "POST":
         if driver is None:
             return redirect(f"{reverse('driver-sign-in')}?{urlencode({'next': context['return_path']})}")
@@ -169,6 +199,9 @@ def nozzle_pay(request, station_code: str, nozzle_number: int):
                 amount_fen=amount,
                 fill_up=choice == "fill_up",
                 items=_items_from_form(request.POST),
+                choice=promotion_choice_from_input(
+                    coupon=request.POST.get("coupon", ""), use_points=bool(request.POST.get("use_points"))
+                ),
             )
         except FuelpayError as error:
             context["error"] = error

@@ -16,6 +16,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from core.money import FEN_PER_YUAN, format_fen, yuan_text
+from marketing.selectors import PartnerSettlementRow
 from settlement.models import SettlementDay, SettlementItem
 
 CHUNK = 5000
@@ -89,6 +90,17 @@ def items_csv_stream(items: QuerySet[SettlementItem]) -> Iterator[str]:
             totals[index] += row[index]
         yield writer.writerow(_cells(row))
     yield writer.writerow(_totals_cells(totals, as_text=True))
+
+
+def partner_settlement_csv(rows: list[PartnerSettlementRow]) -> str:
+    """合作券 settlement per partner and day (UTF-8 BOM for spreadsheet programs), ending in a totals line."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Day"), _("Partner code"), _("Coupons used"), _("Discount to settle (yuan)")])
+    for row in rows:
+        writer.writerow([row.day.isoformat(), row.partner_code, row.uses, yuan_text(row.cost_fen)])
+    writer.writerow([_("Total"), "", sum(r.uses for r in rows), yuan_text(sum(r.cost_fen for r in rows))])
+    return "\ufeff" + out.getvalue()
 
 
 def _totals_cells(totals: dict[int, int], *, as_text: bool) -> list:

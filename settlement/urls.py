@@ -15,6 +15,7 @@ urlpatterns = [
     path("finance/payouts/<int:batch_id>/transition/", views.payout_transition, name="finance-payout-transition"),
     path("finance/payouts/<int:batch_id>/bank-file/", views.payout_bank_file_download, name="finance-payout-bank-file"),
     path("finance/vouchers/", views.vouchers, name="finance-vouchers"),
+    path("finance/partner-coupons/", views.partner_settlement, name="finance-partner-coupons"),
     path("shifts/", views.shifts, name="shifts"),
     path("shifts/<int:shift_id>/pdf/", views.shift_pdf_download, name="shift-pdf"),
     path("shifts/<int:shift_id>/hand-over/", views.shift_hand_over_view, name="shift-hand-over"),

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import FuelpayError
+from marketing.selectors import partner_settlement_list
 from settlement.enums import DiscrepancyStatus, PayoutStatus
-from settlement.exports import day_pdf, items_csv_stream, items_xlsx_file, shift_pdf
+from settlement.exports import day_pdf, items_csv_stream, items_xlsx_file, partner_settlement_csv, shift_pdf
 from settlement.selectors import (
     discrepancy_get,
     discrepancy_list,
@@ -244,6 +246,37 @@ def vouchers(request):
         "settlement/vouchers.html",
         {"title": _("Vouchers"), "sheets": sheets, "business_date": business_date},
     )
+
+
+def _partner_period(request) -> tuple[date, date]:
+    """The report's days (local, both included): ?from= and ?to=, by default the month so far."""
+    today = timezone.localdate()
+    date_to = _date(request.GET.get("to")) or today
+    date_from = _date(request.GET.get("from")) or date_to.replace(day=1)
+    return date_from, max(date_from, date_to)
+
+
+@staff_member_required
+def partner_settlement(request):
+    """合作券: what each partner's coupons took off orders, per day, to settle with the partner. The platform
+    settles with partners: other staff are refused."""
+    if not user_is_platform_admin(user=request.user):
+        raise PermissionDenied
+    date_from, date_to = _partner_period(request)
+    rows = partner_settlement_list(date_from=date_from, date_to=date_to)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(partner_settlement_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="partner-coupons-{date_from}-{date_to}.csv"'
+        return response
+    context = {
+        "title": _("Partner coupons"),
+        "rows": rows,
+        "date_from": date_from,
+        "date_to": date_to,
+        "uses": sum(row.uses for row in rows),
+        "cost_fen": sum(row.cost_fen for row in rows),
+    }
+    return render(request, "settlement/partner_settlement.html", context)
 
 
 @staff_member_required

@@ -293,6 +293,9 @@ PAYMENT_NOTIFICATION_MAX_AGE_SECONDS = env_int("PAYMENT_NOTIFICATION_MAX_AGE_SEC
 # 积分: one point per this many fen paid (100: a point per ¥1; 10_000: a point per ¥100).
 LOYALTY_FEN_PER_POINT = env_int("LOYALTY_FEN_PER_POINT", 100)
 LOYALTY_POINTS_VALID_DAYS = env_int("LOYALTY_POINTS_VALID_DAYS", 365)
+# 积分抵扣: points a driver spends for ¥1 off at the pump, and the most of an order points may pay (basis points).
+LOYALTY_POINTS_PER_YUAN_REDEEMED = env_int("LOYALTY_POINTS_PER_YUAN_REDEEMED", 100)
+LOYALTY_POINTS_MAX_SHARE_BASIS_POINTS = env_int("LOYALTY_POINTS_MAX_SHARE_BASIS_POINTS", 5000)
 # Segments (marketing.segments): high value from this 90-day spend; at risk / dormant after these days unseen.
 SEGMENT_HIGH_VALUE_SPEND_90D_FEN = env_int("SEGMENT_HIGH_VALUE_SPEND_90D_FEN", 300_000)
 SEGMENT_AT_RISK_AFTER_DAYS = env_int("SEGMENT_AT_RISK_AFTER_DAYS", 30)

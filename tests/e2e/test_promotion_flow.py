@@ -3,6 +3,7 @@ line (the station price, the level's night discount, the coupon), the wallet pay
 total, and the points earned appear on the rewards page. Through the running platform and the simulator."""
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import PHONE, shot
 from .test_driver_flows import (
@@ -93,3 +94,61 @@ def test_a_gold_member_with_a_coupon_sees_every_line_explained_and_earns_points(
     assert "已使用" in page.inner_text("#coupons")
     shot(page, "promotion-3-points")
     ledger_is_exact(platform)
+
+
+PICKER_PHONE = "13800000002"
+PICKER_SETUP = f"""
+from drivers.models import Driver
+from marketing.models import CouponTemplate
+from marketing.services import coupon_issue
+
+driver = Driver.objects.get(phone="{PICKER_PHONE}")
+for name, name_en, value in [("8元油品券", "¥8 fuel coupon", 800), ("3元油品券", "¥3 fuel coupon", 300)]:
+    template = CouponTemplate.objects.create(
+        name=name, name_en=name_en, kind="fuel", benefit_kind="amount_off", benefit_value=value,
+        scope="platform", funder="platform",
+    )
+    coupon_issue(template=template, driver_id=driver.pk, via="campaign")
+"""
+COUPON_STATUSES = f"""
+from marketing.models import Coupon
+for coupon in Coupon.objects.filter(driver__phone="{PICKER_PHONE}").order_by("pk"):
+    print(coupon.template.name, coupon.status)
+"""
+
+
+def test_the_driver_picks_another_coupon_and_the_quote_and_the_order_follow(platform, browser):
+    platform.manage("shell", "-c", PICKER_SETUP)
+    page = browser.new_context(**PHONE, locale="zh-CN").new_page()
+    sign_in(platform, page, PICKER_PHONE)
+
+    page.goto(f"{platform.url}/s/{STATION}/1/")
+    page.check("input[name=choice][value='10000']")
+    best = _line_labels(page, "table.quote[data-fen='10000'] .quote-line td:first-child")
+    assert any(label.startswith("8元油品券: ") for label in best), best  # the engine's pick: the larger coupon
+
+    page.select_option("#coupon", label=page.locator("#coupon option", has_text="3元油品券").inner_text())
+    page.wait_for_selector("#quote-live .quote-line")
+    picked = _line_labels(page, "#quote-live .quote-line td:first-child")
+    assert any(label.startswith("3元油品券: ") and "-¥3.00" in label for label in picked), picked
+    assert not any(label.startswith("8元油品券") for label in picked)
+    assert page.locator("table.quote[data-fen='10000']").is_hidden()
+    shot(page, "promotion-4-coupon-picked")
+
+    page.select_option("#coupon", value="none")
+    expect(page.locator("#quote-live")).not_to_contain_text("3元油品券")
+    assert not any("油品券" in label for label in _line_labels(page, "#quote-live .quote-line td:first-child"))
+
+    page.select_option("#coupon", label=page.locator("#coupon option", has_text="3元油品券").inner_text())
+    page.click("#confirm")
+    page.wait_for_url("**/orders/**")
+    assert platform.manage("shell", "--no-imports", "-c", COUPON_STATUSES).splitlines() == [
+        "8元油品券 available",
+        "3元油品券 locked",
+    ]
+    page.click("#cancel")  # the pump is free again for the other flows
+    page.wait_for_selector("#failure-message[data-code=cancelled]", timeout=15_000)
+    assert platform.manage("shell", "--no-imports", "-c", COUPON_STATUSES).splitlines() == [
+        "8元油品券 available",
+        "3元油品券 available",
+    ]

@@ -152,9 +152,7 @@ def test_a_promotion_that_runs_out_between_quote_and_confirm_refuses_and_changes
     from stations.selectors import station_price_get
 
     price = station_price_get(station_id=nozzle.station_id, grade_id=nozzle.grade_id)
-    draft = order_draft(
-        station=nozzle.station, price=price, volume_ml=40_000, amount_fen=29_400, mode="prepaid", driver_id=funded.pk
-    )
+    draft = order_draft(station=nozzle.station, price=price, volume_ml=40_000, amount_fen=29_400, mode="prepaid")
     quote = promotion_quote(draft=draft, driver_id=funded.pk)
     Promotion.objects.filter(pk=promotion.pk).update(budget_used_fen=1000)  # another order took some
     before = (counters_snapshot(), list(PromotionUse.objects.values_list("pk", flat=True)))

@@ -36,6 +36,25 @@ PROMOTION_EXPENSE_KIND = {
 }
 
 
+def promotion_bonus_credit(
+    *, driver_id: int, amount_fen: int, funder: str, funding_station_id: int | None, reference: str, promotion_id: int
+) -> None:
+    """A fuel promotion's bonus credit (加满送) into the driver's bonus, from its funder's promotion expense:
+    marketing announces it inside the paying transaction (marketing.listeners). Composable; once per order and
+    promotion (the ledger's idempotency key)."""
+    key = f"bonus:{reference}:{promotion_id}"
+    expense = system_account_id(kind=PROMOTION_EXPENSE_KIND[funder], spread_key=key, station_id=funding_station_id)
+    bonus = driver_account_id(driver_id=driver_id, kind=AccountKind.DRIVER_BONUS)
+    ledger_post(
+        operation=Operation.BONUS_GRANT,
+        idempotency_key=key,
+        legs=[Leg(expense, Side.DEBIT, amount_fen), Leg(bonus, Side.CREDIT, amount_fen)],
+        driver_id=driver_id,
+        station_id=funding_station_id,
+        reference=reference,
+    )
+
+
 def _new_out_trade_no() -> str:
     return "T" + timezone.localtime().strftime("%Y%m%d%H%M%S") + secrets.token_hex(6).upper()
 
