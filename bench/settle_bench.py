@@ -95,12 +95,14 @@ SELECT n, 'B' || n, 'prepaid', 'paid', %(driver)s, station_id, nozzle_id, '92#�
        volume_ml * 765 / 1000 - volume_ml * 735 / 1000 + CASE WHEN n %% 10 = 0 THEN 100 ELSE 0 END,
        volume_ml * 735 / 1000 - CASE WHEN n %% 10 = 0 THEN 100 ELSE 0 END, 0, '0000', '', 0, '', 'k' || n, at, at
 FROM gen;
-INSERT INTO wallet_orderline (order_id, kind, label, label_en, amount_fen, funder, quantity, sku)
-SELECT n, 'fuel', '92#汽油', '', volume_ml * 765 / 1000, '', 1, '' FROM gen
+INSERT INTO wallet_orderline (order_id, kind, label, label_en, amount_fen, funder, quantity, sku, category,
+    refunded_fen)
+SELECT n, 'fuel', '92#汽油', '', volume_ml * 765 / 1000, '', 1, '', '', 0 FROM gen
 UNION ALL
-SELECT n, 'discount', '明折明扣', '', volume_ml * 735 / 1000 - volume_ml * 765 / 1000, 'station', 1, '' FROM gen
+SELECT n, 'discount', '明折明扣', '', volume_ml * 735 / 1000 - volume_ml * 765 / 1000, 'station', 1, '', '', 0
+FROM gen
 UNION ALL
-SELECT n, 'discount', '平台券', '', -100, 'platform', 1, '' FROM gen WHERE n %% 10 = 0;
+SELECT n, 'discount', '平台券', '', -100, 'platform', 1, '', '', 0 FROM gen WHERE n %% 10 = 0;
 INSERT INTO wallet_journalentry (id, operation, idempotency_key, request_hash, driver_id, station_id, reference,
     created_at)
 SELECT n, 'capture', 'hold:' || n, '', %(driver)s, station_id, 'B' || n, at + interval '2 seconds' FROM gen;
