@@ -22,9 +22,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 URL = os.environ.get("SETTLE_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fuelpay_settle_bench")
-os.environ["DATABASE_URL"] = URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fuelpay.settings.local")
 DAY = date(2026, 1, 15)
+
+
+def use_bench_database() -> None:
+    """Run against the scratch database (not at import: tests/settlement/test_settle_bench.py imports the
+    generator into the test run's own database)."""
+    os.environ["DATABASE_URL"] = URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fuelpay.settings.local")
 
 
 def recreate_database() -> None:
@@ -46,12 +51,15 @@ INSERT INTO stations_station (enterprise_id, code, name, address, latitude, long
 SELECT %(enterprise)s, 'b' || s, '站' || s, '-', 31, 121, 'active', '', '', '', '', now()
 FROM generate_series(1, %(stations)s) s;
 
-INSERT INTO stations_dispenser (station_id, number) SELECT id, 1 FROM stations_station;
+INSERT INTO stations_dispenser (station_id, number) SELECT id, 1 FROM stations_station
+WHERE enterprise_id = %(enterprise)s;
 INSERT INTO stations_nozzle (station_id, dispenser_id, number, logical_number, grade_id)
-SELECT station_id, id, 1, 1, %(grade)s FROM stations_dispenser;
+SELECT d.station_id, d.id, 1, 1, %(grade)s FROM stations_dispenser d
+JOIN stations_station s ON s.id = d.station_id AND s.enterprise_id = %(enterprise)s;
 INSERT INTO pumpgateway_serialline (code, station_id, url, baudrate, parity, reply_timeout_ms, max_retries, queue,
     is_enabled, bad_frames)
-SELECT 'l' || id, id, 'loop://', 9600, 'O', 50, 3, 'pumps', true, 0 FROM stations_station;
+SELECT 'l' || id, id, 'loop://', 9600, 'O', 50, 3, 'pumps', true, 0 FROM stations_station
+WHERE enterprise_id = %(enterprise)s;
 INSERT INTO pumpgateway_pumpbinding (dispenser_id, line_id, dart_address, volume_decimals, amount_decimals,
     price_decimals, online, alarm)
 SELECT d.id, l.id, 80, 2, 2, 2, true, ''
@@ -59,14 +67,18 @@ FROM stations_dispenser d JOIN pumpgateway_serialline l ON l.station_id = d.stat
 INSERT INTO wallet_account (code, kind, type, station_id, bucket, may_go_negative, debits_posted, credits_posted,
     debits_pending, credits_pending)
 SELECT 'station_receivable:station:' || id || '#00', 'station_receivable', 'liability', id, 0, true, 0, 0, 0, 0
-FROM stations_station;
+FROM stations_station WHERE enterprise_id = %(enterprise)s;
 
+-- Fill g is at the (g mod stations)-th station in creation order (station 'b' || (g mod stations + 1)).
+DROP TABLE IF EXISTS gen;
 CREATE TEMP TABLE gen AS
 SELECT g AS n, n.id AS nozzle_id, n.station_id, p.id AS pump_id,
        %(start)s::timestamptz + (g %% 86000) * interval '1 second' AS at,
        10000 + (g %% 50) * 500 AS volume_ml
 FROM generate_series(1, %(fills)s) g
-JOIN stations_nozzle n ON n.id = 1 + (g %% %(stations)s)
+JOIN (SELECT nz.*, row_number() OVER (ORDER BY nz.station_id) - 1 AS k
+      FROM stations_nozzle nz JOIN stations_station s ON s.id = nz.station_id AND s.enterprise_id = %(enterprise)s
+     ) n ON n.k = g %% %(stations)s
 JOIN pumpgateway_pumpbinding p ON p.dispenser_id = n.dispenser_id;
 
 INSERT INTO pumpgateway_pumpauthorization (id, nozzle_id, pump_id, sequence, source, status, reason,
@@ -83,12 +95,14 @@ SELECT n, 'B' || n, 'prepaid', 'paid', %(driver)s, station_id, nozzle_id, '92#�
        volume_ml * 765 / 1000 - volume_ml * 735 / 1000 + CASE WHEN n %% 10 = 0 THEN 100 ELSE 0 END,
        volume_ml * 735 / 1000 - CASE WHEN n %% 10 = 0 THEN 100 ELSE 0 END, 0, '0000', '', 0, '', 'k' || n, at, at
 FROM gen;
-INSERT INTO wallet_orderline (order_id, kind, label, label_en, amount_fen, funder, quantity, sku)
-SELECT n, 'fuel', '92#汽油', '', volume_ml * 765 / 1000, '', 1, '' FROM gen
+INSERT INTO wallet_orderline (order_id, kind, label, label_en, amount_fen, funder, quantity, sku, category,
+    refunded_fen)
+SELECT n, 'fuel', '92#汽油', '', volume_ml * 765 / 1000, '', 1, '', '', 0 FROM gen
 UNION ALL
-SELECT n, 'discount', '明折明扣', '', volume_ml * 735 / 1000 - volume_ml * 765 / 1000, 'station', 1, '' FROM gen
+SELECT n, 'discount', '明折明扣', '', volume_ml * 735 / 1000 - volume_ml * 765 / 1000, 'station', 1, '', '', 0
+FROM gen
 UNION ALL
-SELECT n, 'discount', '平台券', '', -100, 'platform', 1, '' FROM gen WHERE n %% 10 = 0;
+SELECT n, 'discount', '平台券', '', -100, 'platform', 1, '', '', 0 FROM gen WHERE n %% 10 = 0;
 INSERT INTO wallet_journalentry (id, operation, idempotency_key, request_hash, driver_id, station_id, reference,
     created_at)
 SELECT n, 'capture', 'hold:' || n, '', %(driver)s, station_id, 'B' || n, at + interval '2 seconds' FROM gen;
@@ -156,6 +170,7 @@ def export(kind: str) -> None:
 
 
 def main() -> None:
+    use_bench_database()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stations", type=int, default=1000)
     parser.add_argument("--fills", type=int, default=1_000_000)

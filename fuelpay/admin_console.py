@@ -63,6 +63,7 @@ def sidebar_navigation(request) -> list[dict]:
                 _item(_("Fuel orders"), "receipt_long", "admin:orders_fuelorder_changelist", can_see_sales),
                 _item(_("Payments"), "payments", "admin:wallet_hold_changelist", can_see_sales),
                 _item(_("Fills"), "local_gas_station", "admin:pumpgateway_fill_changelist", can_see_sales),
+                _item(_("Shifts"), "schedule", "shifts", can_see_sales),
             ],
         },
         {
@@ -83,6 +84,7 @@ def sidebar_navigation(request) -> list[dict]:
         {
             "title": _("Finance"),
             "items": [
+                _item(_("Settlements"), "request_quote", "finance-days", can_see_finance),
                 _item(_("Journal entries"), "account_balance", "admin:wallet_journalentry_changelist", can_see_finance),
                 _item(_("Ledger accounts"), "account_tree", "admin:wallet_account_changelist", is_platform),
                 _item(_("Top-up orders"), "add_card", "admin:wallet_topuporder_changelist", is_platform),

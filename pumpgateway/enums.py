@@ -51,6 +51,7 @@ class CommandKind(models.TextChoices):
     SUSPEND = "suspend", _("Suspend")
     RESUME = "resume", _("Resume")
     PRICES = "prices", _("Price update")
+    TOTALS = "totals", _("Read totalizers")
 
 
 class CommandStatus(models.TextChoices):

@@ -86,6 +86,7 @@ class NozzleState(models.Model):
     amount_fen = models.BigIntegerField(default=0)
     price_fen_per_litre = models.BigIntegerField(null=True, blank=True)
     totalizer_ml = models.BigIntegerField(null=True, blank=True)
+    totalizer_read_at = models.DateTimeField(null=True, blank=True)  # when the pump last answered CD101
     updated_at = models.DateTimeField(auto_now=True)
 
 

@@ -197,3 +197,12 @@ def station_controllers_alive(*, station_id: int) -> bool:
 def nozzle_totalizers_for_station(*, station_id: int) -> dict[int, int | None]:
     """Each nozzle's electronic totalizer (ml) as the bridge last read it from the pump (DC101 totals)."""
     return dict(NozzleState.objects.filter(nozzle__station_id=station_id).values_list("nozzle_id", "totalizer_ml"))
+
+
+def nozzle_totalizers_read_since(*, station_id: int, since: datetime) -> dict[int, int]:
+    """The station's nozzles whose totalizer the pump reported at or after since (ml, by nozzle id)."""
+    return dict(
+        NozzleState.objects.filter(
+            nozzle__station_id=station_id, totalizer_read_at__gte=since, totalizer_ml__isnull=False
+        ).values_list("nozzle_id", "totalizer_ml")
+    )

@@ -12,7 +12,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from pumpgateway.bridge import OutboundCommand
-from pumpgateway.dart.transactions import CD1, CD2, CD3, CD4, CD5, Command, PumpStatus
+from pumpgateway.dart.transactions import CD1, CD2, CD3, CD4, CD5, CD101, Command, PumpStatus
 from pumpgateway.enums import (
     CLOSED_AUTHORIZATION_STATUSES,
     OPEN_AUTHORIZATION_STATUSES,
@@ -40,7 +40,12 @@ from pumpgateway.exceptions import (
 )
 from pumpgateway.listeners import authorization_changed
 from pumpgateway.models import Fill, NozzleState, PumpAuthorization, PumpBinding, PumpCommand, SerialLine
-from pumpgateway.selectors import authorization_open_for_pump, line_bridge_alive, line_pending_commands
+from pumpgateway.selectors import (
+    authorization_open_for_pump,
+    line_bridge_alive,
+    line_pending_commands,
+    nozzle_totalizers_read_since,
+)
 from pumpgateway.tasks import pump_bridge_wake_task
 from pumpgateway.units import (
     amount_fen_from_pump,
@@ -61,6 +66,8 @@ AUTHORIZE_CONFIRM_SECONDS = 3
 RESYNC_SECONDS = 3
 # A request the bridge has not picked up in this long is stale (bridge down): the driver is told.
 REQUEST_STALE_SECONDS = 30
+# How often a caller waiting for fresh totalizer readings looks whether the bridge has stored them.
+TOTALS_POLL_SECONDS = 0.1
 MAX_PRESET_PUMP_UNITS = 10**8 - 1  # CD3/CD4 carry 4 packed-BCD bytes
 BUSY_STATES = (
     NozzleLiveState.AUTHORISED,
@@ -197,6 +204,44 @@ def pump_command_queue(*, nozzle: Nozzle, kind: str) -> PumpCommand:
     return command
 
 
+@transaction.atomic
+def _pump_totals_request(*, station_id: int) -> set[int]:
+    """Queue CD101 for every nozzle of the station's pumps that can answer now (online, on an enabled line
+    whose bridge is alive); a pump already asked is not asked twice. Returns the ids of the nozzles asked."""
+    asked: set[int] = set()
+    bindings = PumpBinding.objects.filter(line__station_id=station_id, line__is_enabled=True, online=True)
+    for binding in bindings.select_related("line").prefetch_related("dispenser__nozzles"):
+        nozzles = sorted(binding.dispenser.nozzles.all(), key=lambda n: n.logical_number)
+        if not nozzles or not line_bridge_alive(line=binding.line):
+            continue
+        asked.update(nozzle.pk for nozzle in nozzles)
+        if PumpCommand.objects.filter(pump=binding, kind=CommandKind.TOTALS, status=CommandStatus.PENDING).exists():
+            continue
+        PumpCommand.objects.create(
+            pump=binding, kind=CommandKind.TOTALS, payload={"nozzles": [n.logical_number for n in nozzles]}
+        )
+        _wake_bridge(binding.line)
+    return asked
+
+
+def nozzle_totalizers_read(*, station_id: int, timeout_seconds: float) -> dict[int, int]:
+    """Fresh electronic totalizers (ml, by nozzle id): CD101 to every pump of the station through the bridge
+    that owns its line, then up to timeout_seconds for the DC101 answers (DjangoBridgeStore.totals stores
+    them). A nozzle whose pump is offline, whose line has no live bridge, or that did not answer in time is
+    missing from the result: the caller takes a manual reading instead.
+
+    Not atomic, and must not run inside a transaction: the request is committed so the bridge sees it, and
+    the wait holds no lock."""
+    asked_at = timezone.now()
+    asked = _pump_totals_request(station_id=station_id)
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        fresh = nozzle_totalizers_read_since(station_id=station_id, since=asked_at)
+        if asked <= set(fresh) or time.monotonic() >= deadline:
+            return fresh
+        time.sleep(TOTALS_POLL_SECONDS)
+
+
 def pump_prices_sync(*, binding_id: int | None = None, force: bool = False) -> int:
     """Queue CD5 for every pump (or one) whose nozzles' confirmed prices differ from the prices now in
     effect, or for it regardless when forced. The bridge sends it when the pump is in RESET."""
@@ -245,6 +290,8 @@ def _transactions_for(command: PumpCommand) -> tuple:
             return (CD1(Command.SUSPEND),)
         case CommandKind.RESUME:
             return (CD1(Command.RESUME),)
+        case CommandKind.TOTALS:
+            return tuple(CD101(nozzle) for nozzle in payload["nozzles"])
     return (CD1(Command.RESET),)
 
 
@@ -621,8 +668,8 @@ class DjangoBridgeStore:
                 "totalizer moved without a recorded fill",
                 extra={"nozzle": target.pk, "delta_ml": after_ml - state.totalizer_ml},
             )
-        state.totalizer_ml = after_ml
-        state.save(update_fields=["totalizer_ml"])
+        state.totalizer_ml, state.totalizer_read_at = after_ml, timezone.now()
+        state.save(update_fields=["totalizer_ml", "totalizer_read_at"])
 
     def parameters(self, address: int, decimals: tuple[int, int, int] | None) -> None:
         binding = self.bindings[address]

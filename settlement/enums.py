@@ -47,6 +47,7 @@ class SettlementErrorCode(models.TextChoices):
     BAD_STATEMENT = "settlement_bad_statement"
     SHIFT_ALREADY_OPEN = "settlement_shift_already_open"
     INVALID_READING = "settlement_invalid_reading"
+    TOTALIZER_UNAVAILABLE = "settlement_totalizer_unavailable"
 
 
 class ShiftStatus(models.TextChoices):

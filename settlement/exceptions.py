@@ -40,3 +40,11 @@ class ShiftAlreadyOpen(FuelpayError):
 class InvalidShiftReading(FuelpayError):
     code = SettlementErrorCode.INVALID_READING
     default_message = _("A reading must be a whole number of millilitres, not negative, for a nozzle of the shift.")
+
+
+class TotalizerUnavailable(FuelpayError):
+    code = SettlementErrorCode.TOTALIZER_UNAVAILABLE
+    http_status = 409
+    default_message = _(
+        "A pump did not report its totalizer (offline or not answering): enter a manual reading for its nozzles."
+    )

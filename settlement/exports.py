@@ -193,10 +193,20 @@ def shift_pdf(shift) -> bytes:
     page.setFont("STSong-Light", 10)
     closed = shift.closed_at.strftime("%Y-%m-%d %H:%M") if shift.closed_at else "—"
     page.drawString(50, height - 80, f"{shift.opened_at:%Y-%m-%d %H:%M} → {closed} · {shift.get_status_display()}")
-    headers = [_("Nozzle"), _("Totalizer"), _("Fills"), _("Platform"), _("Other tenders"), _("Unpaid"), _("Flags")]
+    headers = [
+        _("Nozzle"),
+        _("Totalizer"),
+        _("Fills"),
+        _("Platform"),
+        _("Counter"),
+        _("Drive-offs"),
+        _("Other tenders"),
+        _("Unpaid"),
+        _("Flags"),
+    ]
     y = height - 110
     for column, header in enumerate(headers):
-        page.drawString(50 + column * 75, y, header)
+        page.drawString(40 + column * 58, y, header)
     for row in shift.nozzles.select_related("nozzle"):
         y -= 18
         cells = [
@@ -204,12 +214,14 @@ def shift_pdf(shift) -> bytes:
             row.totalizer_ml,
             row.fills_ml,
             row.platform_ml,
+            row.counter_ml,
+            row.drive_off_ml,
             row.other_tenders_ml,
             row.unpaid_ml,
         ]
         for column, value in enumerate(cells):
-            page.drawString(50 + column * 75, y, f"{value / 1000:.2f} L" if column else f"{value}")
-        page.drawString(50 + 6 * 75, y, " ".join(row.flags) or "✓")
+            page.drawString(40 + column * 58, y, f"{value / 1000:.2f} L" if column else f"{value}")
+        page.drawString(40 + 8 * 58, y, " ".join(row.flags) or "✓")
     y -= 50
     page.drawString(50, y, _("Closed by: %(user)s") % {"user": shift.closed_by or "—"})
     page.drawString(300, y, _("Handed over to: %(user)s") % {"user": shift.handed_over_to or "________"})

@@ -205,7 +205,8 @@ class Shift(models.Model):
 
 class ShiftNozzle(models.Model):
     """One nozzle's reconciliation for a shift (litres as ml): what the totalizer says went out against the
-    fill records, the platform's orders, the cashier's other tenders, and what is left unexplained."""
+    fill records, the platform's orders, the counter payments and drive-offs the cashiers recorded on the
+    console, the tenders declared at closing, and what is left unexplained."""
 
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="nozzles")
     nozzle = models.ForeignKey("stations.Nozzle", on_delete=models.PROTECT, related_name="+")
@@ -215,10 +216,14 @@ class ShiftNozzle(models.Model):
     totalizer_ml = models.BigIntegerField(default=0)  # closing − opening (electronic)
     fills_ml = models.BigIntegerField(default=0)
     platform_ml = models.BigIntegerField(default=0)
-    other_tenders_ml = models.BigIntegerField(default=0)  # cash, bank card, fuel cards, as declared
-    unpaid_ml = models.BigIntegerField(default=0)  # fills − platform − other tenders: drive-offs, unless explained
-    flags = models.JSONField(default=list)  # "totalizer", "manual", "unpaid"
-    unpaid_fill_ids = models.JSONField(default=list)
+    counter_ml = models.BigIntegerField(default=0)  # attendant fills paid at the counter (orders.FillResolution)
+    counter_tenders = models.JSONField(default=dict)  # the same by tender: {"cash": ml, "bank_card": ml, …}
+    drive_off_ml = models.BigIntegerField(default=0)  # attendant fills reported as drive-offs
+    other_tenders_ml = models.BigIntegerField(default=0)  # further sales the cashier declares (fuel cards, …)
+    unpaid_ml = models.BigIntegerField(default=0)  # fills − platform − counter − drive-offs − declared
+    flags = models.JSONField(default=list)  # "totalizer", "manual", "unpaid", "drive_off"
+    unpaid_fill_ids = models.JSONField(default=list)  # fills nobody paid and nobody resolved
+    drive_off_fill_ids = models.JSONField(default=list)
 
     class Meta:
         ordering = ["nozzle__number"]

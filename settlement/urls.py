@@ -5,6 +5,7 @@ from settlement import views
 urlpatterns = [
     path("finance/", views.day_list, name="finance-days"),
     path("finance/close/", views.day_close, name="finance-day-close"),
+    path("finance/reconcile/", views.day_reconcile, name="finance-day-reconcile"),
     path("finance/days/<int:day_id>/", views.day_detail, name="finance-day"),
     path("finance/days/<int:day_id>/pdf/", views.day_pdf_download, name="finance-day-pdf"),
     path("finance/export.csv", views.export_csv, name="finance-export-csv"),

@@ -33,7 +33,7 @@ from settlement.selectors import (
 )
 from settlement.services.days import business_date_of, settlement_day_close
 from settlement.services.payouts import payout_bank_file, payout_batch_create, payout_batch_transition
-from settlement.services.reconcile import discrepancy_transition
+from settlement.services.reconcile import discrepancy_transition, reconcile_day
 from settlement.services.shifts import shift_hand_over
 from settlement.vouchers import VOUCHER_TITLES, VoucherKind, voucher_lines
 from stations.admin_scoping import run_service_for_admin
@@ -92,6 +92,30 @@ def day_close(request):
             return redirect("finance-days")
     messages.success(request, _("Business day %(date)s is closed.") % {"date": business_date})
     return redirect(f"{reverse('finance-days')}?from={business_date}&to={business_date}")
+
+
+@staff_member_required
+@require_POST
+def day_reconcile(request):
+    """The same run as `manage.py reconcile --date D`: pump fills ↔ orders ↔ captures, and the provider's
+    statement if its file is there. Platform-wide and idempotent (a finding is recorded once); each finance
+    user then sees the findings of their own stations."""
+    finance_enterprises(user=request.user)  # finance roles only
+    business_date = _date(request.POST.get("date"))
+    if business_date is None:
+        messages.error(request, _("Enter the business day as YYYY-MM-DD."))
+        return redirect("finance-days")
+    try:
+        result = reconcile_day(business_date=business_date)
+    except FuelpayError as error:
+        messages.error(request, error.message)
+        return redirect("finance-days")
+    messages.success(
+        request,
+        _("Business day %(date)s reconciled: %(found)s new discrepancies.")
+        % {"date": business_date, "found": result.found},
+    )
+    return redirect("finance-discrepancies")
 
 
 @staff_member_required
@@ -178,8 +202,18 @@ def payouts(request):
         enterprise = finance_enterprises(user=request.user).filter(pk=request.POST.get("enterprise")).first()
         if enterprise is None:
             raise Http404
+        station = request.POST.get("station") or None
+        if station is not None:  # one station's batch; a station of another enterprise does not exist here
+            station = finance_stations(user=request.user).filter(pk=station, enterprise=enterprise).first()
+            if station is None:
+                raise Http404
         run_service_for_admin(
-            request, payout_batch_create, _("Payout batch created."), enterprise=enterprise, actor=request.user
+            request,
+            payout_batch_create,
+            _("Payout batch created."),
+            enterprise=enterprise,
+            actor=request.user,
+            station_id=station.pk if station else None,
         )
         return redirect("finance-payouts")
     return render(
@@ -189,6 +223,7 @@ def payouts(request):
             "title": _("Payout batches"),
             "batches": payout_batch_list(user=request.user)[:200],
             "enterprises": finance_enterprises(user=request.user),
+            "stations": finance_stations(user=request.user).order_by("code"),
             "statuses": PayoutStatus,
         },
     )

@@ -26,3 +26,12 @@ def hold_select_for_update(*, hold_id: int) -> Hold:
 def contract_select_for_update(*, contract_id: int) -> Contract:
     _assert_in_transaction()
     return Contract.objects.select_for_update(of=("self",)).get(pk=contract_id)
+
+
+def accounts_select_for_update(*, account_ids: set[int], system_account_ids: set[int]) -> None:
+    """Lock the accounts a batch of postings moves, in the order ledger_post updates them: driver rows
+    first, then system rows, each in pk order (so a batch never deadlocks with single postings)."""
+    _assert_in_transaction()
+    for ids in (account_ids - system_account_ids, account_ids & system_account_ids):
+        if ids:
+            list(Account.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",)).values_list("pk"))

@@ -282,6 +282,9 @@ SETTLEMENT_DAY_CUTOFF_MINUTES = env_int("SETTLEMENT_DAY_CUTOFF_MINUTES", 0)
 SETTLEMENT_STATEMENT_DIR = VAR_DIR / "statements"
 # A shift's nozzle differs "beyond tolerance" when litres disagree by more than this (pump metering rounds).
 SHIFT_TOLERANCE_ML = env_int("SHIFT_TOLERANCE_ML", 200)
+# How long closing a shift waits for the pumps' fresh totalizers (CD101 through the bridge) before it asks
+# for manual readings of the nozzles whose pump did not answer.
+SHIFT_TOTALIZER_WAIT_SECONDS = env_int("SHIFT_TOTALIZER_WAIT_SECONDS", 10)
 
 # Payment provider: the local simulator (WeChat Pay / Alipay style signed async notifications).
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "simulator")

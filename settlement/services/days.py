@@ -1,6 +1,6 @@
 """Daily settlement (T+1) per station, set-based: a few INSERT … SELECT / UPDATE statements settle every
-station's day at once, then one ledger posting per station day moves the day's receivable to the station's
-payable, less the platform fee.
+station's day at once, then one ledger entry per station day, all written by one batch posting, moves the
+day's receivable to the station's payable, less the platform fee.
 
 A business day D runs from D 00:00 + SETTLEMENT_DAY_CUTOFF_MINUTES (Asia/Shanghai) to the same time on
 D+1. Settling D takes every posting on a station's receivable (captures, late captures, refunds) made
@@ -25,7 +25,7 @@ from settlement.exceptions import DayNotOver, SettlementTransitionNotAllowed
 from settlement.models import FeeContract, SettlementDay, SettlementItem
 from wallet.enums import AccountKind, HoldStatus, Operation, Phase, Side
 from wallet.models import Account, Hold, JournalEntry, JournalLine
-from wallet.services.ledger import Leg, ledger_post, ledger_transaction, system_account_id
+from wallet.services.ledger import Leg, PostingRequest, ledger_post_batch, ledger_transaction, system_account_ids
 
 S = SettlementStatus
 NEW = ""
@@ -201,29 +201,53 @@ def _signed_leg(account_id: int, credit_fen: int) -> list[Leg]:
     return [Leg(account_id, Side.CREDIT if credit_fen > 0 else Side.DEBIT, abs(credit_fen))]
 
 
-def _day_post(day: SettlementDay) -> None:
-    """escrow-backed receivable → station payable (net) + fee income, platform discounts from promotion expense."""
-    key = f"settlement:{day.station_id}:{day.business_date.isoformat()}"
-    receivable = system_account_id(kind=AccountKind.STATION_RECEIVABLE, station_id=day.station_id, spread_key=key)
-    payable = system_account_id(kind=AccountKind.STATION_PAYABLE, station_id=day.station_id, spread_key=key)
-    fee_income = system_account_id(kind=AccountKind.PLATFORM_FEE_INCOME, spread_key=key)
-    promotion = system_account_id(kind=AccountKind.PROMOTION_EXPENSE_PLATFORM, spread_key=key)
-    legs = [
-        *_signed_leg(receivable, -(day.collected_fen - day.refunds_fen)),
-        *_signed_leg(promotion, -day.discount_platform_fen),
-        *_signed_leg(fee_income, day.fee_fen),
-        *_signed_leg(payable, day.net_fen),
-    ]
-    if not legs:
-        return
-    posting = ledger_post(
-        operation=Operation.SETTLEMENT,
-        idempotency_key=key,
-        legs=legs,
-        station_id=day.station_id,
-        reference=day.business_date.isoformat(),
+def _days_post(days: list[SettlementDay]) -> None:
+    """Per station day: escrow-backed receivable → station payable (net) + fee income, platform discounts from
+    promotion expense. One entry per day (key settlement:<station>:<date>), all posted by one batch."""
+    keys = [f"settlement:{day.station_id}:{day.business_date.isoformat()}" for day in days]
+    kinds = (
+        AccountKind.STATION_RECEIVABLE,
+        AccountKind.STATION_PAYABLE,
+        AccountKind.PLATFORM_FEE_INCOME,
+        AccountKind.PROMOTION_EXPENSE_PLATFORM,
     )
-    SettlementDay.objects.filter(pk=day.pk).update(entry_id=posting.entry_id)
+    wanted = [
+        (kind, day.station_id if kind in kinds[:2] else None, key)
+        for day, key in zip(days, keys, strict=True)
+        for kind in kinds
+    ]
+    account_ids = system_account_ids(wanted=wanted)
+    requests, posted_days = [], []
+    for index, (day, key) in enumerate(zip(days, keys, strict=True)):
+        receivable, payable, fee_income, promotion = account_ids[4 * index : 4 * index + 4]
+        legs = (
+            *_signed_leg(receivable, -(day.collected_fen - day.refunds_fen)),
+            *_signed_leg(promotion, -day.discount_platform_fen),
+            *_signed_leg(fee_income, day.fee_fen),
+            *_signed_leg(payable, day.net_fen),
+        )
+        if legs:
+            requests.append(
+                PostingRequest(
+                    operation=Operation.SETTLEMENT,
+                    idempotency_key=key,
+                    legs=legs,
+                    station_id=day.station_id,
+                    reference=day.business_date.isoformat(),
+                )
+            )
+            posted_days.append(day)
+    for day, posting in zip(posted_days, ledger_post_batch(requests=requests), strict=True):
+        day.entry_id = posting.entry_id
+    SettlementDay.objects.bulk_update(posted_days, ["entry"], batch_size=500)
+
+
+SETTLE_STAGES = ("candidates", "items", "day totals", "ledger postings")
+
+
+def _done(progress, stage: str) -> None:
+    if progress is not None:
+        progress(stage)
 
 
 @ledger_transaction
@@ -231,7 +255,8 @@ def settlement_day_close(
     *, business_date: date, station_id: int | None = None, actor=None, progress=None
 ) -> SettleResult:
     """Close business_date for every station with unsettled postings (or only station_id). Idempotent: a
-    closed station day is never touched again; a late posting lands in a later day as a late item."""
+    closed station day is never touched again; a late posting lands in a later day as a late item.
+    progress(stage), if given, is called as each of SETTLE_STAGES is done."""
     start, end = business_day_bounds(business_date)
     if end > timezone.now():
         raise DayNotOver(extra={"business_date": business_date.isoformat(), "ends_at": end.isoformat()})
@@ -247,6 +272,7 @@ def settlement_day_close(
         cursor.execute(_CANDIDATES_DROP)
         cursor.execute(_CANDIDATES_CREATE, [adapt(end), station_id, station_id])
         cursor.execute(f"ANALYZE {_CANDIDATES_TABLE}")
+        _done(progress, "candidates")
         cursor.execute(_DAYS_INSERT, [business_date, user_id, adapt(run_at), business_date])
         items_sql, date_params = _items_insert_sql(start)
         line_kinds = [OrderLineKind.FUEL, OrderLineKind.NON_FUEL, OrderLineKind.DISCOUNT, OrderLineKind.DISCOUNT]
@@ -264,11 +290,13 @@ def settlement_day_close(
             ],
         )
         items = cursor.rowcount
+        _done(progress, "items")
         cursor.execute(_CANDIDATES_DROP)
         cursor.execute(_DAYS_TOTAL, [business_date, adapt(run_at)])
+        _done(progress, "day totals")
     days = list(SettlementDay.objects.filter(business_date=business_date, closed_at=run_at).order_by("station_id"))
-    for day in progress(days) if progress else days:
-        _day_post(day)
+    _days_post(days)
+    _done(progress, "ledger postings")
     return SettleResult(
         business_date, len(days), items, sum(day.net_fen for day in days), already_closed=not days and bool(station_id)
     )

@@ -42,9 +42,12 @@ _DAYS_FOLLOW = {
 
 
 @ledger_transaction
-def payout_batch_create(*, enterprise: Enterprise, actor) -> PayoutBatch:
-    """Gather every closed day of the enterprise's stations whose station total is positive into a draft."""
+def payout_batch_create(*, enterprise: Enterprise, actor, station_id: int | None = None) -> PayoutBatch:
+    """Gather every closed day of the enterprise's stations (or of its one station station_id) whose station
+    total is positive into a draft."""
     days = SettlementDay.objects.filter(station__enterprise=enterprise, status=SettlementStatus.CLOSED)
+    if station_id is not None:
+        days = days.filter(station_id=station_id)
     list(days.select_for_update().values_list("pk", flat=True))  # a concurrent batch waits, then finds none
     per_station = {
         row["station_id"]: row["total"]

@@ -17,6 +17,7 @@ from core.admin_base import (
     format_money_field,
     is_money_field,
 )
+from fuelpay.admin_console import sidebar_navigation
 from fuelpay.theme_messages import AXES_MESSAGES, UNFOLD_MESSAGES
 from marketing.models import ContractOffer
 from orders.models import FuelOrder
@@ -25,7 +26,7 @@ from settlement.models import FeeContract
 from stations.enums import StaffRoleKind
 from stations.models import Dispenser, StaffRole
 from tests.factories.pumpgateway import SerialLineFactory
-from tests.factories.stations import DispenserFactory, StaffRoleFactory
+from tests.factories.stations import DispenserFactory, StaffRoleFactory, StationFactory
 from wallet.models import JournalEntry
 
 pytestmark = pytest.mark.django_db
@@ -279,3 +280,23 @@ def test_the_console_pages_carry_no_english_chrome(client, platform_request):
     page = client.get("/admin/stations/station/").content.decode()
     for english in ("Select value", "Apply Filters", "Search apps and models", "All applications"):
         assert english not in page
+
+
+@pytest.mark.parametrize(
+    ("_case", "role", "settlements", "shifts"),
+    [
+        ("finance", StaffRoleKind.FINANCE, True, True),
+        ("platform", StaffRoleKind.PLATFORM_ADMIN, True, True),
+        ("cashier", StaffRoleKind.CASHIER, False, True),
+    ],
+)
+def test_the_sidebar_links_the_finance_console_and_shifts_for_the_roles_that_use_them(
+    rf, _case, role, settlements, shifts
+):
+    station = StationFactory()
+    scope = {"enterprise": station.enterprise} if role == StaffRoleKind.FINANCE else {}
+    scope |= {"station": station} if role == StaffRoleKind.CASHIER else {}
+    request = rf.get("/admin/")
+    request.user = StaffRoleFactory(role=role, **scope).user
+    links = {str(item["link"]) for group in sidebar_navigation(request) for item in group["items"]}
+    assert ("/finance/" in links, "/shifts/" in links) == (settlements, shifts)

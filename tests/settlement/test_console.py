@@ -4,6 +4,7 @@ exports open with the right totals, the discrepancy queue and the four-eyes payo
 import csv
 import io
 import re
+from itertools import count
 
 import openpyxl
 import pytest
@@ -16,6 +17,7 @@ from settlement.services.payouts import payout_batch_create
 from settlement.services.reconcile import reconcile_day
 from stations.enums import StaffRoleKind
 from tests.factories.stations import StaffRoleFactory, StationFactory
+from tests.settlement.conftest import FUEL, Seeder, at
 from tests.settlement.test_settle_day import seed_two_days
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +153,42 @@ def test_fee_contracts_are_the_platforms_to_add_and_nobody_edits_them(books, dja
         {"enterprise": enterprise.pk, "grade": "", "rate_bps": 99, "effective_from": "2030-01-01"},
     )
     assert FeeContract.objects.get(pk=contract.pk).rate_bps == 25
+
+
+def test_finance_reconciles_a_day_from_the_console_as_the_command_would(seeder, day, fee_contracts):
+    seed_two_days(seeder, day)
+    finance = _client(StaffRoleKind.FINANCE, enterprise=seeder.station.enterprise)
+    cashier = _client(StaffRoleKind.CASHIER, station=seeder.station)
+
+    assert cashier.post("/finance/reconcile/", {"date": day.isoformat()}).status_code == 403
+    finance.post("/finance/reconcile/", {"date": "not-a-date"})
+    assert not Discrepancy.objects.exists()
+
+    response = finance.post("/finance/reconcile/", {"date": day.isoformat()})
+
+    assert response.status_code == 302 and response["Location"] == "/finance/discrepancies/"
+    found = set(Discrepancy.objects.values_list("kind", flat=True))
+    assert {DiscrepancyKind.FILL_WITHOUT_ORDER, DiscrepancyKind.ORDER_WITHOUT_FILL} <= found
+    assert reconcile_day(business_date=day).found == 0  # the page ran the very same reconciliation
+
+
+def test_a_payout_batch_for_one_station_takes_only_its_days(seeder, day, fee_contracts):
+    other = Seeder(station=StationFactory(enterprise=seeder.station.enterprise))
+    other._sequence = count(1_000)  # its idempotency keys must not repeat the first seeder's
+    for index, shop in enumerate((seeder, other)):
+        shop.top_up(50_000, when=at(day, 8), key=f"t{index}")
+        shop.sale(shop.nozzle_92, lines=[(FUEL, 1_000 * (index + 1), "")], volume_ml=1_300, when=at(day, 9))
+    settlement_day_close(business_date=day)
+    finance = _client(StaffRoleKind.FINANCE, enterprise=seeder.station.enterprise)
+    stranger = _client(StaffRoleKind.FINANCE, enterprise=StationFactory().enterprise)
+    enterprise = seeder.station.enterprise.pk
+
+    assert (
+        stranger.post("/finance/payouts/", {"enterprise": enterprise, "station": other.station.pk}).status_code == 404
+    )
+    finance.post("/finance/payouts/", {"enterprise": enterprise, "station": other.station.pk})
+
+    batch = PayoutBatch.objects.get()
+    assert list(batch.items.values_list("station_id", "amount_fen")) == [(other.station.pk, 1_994)]  # ¥20 − 0.3 %
+    assert SettlementDay.objects.get(station=seeder.station).status == "closed"
+    assert SettlementDay.objects.get(station=other.station).status == "in_payout"

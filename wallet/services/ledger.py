@@ -18,9 +18,12 @@ from django.utils import timezone
 
 from wallet.enums import ACCOUNT_TYPE_OF_KIND, AccountKind, AccountType, Phase, Side
 from wallet.exceptions import IdempotencyConflict, InsufficientFunds, UnbalancedPosting, WalletBusy
+from wallet.locks import accounts_select_for_update
 from wallet.models import Account, JournalEntry, JournalLine
 
 MAX_TRANSACTION_ATTEMPTS = 5
+# Rows per multi-row statement in batch postings: far below PostgreSQL's and SQLite's bound-parameter limits.
+BATCH_ROWS = 500
 # PostgreSQL: serialization failure and deadlock are retried; lock_timeout means "busy".
 RETRYABLE_PGCODES = {"40001", "40P01"}
 BUSY_PGCODES = {"55P03"}
@@ -40,6 +43,18 @@ class Leg:
     side: str
     amount_fen: int
     phase: str = Phase.POSTED
+
+
+@dataclass(frozen=True)
+class PostingRequest:
+    """One entry of ledger_post_batch: what ledger_post takes as arguments."""
+
+    operation: str
+    idempotency_key: str
+    legs: tuple[Leg, ...]
+    driver_id: int | None = None
+    station_id: int | None = None
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,45 @@ def system_account_id(*, kind: str, spread_key: str, station_id: int | None = No
     )
     _system_account_ids.add(account_id)
     return account_id
+
+
+def system_account_ids(*, wanted: list[tuple[str, int | None, str]]) -> list[int]:
+    """system_account_id for many (kind, station_id, spread_key) at once: one SELECT per BATCH_ROWS codes and
+    one INSERT for the accounts that do not exist yet, instead of a round trip or three per account."""
+    codes = []
+    for kind, station_id, spread_key in wanted:
+        buckets = settings.LEDGER_HOT_ACCOUNT_BUCKETS if kind in HOT_ACCOUNT_KINDS else 1
+        bucket = zlib.crc32(spread_key.encode()) % buckets
+        codes.append((_system_account_code(kind, station_id, bucket), kind, station_id, bucket))
+    found = {code: _account_id_cache[code] for code, *_ in codes if code in _account_id_cache}
+
+    def look_up(missing: list[str]) -> None:
+        for chunk in _chunks(missing):
+            found.update(Account.objects.filter(code__in=chunk).values_list("code", "pk"))
+
+    look_up(sorted({code for code, *_ in codes} - set(found)))
+    new = {code: (kind, station_id, bucket) for code, kind, station_id, bucket in codes if code not in found}
+    if new:
+        Account.objects.bulk_create(
+            [
+                Account(
+                    code=code,
+                    kind=kind,
+                    type=ACCOUNT_TYPE_OF_KIND[kind],
+                    station_id=station_id,
+                    bucket=bucket,
+                    may_go_negative=True,  # a system account, as _account_id_get_or_create makes it
+                )
+                for code, (kind, station_id, bucket) in sorted(new.items())
+            ],
+            ignore_conflicts=True,  # created meanwhile by a concurrent posting: looked up below
+            batch_size=BATCH_ROWS,
+        )
+        look_up(sorted(new))
+    for code, account_id in found.items():
+        _remember_account_id(code, account_id)
+        _system_account_ids.add(account_id)
+    return [found[code] for code, *_ in codes]
 
 
 def ledger_hot_accounts_provision(*, station_id: int | None = None) -> None:
@@ -291,3 +345,138 @@ def ledger_post(
             ],
         )
     return Posting(entry_id=entry_id, created=True, balances_after=balances)
+
+
+def _chunks(items: list) -> list[list]:
+    return [items[start : start + BATCH_ROWS] for start in range(0, len(items), BATCH_ROWS)]
+
+
+_ENTRIES_INSERT = f"""
+    INSERT INTO {JournalEntry._meta.db_table}
+        (operation, idempotency_key, request_hash, driver_id, station_id, reference, resolves_entry_id, created_at)
+    VALUES {{rows}}
+    ON CONFLICT (operation, idempotency_key) DO NOTHING
+    RETURNING id, operation, idempotency_key
+"""  # noqa: S608
+# The counters of many accounts in one statement; an account that would be overdrawn is not returned.
+_ACCOUNTS_UPDATE = f"""
+    UPDATE {Account._meta.db_table}
+    SET debits_posted = debits_posted + v.column2, credits_posted = credits_posted + v.column3,
+        debits_pending = debits_pending + v.column4, credits_pending = credits_pending + v.column5
+    FROM (VALUES {{rows}}) AS v
+    WHERE {Account._meta.db_table}.id = v.column1
+      AND (may_go_negative OR credits_posted + v.column3 - debits_posted - v.column2 - debits_pending - v.column4 >= 0)
+    RETURNING {Account._meta.db_table}.id, type, debits_posted, credits_posted
+"""  # noqa: S608
+
+
+def _posted_movement(leg: Leg, account_type: str) -> int:
+    """What the leg adds to its account's posted balance (the balance ledger_post reports)."""
+    if leg.phase != Phase.POSTED:
+        return 0
+    debit_normal = account_type in (AccountType.ASSET, AccountType.EXPENSE)
+    return leg.amount_fen if (leg.side == Side.DEBIT) == debit_normal else -leg.amount_fen
+
+
+def ledger_post_batch(*, requests: list[PostingRequest]) -> list[Posting]:
+    """ledger_post for many entries in a handful of statements instead of several per entry (settlement
+    posts one entry per station day, a thousand of them). It writes the rows ledger_post would write posting
+    them one by one in this order: the entries, their lines with each account's balance after the entry,
+    the counters (guarded the same way: InsufficientFunds and nothing written). Idempotent the same way: an
+    entry already posted with the same payload is answered with its id (created=False); a key reused with
+    another payload raises IdempotencyConflict and nothing is written. Composable: inside the caller's
+    transaction."""
+    assert connection.in_atomic_block, "ledger_post_batch must run inside the caller's transaction"
+    keys = [(request.operation, request.idempotency_key) for request in requests]
+    if len(set(keys)) != len(keys):
+        raise IdempotencyConflict()
+    hashes = {}
+    for request in requests:
+        _check_balanced(list(request.legs))
+        hashes[(request.operation, request.idempotency_key)] = _request_hash(
+            request.operation,
+            request.idempotency_key,
+            request.legs,
+            request.driver_id,
+            request.station_id,
+            request.reference,
+            None,
+            None,  # non_fuel_fen: only a sale's capture has one, and captures are posted one by one
+        )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    created: dict[tuple[str, str], int] = {}
+    with connection.cursor() as cursor:
+        for chunk in _chunks(requests):
+            cursor.execute(
+                _ENTRIES_INSERT.replace("{rows}", ", ".join(["(%s, %s, %s, %s, %s, %s, NULL, %s)"] * len(chunk))),
+                [
+                    value
+                    for r in chunk
+                    for value in (
+                        r.operation,
+                        r.idempotency_key,
+                        hashes[(r.operation, r.idempotency_key)],
+                        r.driver_id,
+                        r.station_id,
+                        r.reference,
+                        now,
+                    )
+                ],
+            )
+            created.update({(operation, key): entry_id for entry_id, operation, key in cursor.fetchall()})
+        replayed = {}
+        for chunk in _chunks([key for key in keys if key not in created]):
+            for entry_id, operation, key, request_hash in JournalEntry.objects.filter(
+                operation__in={operation for operation, _ in chunk}, idempotency_key__in=[key for _, key in chunk]
+            ).values_list("pk", "operation", "idempotency_key", "request_hash"):
+                if (operation, key) not in hashes:
+                    continue
+                if request_hash != hashes[(operation, key)]:
+                    raise IdempotencyConflict()  # the whole batch rolls back with the caller's transaction
+                replayed[(operation, key)] = entry_id
+        new = sorted((created[key], request) for key, request in zip(keys, requests, strict=True) if key in created)
+        deltas = _counter_deltas([leg for _, request in new for leg in request.legs])
+        accounts_select_for_update(account_ids=set(deltas), system_account_ids=_system_account_ids)
+        final: dict[int, tuple[str, int]] = {}
+        for chunk in _chunks(sorted(deltas.items())):
+            cursor.execute(
+                _ACCOUNTS_UPDATE.replace("{rows}", ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))),
+                [value for account_id, moves in chunk for value in (account_id, *moves)],
+            )
+            for account_id, account_type, debits_posted, credits_posted in cursor.fetchall():
+                debit_normal = account_type in (AccountType.ASSET, AccountType.EXPENSE)
+                final[account_id] = (
+                    account_type,
+                    debits_posted - credits_posted if debit_normal else credits_posted - debits_posted,
+                )
+        if len(final) != len(deltas):
+            raise InsufficientFunds()
+        # Each account's balance before the batch, then after each entry in entry order, as one by one.
+        running = {account_id: balance for account_id, (_, balance) in final.items()}
+        for _, request in new:
+            for leg in request.legs:
+                running[leg.account_id] -= _posted_movement(leg, final[leg.account_id][0])
+        postings: dict[int, Posting] = {}
+        lines = []
+        for entry_id, request in new:
+            balances = {}
+            for account_id in dict.fromkeys(leg.account_id for leg in request.legs):
+                account_type = final[account_id][0]
+                running[account_id] += sum(
+                    _posted_movement(leg, account_type) for leg in request.legs if leg.account_id == account_id
+                )
+                balances[account_id] = running[account_id]
+            lines += [
+                (entry_id, leg.account_id, leg.side, leg.phase, leg.amount_fen, balances[leg.account_id])
+                for leg in request.legs
+            ]
+            postings[entry_id] = Posting(entry_id=entry_id, created=True, balances_after=balances)
+        for chunk in _chunks(lines):
+            cursor.execute(
+                _LINES_INSERT + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk)),
+                [value for line in chunk for value in line],
+            )
+    return [
+        postings[created[key]] if key in created else Posting(entry_id=replayed[key], created=False, balances_after={})
+        for key in keys
+    ]

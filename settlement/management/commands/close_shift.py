@@ -20,13 +20,21 @@ def _by_nozzle_number(shift: Shift, pairs: list[str]) -> dict[int, int]:
 
 
 class Command(BaseCommand):
-    help = "Close the station's open shift (班结) against the pumps' totalizers, and open the next one."
+    help = (
+        "Close the station's open shift (班结) against fresh totalizers read from the pumps (a pump that does "
+        "not answer needs --manual readings for its nozzles), and open the next one."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--station", required=True, help="station code")
         parser.add_argument("--user", required=True, help="the closing cashier's username")
         parser.add_argument("--manual", nargs="*", default=[], help="manual totalizer readings NOZZLE=ML")
-        parser.add_argument("--tender", nargs="*", default=[], help="other tenders (cash, cards) NOZZLE=ML")
+        parser.add_argument(
+            "--tender",
+            nargs="*",
+            default=[],
+            help="further tenders not recorded on the console (fuel cards, …) NOZZLE=ML",
+        )
         parser.add_argument("--no-reopen", action="store_true", help="do not open the next shift")
 
     def handle(self, *args, **options):
@@ -49,7 +57,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"nozzle {row.nozzle.number}: totalizer {row.totalizer_ml / 1000:.2f} L, "
                 f"fills {row.fills_ml / 1000:.2f} L, "
-                f"platform {row.platform_ml / 1000:.2f} L, other {row.other_tenders_ml / 1000:.2f} L, "
+                f"platform {row.platform_ml / 1000:.2f} L, counter {row.counter_ml / 1000:.2f} L, "
+                f"drive-offs {row.drive_off_ml / 1000:.2f} L, other {row.other_tenders_ml / 1000:.2f} L, "
                 f"unpaid {row.unpaid_ml / 1000:.2f} L {' '.join(row.flags) or 'ok'}"
             )
         self.stdout.write(self.style.SUCCESS(f"shift {shift.pk} closed"))

@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from core.exceptions import FuelpayError
 from core.money import format_fen
-from settlement.services.days import business_date_of, settlement_day_close
+from settlement.services.days import SETTLE_STAGES, business_date_of, settlement_day_close
 from stations.models import Station
 
 
@@ -25,9 +25,15 @@ class Command(BaseCommand):
             if station is None:
                 raise CommandError(f"no station {options['station']!r}")
             station_id = station.pk
-        progress = lambda days: tqdm(days, desc="posting", unit="station", disable=None)  # noqa: E731
+        bar = tqdm(total=len(SETTLE_STAGES), desc="settling", unit="stage", disable=None)
+
+        def progress(stage: str) -> None:
+            bar.set_postfix_str(stage)
+            bar.update()
+
         try:
-            result = settlement_day_close(business_date=business_date, station_id=station_id, progress=progress)
+            with bar:
+                result = settlement_day_close(business_date=business_date, station_id=station_id, progress=progress)
         except FuelpayError as error:
             raise CommandError(error.message) from error
         if result.already_closed:
