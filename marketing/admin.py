@@ -4,6 +4,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import ConstraintMessagesForm, FuelpayModelAdmin, constraint_messages_register
+from drivers.admin import PhoneSearchMixin
 from marketing.models import (
     Campaign,
     ContractOffer,
@@ -264,10 +265,10 @@ class MemberLevelAdmin(PlatformOnlyAdmin):
 
 
 @admin.register(Standing)
-class StandingAdmin(PlatformOnlyAdmin):
+class StandingAdmin(PhoneSearchMixin, PlatformOnlyAdmin):
     list_display = ["driver", "level", "segment", "points", "spend_90d_fen", "last_paid_at"]
     list_filter = ["level", "segment"]
-    search_fields = ["=driver__phone"]
+    search_fields = ["=driver__phone_digest"]
     readonly_fields = [f.name for f in Standing._meta.fields]
 
     def has_add_permission(self, request):
