@@ -45,7 +45,7 @@ class DriverAdmin(PhoneSearchMixin, ImmutableAdminMixin, PlatformOnlyAdmin):
     list_display = ["phone_masked", "created_at"]
     list_filter = [("created_at", RangeDateTimeFilter)]
     search_fields = ["=phone_digest"]
-    search_help_text = _("A full mobile number, e.g. 13912345678.")
+    search_help_text = _("Search by a full mobile number (11 digits).")
     fields = readonly_fields = ["phone_masked", "created_at"]
     actions_detail = ["reveal_phone"]
 
@@ -71,5 +71,4 @@ class DriverAdmin(PhoneSearchMixin, ImmutableAdminMixin, PlatformOnlyAdmin):
             except FuelpayError as error:
                 form.add_error(None, error.message)
         response = TemplateResponse(request, "admin/drivers/driver/reveal_phone.html", context)
-        response["Cache-Control"] = "no-store"  # the number is not kept by the browser or a proxy
         return response
