@@ -1,11 +1,14 @@
 """Phone numbers encrypted at rest (issue 12): no table, column or session holds a full number in clear, and
 everything that finds a driver by number (sign-in, transfers, referrals, the admin's search) still works."""
 
+import io
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
@@ -125,3 +128,15 @@ def test_the_transfer_page_still_finds_the_recipient_by_number(client):
     client.force_login(sender.user)
     response = client.post("/me/transfer/", {"phone": RECIPIENT, "amount_yuan": "10", "step": "enter"})
     assert response.context["step"] == "confirm" and response.context["recipient"] == recipient
+
+
+def test_rotation_re_encrypts_numbers_and_makes_the_digests_follow_a_new_secret_key(settings):
+    driver = DriverFactory(phone=SIGNER)
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, *settings.FIELD_ENCRYPTION_KEYS]
+    settings.SECRET_KEY = "a-new-secret-key-after-an-incident-0123456789"
+    assert driver_get_by_phone(phone=SIGNER) is None  # the stored digest was made under the old key
+    call_command("rotate_field_encryption", stdout=io.StringIO())
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]  # old key retired
+    found = driver_get_by_phone(phone=SIGNER)
+    assert found == driver and decrypt_text(found.phone_encrypted) == SIGNER
