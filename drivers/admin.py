@@ -70,5 +70,4 @@ class DriverAdmin(PhoneSearchMixin, ImmutableAdminMixin, PlatformOnlyAdmin):
                 context["phone"] = driver_phone_reveal(driver=driver, **reveal)
             except FuelpayError as error:
                 form.add_error(None, error.message)
-        response = TemplateResponse(request, "admin/drivers/driver/reveal_phone.html", context)
-        return response
+        return TemplateResponse(request, "admin/drivers/driver/reveal_phone.html", context)
