@@ -15,8 +15,8 @@ from drivers.selectors import driver_get_by_phone
 
 # Schema changes on SQLite cannot run inside the test's transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
-BEFORE = [("drivers", "0003_admin_verbose_names")]
-AFTER = [("drivers", "0006_drop_plain_phone")]
+BEFORE = [("drivers", "0004_driver_birthday")]
+AFTER = [("drivers", "0007_drop_plain_phone")]
 PHONES = ("13912345678", "13800000001")
 
 
@@ -28,7 +28,7 @@ def _migrate(targets):
 
 @pytest.fixture
 def old_rows():
-    """The database at drivers 0003, filled as that code did; put back to the latest schema afterwards."""
+    """The database at drivers 0004, filled as that code did; put back to the latest schema afterwards."""
     apps = _migrate(BEFORE)
     user_model, driver_model = apps.get_model("auth", "User"), apps.get_model("drivers", "Driver")
     for phone in PHONES:
