@@ -54,7 +54,6 @@ def setup(wallets: int) -> dict:
     from djmoney.money import Money
     from hordak.models import Account as HordakAccount
 
-    from drivers.models import Driver
     from drivers.services import driver_register
     from fuelpay.demo import demo_data_seed
     from stations.models import Station
@@ -62,9 +61,7 @@ def setup(wallets: int) -> dict:
     call_command("migrate", verbosity=0)
     demo_data_seed()
     station_id = Station.objects.get(code="demo-pudong").pk
-    for number in range(wallets):
-        driver_register(phone=f"139{number:08d}")
-    driver_ids = list(Driver.objects.filter(phone__startswith="139").values_list("pk", flat=True))
+    driver_ids = [driver_register(phone=f"139{number:08d}").pk for number in range(wallets)]
     fleet_id = driver_ids[0]
 
     wallet_fund(driver_id=fleet_id, amount_fen=10**12)

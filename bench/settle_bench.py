@@ -129,7 +129,7 @@ def generate(*, stations: int, fills: int) -> None:
     enterprise = Enterprise.objects.create(name="bench", kind="chain")
     grade = FuelGrade.objects.create(code="92", name="92#汽油", kind="gasoline")
     user = get_user_model().objects.create(username="bench-driver")
-    driver = Driver.objects.create(user=user, phone="13800000000")
+    driver = Driver.objects.create(user=user, phone_encrypted="", phone_digest="bench", phone_masked="138****0000")
     wallet = driver_account_id(driver_id=driver.pk, kind=AccountKind.DRIVER_PRINCIPAL)
     start = timezone.make_aware(datetime.combine(DAY, datetime.min.time()))
     params = {

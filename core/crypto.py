@@ -35,6 +35,13 @@ def keyed_digest(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
+def phone_digest(phone: str) -> str:
+    """The lookup key of a (normalized) phone number: equal numbers, equal digests; the number is not in it.
+    Keyed by SECRET_KEY like every digest here, so a new SECRET_KEY needs `rotate_field_encryption` to
+    recompute the stored ones from the encrypted numbers."""
+    return keyed_digest(f"phone|{phone}")
+
+
 def mask_tail(plain: str, *, visible: int = 4) -> str:
     if len(plain) <= visible:
         return "*" * len(plain)

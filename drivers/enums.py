@@ -9,3 +9,4 @@ class DriverErrorCode(models.TextChoices):
     INVALID_PLATE = "vehicle_invalid_plate"
     DUPLICATE_PLATE = "vehicle_duplicate_plate"
     INVALID_GRADE = "vehicle_invalid_grade"
+    REASON_REQUIRED = "driver_reveal_reason_required"

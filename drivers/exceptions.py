@@ -41,3 +41,8 @@ class DuplicatePlate(FuelpayError):
     code = Code.DUPLICATE_PLATE
     http_status = status.HTTP_409_CONFLICT
     default_message = _("This vehicle is already on your list.")
+
+
+class RevealReasonRequired(FuelpayError):
+    code = Code.REASON_REQUIRED
+    default_message = _("Say why you need the full phone number; the reason is kept in the audit log.")

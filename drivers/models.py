@@ -4,14 +4,16 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import phone_mask
-
 
 class Driver(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="driver", verbose_name=_("user")
     )
-    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    # The phone number is personal data: encrypted at rest (core.crypto), shown and logged masked; sign-in,
+    # transfers and the admin's search find a driver by the digest.
+    phone_encrypted = models.TextField(_("phone encrypted"), editable=False)
+    phone_digest = models.CharField(_("phone digest"), max_length=64, unique=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=16, editable=False)
     birthday = models.DateField(_("birthday"), null=True, blank=True)  # optional: the level's birthday gift
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -21,13 +23,14 @@ class Driver(models.Model):
         verbose_name_plural = _("drivers")
 
     def __str__(self) -> str:
-        return phone_mask(self.phone)
+        return self.phone_masked
 
 
 class SmsCode(models.Model):
-    """A one-time sign-in code. Only its hash is kept; sends and failed attempts drive the rate limits."""
+    """A one-time sign-in code. Only its hash is kept, and only the phone's digest (nothing reads the number
+    back: the SMS is sent when the code is made); sends and failed attempts drive the rate limits."""
 
-    phone = models.CharField(max_length=20, db_index=True)
+    phone_digest = models.CharField(max_length=64, db_index=True)
     code_hash = models.CharField(max_length=64)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     # Who asked (keyed hash of the client address and bound device): only that client may use the code, and

@@ -2,12 +2,18 @@ from datetime import datetime
 
 from django.db.models import QuerySet, Sum
 
-from core.crypto import keyed_digest
+from core.crypto import decrypt_text, keyed_digest, phone_digest
 from drivers.models import Driver, SmsCode, TrustedDevice, Vehicle
 
 
 def driver_get_by_phone(*, phone: str) -> Driver | None:
-    return Driver.objects.filter(phone=phone).first()
+    """The driver with this (normalized) number, found by its digest: the number is not stored in clear."""
+    return Driver.objects.filter(phone_digest=phone_digest(phone)).first()
+
+
+def driver_phone_get(*, driver: Driver) -> str:
+    """The full number, for sending the driver an SMS. Staff see it only through driver_phone_reveal."""
+    return decrypt_text(driver.phone_encrypted)
 
 
 def sms_failures_since(*, client_key: str, since: datetime) -> int:

@@ -5,7 +5,8 @@ Sign-in rate limits: one code per phone and client per minute and five per hour 
 clients), twenty per client IP per hour; five wrong tries burn a code; ten wrong tries by one client within
 30 minutes lock that client's sign-in. A client is its address (behind TRUSTED_PROXY_COUNT proxies) plus its
 bound device, and a code can be used only by the client that asked for it: a stranger can neither lock the
-phone's owner out nor burn the owner's code. Only HMACs of codes and device tokens are stored.
+phone's owner out nor burn the owner's code. Only HMACs of codes and device tokens are stored; phone
+numbers are stored encrypted, next to the digest that finds them.
 """
 
 import hmac
@@ -19,22 +20,25 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.crypto import encrypt_text, keyed_digest, rotate_token
+from core.audit import audit_record
+from core.crypto import decrypt_text, encrypt_text, keyed_digest, phone_digest, phone_mask, rotate_token
 from drivers.exceptions import (
     DuplicatePlate,
     InvalidGrade,
     InvalidPhone,
     InvalidPlate,
+    RevealReasonRequired,
     SignInLocked,
     SmsCodeInvalid,
     SmsRateLimited,
 )
 from drivers.listeners import driver_registered
 from drivers.models import Driver, SmsCode, TrustedDevice, Vehicle
-from drivers.selectors import sms_failures_since, trusted_device_for_token
+from drivers.selectors import driver_phone_get, sms_failures_since, trusted_device_for_token
 from drivers.sms import sms_backend_get
+from stations.exceptions import RoleNotAllowed
 from stations.models import FuelGrade
-from stations.selectors import fuel_grade_get
+from stations.selectors import fuel_grade_get, user_is_platform_admin
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 DEVICE_TOUCH_INTERVAL = timedelta(minutes=5)
@@ -50,17 +54,40 @@ PLATE_PATTERN = re.compile(
 
 @transaction.atomic
 def driver_register(*, phone: str) -> Driver:
-    """A driver is a user (username = phone, no password: sign-in is by SMS code). Listeners (the wallet)
-    set up what a driver needs in the same transaction."""
-    existing = Driver.objects.filter(phone=phone).first()
+    """A driver is a user without a password (sign-in is by SMS code) whose user name does not identify
+    them (`d-` + the start of the phone's digest). The number itself is stored only encrypted. Listeners
+    (the wallet) set up what a driver needs in the same transaction."""
+    digest = phone_digest(phone)
+    existing = Driver.objects.filter(phone_digest=digest).first()
     if existing is not None:
         return existing
-    user = get_user_model().objects.create_user(username=phone)
+    user = get_user_model().objects.create_user(username=f"d-{digest[:24]}")
     user.set_unusable_password()
     user.save(update_fields=["password"])
-    driver = Driver.objects.create(user=user, phone=phone)
+    driver = Driver.objects.create(
+        user=user, phone_encrypted=encrypt_text(phone), phone_digest=digest, phone_masked=phone_mask(phone)
+    )
     driver_registered(driver_id=driver.pk)
     return driver
+
+
+@transaction.atomic
+def driver_phone_reveal(*, driver: Driver, actor, reason: str, client_ip: str | None = None) -> str:
+    """The full number for a platform admin who says why (e.g. a drive-off being investigated); every
+    reveal is an audit event with the reason, in the same transaction."""
+    if not user_is_platform_admin(user=actor):
+        raise RoleNotAllowed()
+    reason = reason.strip()
+    if not reason:
+        raise RevealReasonRequired()
+    audit_record(
+        actor=actor,
+        action="drivers.driver.phone_revealed",
+        target=f"drivers.driver:{driver.pk}",
+        detail={"reason": reason[:200]},
+        client_ip=client_ip,
+    )
+    return driver_phone_get(driver=driver)
 
 
 def phone_normalize(phone: str) -> str:
@@ -90,10 +117,11 @@ def _retry_after(oldest, window: timedelta, now) -> int:
 @transaction.atomic
 def sms_code_send(*, phone: str, client_ip: str | None, client_key: str = "") -> SmsCode:
     phone = phone_normalize(phone)
+    digest = phone_digest(phone)
     now = timezone.now()
     _check_not_locked(client_key, now)
     hour = timedelta(hours=1)
-    for_phone = SmsCode.objects.filter(phone=phone, created_at__gte=now - hour)
+    for_phone = SmsCode.objects.filter(phone_digest=digest, created_at__gte=now - hour)
     if for_phone.count() >= settings.SMS_MAX_PER_PHONE_PER_HOUR_ALL_CLIENTS:
         raise SmsRateLimited()
     recent = list(for_phone.filter(client_key=client_key).order_by("created_at"))
@@ -109,11 +137,11 @@ def sms_code_send(*, phone: str, client_ip: str | None, client_key: str = "") ->
         raise SmsRateLimited()
     code = f"{secrets.randbelow(10**6):06d}"
     # A new code supersedes any earlier one this client still has open for this phone.
-    SmsCode.objects.filter(phone=phone, client_key=client_key, used_at__isnull=True, expires_at__gt=now).update(
+    SmsCode.objects.filter(phone_digest=digest, client_key=client_key, used_at__isnull=True, expires_at__gt=now).update(
         expires_at=now
     )
     sms = SmsCode.objects.create(
-        phone=phone,
+        phone_digest=digest,
         code_hash=keyed_digest(code),
         client_ip=client_ip,
         client_key=client_key,
@@ -137,7 +165,7 @@ def sms_code_verify(*, phone: str, code: str, client_key: str = "") -> Driver:
         _check_not_locked(client_key, now)
         sms = (
             SmsCode.objects.select_for_update()
-            .filter(phone=phone, client_key=client_key, used_at__isnull=True, expires_at__gt=now)
+            .filter(phone_digest=phone_digest(phone), client_key=client_key, used_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at")
             .first()
         )
@@ -215,6 +243,19 @@ def vehicle_add(*, driver: Driver, plate: str, preferred_grade: FuelGrade | None
 
 def vehicle_remove(*, driver: Driver, vehicle_id: int) -> None:
     Vehicle.objects.filter(driver=driver, pk=vehicle_id).delete()
+
+
+@transaction.atomic
+def driver_phones_rotate_encryption() -> int:
+    """Re-encrypt every stored phone number with the newest key and recompute its digest (after a new
+    SECRET_KEY the digests must follow, or nobody could sign in with their number)."""
+    rotated = 0
+    for driver in Driver.objects.select_for_update().order_by("pk"):
+        driver.phone_encrypted = rotate_token(driver.phone_encrypted)
+        driver.phone_digest = phone_digest(decrypt_text(driver.phone_encrypted))
+        driver.save(update_fields=["phone_encrypted", "phone_digest"])
+        rotated += 1
+    return rotated
 
 
 @transaction.atomic

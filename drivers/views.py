@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.audit import client_ip_get
-from core.crypto import phone_mask
+from core.crypto import decrypt_text, encrypt_text, phone_mask
 from core.exceptions import FuelpayError
 from drivers.middleware import SESSION_DEVICE_KEY
 from drivers.permissions import driver_required
 from drivers.selectors import trusted_device_for_token, trusted_device_list_for_driver, vehicle_list_for_driver
 from drivers.services import (
+    phone_normalize,
     preferred_grade_parse,
     sign_in_client_key,
     sms_code_send,
@@ -27,7 +28,9 @@ from drivers.services import (
 )
 from stations.selectors import fuel_grade_list
 
-SIGN_IN_PHONE_KEY = "sign_in_phone"
+# The number being signed in, between the two steps. Sessions are rows in the database, so it is kept
+# there encrypted like every stored phone number.
+SIGN_IN_PHONE_KEY = "sign_in_phone_encrypted"
 
 
 def _client_key(request) -> str:
@@ -51,15 +54,15 @@ def sign_in(request):
         except FuelpayError as error:
             context["error"] = error
         else:
-            request.session[SIGN_IN_PHONE_KEY] = request.POST["phone"]
+            request.session[SIGN_IN_PHONE_KEY] = encrypt_text(phone_normalize(request.POST["phone"]))
             return redirect(f"{reverse('driver-sign-in-verify')}?next={context['next']}")
     return render(request, "drivers/sign_in.html", context)
 
 
 def sign_in_verify(request):
-    phone = request.session.get(SIGN_IN_PHONE_KEY)
-    if not phone:
+    if SIGN_IN_PHONE_KEY not in request.session:
         return redirect("driver-sign-in")
+    phone = decrypt_text(request.session[SIGN_IN_PHONE_KEY])
     context = {"next": _safe_next(request, reverse("driver-home")), "phone_masked": phone_mask(phone)}
     if request.method == "POST":
         try:
@@ -72,6 +75,7 @@ def sign_in_verify(request):
             token = None
             if device is None or device.driver_id != driver.pk:
                 device, token = trusted_device_bind(driver=driver, label=request.META.get("HTTP_USER_AGENT", "")[:120])
+            del request.session[SIGN_IN_PHONE_KEY]  # login() keeps the session's data: the number must not stay
             login(request, driver.user, backend="django.contrib.auth.backends.ModelBackend")
             request.session[SESSION_DEVICE_KEY] = device.pk
             request.session.set_expiry(settings.DRIVER_SESSION_DAYS * 86400)

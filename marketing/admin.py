@@ -4,6 +4,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import ConstraintMessagesForm, FuelpayModelAdmin, constraint_messages_register
+from core.audit import client_ip_get
+from drivers.admin import PhoneSearchMixin
 from marketing.models import (
     Campaign,
     ContractOffer,
@@ -110,9 +112,10 @@ class PromotionForm(ConstraintMessagesForm):
         return cleaned
 
 
-class ScopedAuthoringAdmin(FuelpayModelAdmin):
+class ScopedAuthoringAdmin(AuditedChangesAdmin, FuelpayModelAdmin):
     """Platform staff author any row; enterprise admins and station managers only rows scoped to their own
-    stations (or enterprise), chosen among their own stations. The form's clean() checks the scope."""
+    stations (or enterprise), chosen among their own stations. The form's clean() checks the scope. Every save
+    is an audit event (promotions, coupon templates and campaigns are money-relevant settings)."""
 
     filter_horizontal = ["stations"]
 
@@ -257,17 +260,17 @@ class CouponAdmin(PlatformOnlyAdmin):
 
 
 @admin.register(MemberLevel)
-class MemberLevelAdmin(PlatformOnlyAdmin):
+class MemberLevelAdmin(AuditedChangesAdmin, PlatformOnlyAdmin):
     list_display = ["code", "name", "min_spend_90d_fen", "birthday_coupon"]
     list_filter = ["birthday_coupon"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Standing)
-class StandingAdmin(PlatformOnlyAdmin):
+class StandingAdmin(PhoneSearchMixin, PlatformOnlyAdmin):
     list_display = ["driver", "level", "segment", "points", "spend_90d_fen", "last_paid_at"]
     list_filter = ["level", "segment"]
-    search_fields = ["=driver__phone"]
+    search_fields = ["=driver__phone_digest"]
     readonly_fields = [f.name for f in Standing._meta.fields]
 
     def has_add_permission(self, request):
@@ -319,7 +322,14 @@ class CampaignAdmin(ScopedAuthoringAdmin):
     @admin.action(description=_("Launch (coupon and message to the segment, holdout kept out)"))
     def launch(self, request, queryset):
         for campaign in queryset:
-            run_service_for_admin(request, campaign_launch, _("Launched."), campaign_id=campaign.pk)
+            run_service_for_admin(
+                request,
+                campaign_launch,
+                _("Launched."),
+                campaign_id=campaign.pk,
+                actor=request.user,
+                client_ip=client_ip_get(request),
+            )
 
     @admin.display(description=_("audience"))
     def audience(self, obj):

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core.crypto import phone_mask
+from drivers.selectors import driver_phone_get
 from marketing.exceptions import NotificationNotDelivered
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class SmsChannel:
     def deliver(self, notification) -> None:
         gateway: SmsGateway = import_string(settings.NOTIFICATION_SMS_GATEWAY)()
         gateway.send(
-            phone=notification.driver.phone,
+            phone=driver_phone_get(driver=notification.driver),
             template_code=settings.NOTIFICATION_SMS_TEMPLATES.get(notification.kind, ""),
             params={
                 "title": _fit(notification.title, SMS_PARAM_MAX_CHARS),
@@ -94,7 +94,7 @@ class SmsChannel:
         )
         logger.info(
             "notification sent by SMS",
-            extra={"phone": phone_mask(notification.driver.phone), "kind": notification.kind},
+            extra={"phone": notification.driver.phone_masked, "kind": notification.kind},
         )
 
 

@@ -9,7 +9,6 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from core.crypto import phone_mask
 from core.money import format_fen, volume_for_amount_ml
 from marketing.campaigns import GroupOutcome, Uplift, in_holdout, uplift
 from marketing.engine import Draft, Offer, Quote, QuoteLine, Reason, offer_description, qualifying, quote
@@ -850,7 +849,7 @@ def invite_page_get(*, driver_id: int, code: str) -> InvitePage:
     )
     invitees = [
         Invitee(
-            phone_masked=phone_mask(referral.invitee.phone),
+            phone_masked=referral.invitee.phone_masked,
             joined_at=referral.created_at,
             status=referral.status,
             status_label=str(ReferralStatus(referral.status).label),

@@ -14,6 +14,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import audit_record
 from core.money import format_fen
 from drivers.models import Driver, Vehicle
 from marketing.campaigns import in_holdout
@@ -578,9 +579,9 @@ def notification_opt_out_set(*, driver_id: int, kind: str, opted_out: bool) -> N
 
 
 @transaction.atomic
-def campaign_launch(*, campaign_id: int, now=None) -> dict[str, int]:
+def campaign_launch(*, campaign_id: int, now=None, actor=None, client_ip: str | None = None) -> dict[str, int]:
     """Target the campaign's segment: the holdout gets nothing; the others its coupon and its message.
-    Once per campaign. Returns the group sizes."""
+    Once per campaign, audit-logged (it hands out coupons). Returns the group sizes."""
     now = now or timezone.now()
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     if campaign.launched_at is not None:
@@ -602,7 +603,15 @@ def campaign_launch(*, campaign_id: int, now=None) -> dict[str, int]:
         sizes[group] += 1
     campaign.launched_at = now
     campaign.save(update_fields=["launched_at"])
-    return {str(group): size for group, size in sizes.items()}
+    result = {str(group): size for group, size in sizes.items()}
+    audit_record(
+        actor=actor,
+        action="marketing.campaign.launched",
+        target=f"marketing.campaign:{campaign.pk}",
+        detail={"coupon_template": campaign.coupon_template_id, **result},
+        client_ip=client_ip,
+    )
+    return result
 
 
 def campaign_from_template(*, template: str, coupon_template: CouponTemplate | None = None) -> Campaign:

@@ -5,7 +5,7 @@ from unfold.contrib.filters.admin import RangeDateFilter
 
 from core.admin_base import constraint_messages_register
 from settlement.models import FeeContract
-from stations.admin_scoping import PlatformOnlyAdmin
+from stations.admin_scoping import AuditedChangesAdmin, PlatformOnlyAdmin
 
 constraint_messages_register(
     {
@@ -19,7 +19,7 @@ constraint_messages_register(
 
 
 @admin.register(FeeContract)
-class FeeContractAdmin(PlatformOnlyAdmin):
+class FeeContractAdmin(AuditedChangesAdmin, PlatformOnlyAdmin):
     """The platform's fee per enterprise (optionally per grade). Effective-dated rows are added, never
     edited: a settled day keeps the rate it was settled at."""
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.audit import client_ip_get
 from core.exceptions import FuelpayError
 from marketing.selectors import partner_settlement_list
 from settlement.enums import DiscrepancyStatus, PayoutStatus
@@ -252,7 +253,7 @@ def payout_bank_file_download(request, batch_id: int):
     if batch is None:
         raise Http404
     try:
-        content = payout_bank_file(batch=batch)
+        content = payout_bank_file(batch=batch, actor=request.user, client_ip=client_ip_get(request))
     except FuelpayError as error:
         messages.error(request, error.message)
         return redirect("finance-payouts")

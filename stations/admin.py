@@ -7,7 +7,7 @@ from unfold.contrib.filters.admin import RangeDateTimeFilter
 from core.admin_base import FuelpayTabularInline, ImmutableAdminMixin, constraint_messages_register
 from core.audit import client_ip_get
 from core.models import AuditEvent
-from stations.admin_scoping import PlatformOnlyAdmin, StationScopedAdmin, run_service_for_admin
+from stations.admin_scoping import AuditedChangesAdmin, PlatformOnlyAdmin, StationScopedAdmin, run_service_for_admin
 from stations.admin_staff import StaffRoleAdmin
 from stations.enums import StationStatus
 from stations.models import (
@@ -107,13 +107,15 @@ def _transition_action(to_status: str, label):
 
 
 @admin.register(Station)
-class StationAdmin(StationScopedAdmin):
+class StationAdmin(AuditedChangesAdmin, StationScopedAdmin):
     form = StationForm
     station_path = "pk"
     list_display = ["code", "name", "enterprise", "status", "bank_account_masked"]
     # Only enterprises of the stations in scope appear in the filter: no other tenant's name.
     list_filter = ["status", ("enterprise", RelatedOnlyFieldListFilter)]
     search_fields = ["code", "name", "address"]
+    # A new settlement account is a request, audited by its service with the last four digits only.
+    audit_detail_excluded = frozenset({"new_bank_name", "new_bank_account_holder", "new_bank_account_number"})
     inlines = [StationStatusChangeInline]
     actions = [
         _transition_action(StationStatus.UNDER_REVIEW, _("Submit for document review")),
@@ -268,7 +270,7 @@ class GradePriceAdmin(StationScopedAdmin):
 
 
 @admin.register(NonFuelItem)
-class NonFuelItemAdmin(StationScopedAdmin):
+class NonFuelItemAdmin(AuditedChangesAdmin, StationScopedAdmin):
     """The station manager's catalogue of non-fuel goods and services."""
 
     list_display = ["station", "sku", "name", "price_fen", "category", "is_active"]

@@ -65,8 +65,11 @@ class StationScopedAdmin(FuelpayModelAdmin):
 
 
 class AuditedChangesAdmin(admin.ModelAdmin):
-    """For money-relevant settings edited as plain rows (promotions, roles): every save is an audit event with
-    the changed fields, in the admin's own transaction."""
+    """For money-relevant settings edited as plain rows (promotions, coupon templates, member levels, campaigns,
+    contract offers, fee contracts, non-fuel prices, stations): every save is an audit event with the changed
+    fields, in the admin's own transaction. Fields in audit_detail_excluded are named, their values not kept."""
+
+    audit_detail_excluded: frozenset[str] = frozenset()
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -74,7 +77,10 @@ class AuditedChangesAdmin(admin.ModelAdmin):
             actor=request.user,
             action=f"{obj._meta.label_lower}.{'changed' if change else 'added'}",
             target=f"{obj._meta.label_lower}:{obj.pk}",
-            detail={name: str(form.cleaned_data.get(name)) for name in form.changed_data},
+            detail={
+                name: "***" if name in self.audit_detail_excluded else str(form.cleaned_data.get(name))
+                for name in form.changed_data
+            },
             client_ip=client_ip_get(request),
         )
 

@@ -11,13 +11,14 @@ from core.admin_base import ConstraintMessagesForm
 from core.audit import client_ip_get
 from stations.admin_scoping import StationScopedAdmin, run_service_for_admin
 from stations.enums import StaffRoleKind
-from stations.exceptions import RoleNotAllowed, StaffUsernameTaken
+from stations.exceptions import RoleNotAllowed, StaffUsernameIsPhone, StaffUsernameTaken
 from stations.models import StaffRole
 from stations.selectors import (
     enterprise_qs_visible_to,
     staff_member_may_manage,
     staff_role_get,
     staff_role_qs_visible_to,
+    staff_username_is_phone,
     station_qs_visible_to,
     user_is_platform_admin,
 )
@@ -53,6 +54,8 @@ class StaffMemberForm(ConstraintMessagesForm):
 
     def clean_username(self):
         username = self.cleaned_data["username"]
+        if staff_username_is_phone(username=username):
+            raise forms.ValidationError(StaffUsernameIsPhone.default_message)
         if get_user_model().objects.filter(username=username).exists():
             raise forms.ValidationError(StaffUsernameTaken.default_message)
         return username

@@ -63,5 +63,6 @@ class StationErrorCode(models.TextChoices):
     NOZZLE_NOT_FOUND = "station_nozzle_not_found"
     ROLE_NOT_ALLOWED = "station_role_not_allowed"
     USERNAME_TAKEN = "station_staff_username_taken"
+    USERNAME_IS_PHONE = "station_staff_username_is_phone"
     SECOND_APPROVER_REQUIRED = "station_second_approver_required"
     CHANGE_ALREADY_DECIDED = "station_change_already_decided"

@@ -57,6 +57,11 @@ class StaffUsernameTaken(FuelpayError):
     default_message = _("This login name is already taken.")
 
 
+class StaffUsernameIsPhone(FuelpayError):
+    code = StationErrorCode.USERNAME_IS_PHONE
+    default_message = _("A login name cannot be a phone number: login names are stored and shown in clear.")
+
+
 class SecondApproverRequired(FuelpayError):
     code = StationErrorCode.SECOND_APPROVER_REQUIRED
     http_status = status.HTTP_403_FORBIDDEN

@@ -1,4 +1,5 @@
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -11,6 +12,14 @@ from stations.exceptions import NoPriceInEffect, NozzleNotFound
 from stations.models import Dispenser, Enterprise, FuelGrade, GradePrice, NonFuelItem, Nozzle, StaffRole, Station
 
 EARTH_RADIUS_KM = 6371.0088
+
+
+# Seven or more digits, give or take "+", spaces and dashes: a phone number, which must not be a login name.
+PHONE_LIKE = re.compile(r"^\+?(?:\d[\s\-]*){7,}$")
+
+
+def staff_username_is_phone(*, username: str) -> bool:
+    return bool(PHONE_LIKE.match(username.strip()))
 
 
 def staff_role_get(*, user) -> StaffRole | None:

@@ -14,6 +14,7 @@ from stations.exceptions import (
     InvalidPrice,
     RoleNotAllowed,
     SecondApproverRequired,
+    StaffUsernameIsPhone,
     StaffUsernameTaken,
     StationNotReadyToActivate,
     StationTransitionNotAllowed,
@@ -34,6 +35,7 @@ from stations.selectors import (
     staff_may_own_settlement_account,
     staff_member_may_manage,
     staff_role_get,
+    staff_username_is_phone,
     user_is_platform_admin,
 )
 
@@ -312,6 +314,8 @@ def staff_member_create(
     """A new staff login with one role, made by someone allowed to staff that enterprise or station."""
     if not staff_member_may_manage(actor=actor, role=role, enterprise=enterprise, station=station):
         raise RoleNotAllowed()
+    if staff_username_is_phone(username=username):
+        raise StaffUsernameIsPhone()
     user_model = get_user_model()
     if user_model.objects.filter(username=username).exists():
         raise StaffUsernameTaken()

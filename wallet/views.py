@@ -18,7 +18,7 @@ from core.exceptions import FuelpayError
 from core.money import format_fen
 from drivers.exceptions import SmsCodeInvalid
 from drivers.permissions import driver_required
-from drivers.selectors import driver_get_by_phone
+from drivers.selectors import driver_get_by_phone, driver_phone_get
 from drivers.services import phone_normalize, sms_code_send, sms_code_verify
 from marketing.selectors import promotion_list_for_driver
 from wallet.exceptions import ContractNotAllowed, InvalidAmount, TransferRecipientUnknown
@@ -144,11 +144,12 @@ def transfer(request):
             raise TransferRecipientUnknown()
         step_up = amount_fen >= settings.WALLET_TRANSFER_SMS_FROM_FEN
         context.update(step="confirm", recipient=recipient, amount_fen=amount_fen, step_up=step_up)
+        sender_phone = driver_phone_get(driver=sender) if step_up else ""
         if data.get("step") == "enter":
             if step_up:
-                sms_code_send(phone=sender.phone, client_ip=request.META.get("REMOTE_ADDR"))
+                sms_code_send(phone=sender_phone, client_ip=request.META.get("REMOTE_ADDR"))
             return render(request, "wallet/transfer.html", context)
-        if step_up and sms_code_verify(phone=sender.phone, code=data.get("code", "")).pk != sender.pk:
+        if step_up and sms_code_verify(phone=sender_phone, code=data.get("code", "")).pk != sender.pk:
             raise SmsCodeInvalid()
         wallet_transfer(from_driver=sender, to_driver=recipient, amount_fen=amount_fen, idempotency_key=context["key"])
     except FuelpayError as error:

@@ -11,9 +11,11 @@ failed batch posts the reverse and its days are open for the next batch again.
 import csv
 import io
 
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.crypto import decrypt_text
 from core.money import yuan_text
 from settlement.enums import PayoutStatus, SettlementStatus
@@ -114,14 +116,17 @@ def payout_batch_transition(*, batch_id: int, to_status: str, actor) -> PayoutBa
 BANK_FILE_HEADER = ["序号", "收款户名", "收款账号", "开户行", "金额(元)", "用途"]
 
 
-def payout_bank_file(*, batch: PayoutBatch) -> str:
-    """The bank's bulk-transfer file (CSV) of a released batch, with the decrypted account numbers."""
+@transaction.atomic
+def payout_bank_file(*, batch: PayoutBatch, actor, client_ip: str | None = None) -> str:
+    """The bank's bulk-transfer file (CSV) of a released batch, with the decrypted account numbers. Every
+    export shows full account numbers to a person, so each one is an audit event."""
     if batch.status == P.DRAFT:
         raise SettlementTransitionNotAllowed(extra={"from_status": batch.status, "reason": "not released"})
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(BANK_FILE_HEADER)
-    for number, item in enumerate(batch.items.select_related("station").order_by("pk"), start=1):
+    items = list(batch.items.select_related("station").order_by("pk"))
+    for number, item in enumerate(items, start=1):
         station = item.station
         writer.writerow(
             [
@@ -133,4 +138,11 @@ def payout_bank_file(*, batch: PayoutBatch) -> str:
                 f"fuelpay payout {batch.pk}-{item.pk}",
             ]
         )
+    audit_record(
+        actor=actor,
+        action="settlement.payoutbatch.bank_file_exported",
+        target=f"settlement.payoutbatch:{batch.pk}",
+        detail={"stations": [item.station_id for item in items]},
+        client_ip=client_ip,
+    )
     return buffer.getvalue()

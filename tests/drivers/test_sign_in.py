@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from drivers.models import Driver, SmsCode, TrustedDevice
+from drivers.selectors import driver_get_by_phone
 from drivers.services import sms_code_send
 
 # Transactional: the SMS is sent on commit, as in production.
@@ -43,7 +44,7 @@ def age_codes(seconds: int) -> None:
 def test_a_new_phone_signs_in_with_the_code_and_gets_a_wallet(client, sms_outbox):
     response = sign_in(client, sms_outbox)
     assert response.status_code == 302 and response["Location"] == "/me/"
-    assert Driver.objects.filter(phone=PHONE).exists()
+    assert driver_get_by_phone(phone=PHONE) is not None
     assert client.get("/me/").status_code == 200
 
 

@@ -25,12 +25,12 @@ PHONE_NUMBER = "13800000001"
 SETUP = f"""
 from datetime import timedelta
 from django.utils import timezone
-from drivers.models import Driver
+from drivers.selectors import driver_get_by_phone
 from marketing.engine import Quote
 from marketing.models import CouponTemplate, Promotion
 from marketing.services import coupon_issue, order_paid_record
 
-driver = Driver.objects.get(phone="{PHONE_NUMBER}")
+driver = driver_get_by_phone(phone="{PHONE_NUMBER}")
 order_paid_record(  # ¥3,000 spent ten days ago: gold (金卡会员)
     driver_id=driver.pk, paid_fen=300_000, reference="earlier", quote=Quote((), 0),
     at=timezone.now() - timedelta(days=10),

@@ -2,6 +2,7 @@
 
 import pytest
 
+from drivers.selectors import driver_phone_get
 from tests.factories.drivers import DriverFactory
 from tests.factories.wallet import counters_snapshot, top_up
 from wallet.exceptions import InvalidAmount, LimitExceeded
@@ -61,13 +62,13 @@ def _transfer(client, phone, amount_fen=100):
 def test_a_transfer_answer_does_not_tell_whether_a_phone_is_registered(client, driver, settings):
     settings.WALLET_MAX_BALANCE_FEN = 1_000
     top_up(driver, 1_000)
-    full = DriverFactory()
+    full = DriverFactory(phone="13900007777")
     top_up(full, 1_000)
     client.force_login(driver.user)
     unknown, registered, own = (
         _transfer(client, "13000000000"),
-        _transfer(client, full.phone),
-        _transfer(client, driver.phone),
+        _transfer(client, "13900007777"),
+        _transfer(client, driver_phone_get(driver=driver)),
     )
     assert unknown.status_code == registered.status_code == own.status_code == 400
     assert unknown.json() == registered.json() == own.json()
@@ -80,5 +81,6 @@ def test_errors_carry_no_internal_ids_or_expected_amounts(client, driver):
     assert mismatch.status_code == 400 and "20000" not in mismatch.content.decode()
     assert mismatch.json()["extra"] == {}
     client.force_login(driver.user)
-    poor = _transfer(client, DriverFactory().phone, amount_fen=500)
+    DriverFactory(phone="13900008888")
+    poor = _transfer(client, "13900008888", amount_fen=500)
     assert poor.status_code == 402 and poor.json()["extra"] == {}

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from drivers.models import Driver, SmsCode
+from drivers.models import SmsCode
+from drivers.selectors import driver_get_by_phone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 VICTIM = "13912345678"
@@ -41,7 +42,7 @@ def test_an_attacker_locks_only_itself_and_the_owner_signs_in_on_a_new_device(ou
     owner = Client(REMOTE_ADDR="10.0.0.7")
     owner.post("/login/", {"phone": VICTIM, "next": "/me/"})
     response = owner.post("/login/verify/", {"code": _last_code(outbox), "next": "/me/"})
-    assert response.status_code == 302 and Driver.objects.filter(phone=VICTIM).exists()
+    assert response.status_code == 302 and driver_get_by_phone(phone=VICTIM) is not None
 
 
 def test_a_stranger_cannot_burn_the_owners_code(outbox):

@@ -5,14 +5,17 @@ import csv
 import io
 
 import pytest
+from django.test import Client
 
+from core.models import AuditEvent
 from settlement.enums import PayoutStatus, SettlementStatus
 from settlement.exceptions import FourEyesRequired, NothingToPay, SettlementTransitionNotAllowed
 from settlement.models import PayoutBatch, SettlementDay
 from settlement.services.days import settlement_day_close
 from settlement.services.payouts import payout_bank_file, payout_batch_create, payout_batch_transition
+from stations.enums import StaffRoleKind
 from stations.services import station_bank_account_set
-from tests.factories.stations import UserFactory
+from tests.factories.stations import StaffRoleFactory, UserFactory
 from tests.factories.wallet import counters_snapshot
 from tests.settlement.test_settle_day import seed_two_days
 from wallet.enums import AccountKind
@@ -43,7 +46,7 @@ def test_a_batch_released_by_a_second_person_pays_the_stations_net(settled):
 
     assert system_account_balance_fen(kind=AccountKind.STATION_PAYABLE, station_id=settled.pk) == 0
     assert system_account_balance_fen(kind=AccountKind.PLATFORM_ESCROW) == escrow_before - 63_509
-    rows = list(csv.reader(io.StringIO(payout_bank_file(batch=PayoutBatch.objects.get()))))
+    rows = list(csv.reader(io.StringIO(payout_bank_file(batch=PayoutBatch.objects.get(), actor=checker))))
     assert rows[1][1:5] == ["某某加油站", "6222020200112233445", "工商银行上海分行", "635.09"]
     payout_batch_transition(batch_id=batch.pk, to_status=PayoutStatus.PAID, actor=checker)
     assert set(SettlementDay.objects.values_list("status", flat=True)) == {SettlementStatus.PAID_OUT}
@@ -72,3 +75,29 @@ def test_a_failed_batch_returns_the_money_and_the_days_can_be_paid_again(settled
     assert set(SettlementDay.objects.values_list("status", flat=True)) == {SettlementStatus.CLOSED}
     assert payout_batch_create(enterprise=settled.enterprise, actor=UserFactory()).total_fen == 63_509
     assert ledger_verify().ok
+
+
+def test_downloading_the_bank_file_is_audited_with_who_and_where(settled):
+    maker, checker = UserFactory(), UserFactory()
+    batch = payout_batch_create(enterprise=settled.enterprise, actor=maker)
+    payout_batch_transition(batch_id=batch.pk, to_status=PayoutStatus.RELEASED, actor=checker)
+    finance = StaffRoleFactory(role=StaffRoleKind.FINANCE, enterprise=settled.enterprise).user
+    client = Client(REMOTE_ADDR="10.5.5.5")
+    client.force_login(finance)
+    response = client.get(f"/finance/payouts/{batch.pk}/bank-file/")
+    assert "6222020200112233445" in response.content.decode()
+    event = AuditEvent.objects.get()
+    assert (event.actor, event.action, event.target, event.client_ip, event.detail) == (
+        finance,
+        "settlement.payoutbatch.bank_file_exported",
+        f"settlement.payoutbatch:{batch.pk}",
+        "10.5.5.5",
+        {"stations": [settled.pk]},
+    )
+
+
+def test_a_draft_batch_has_no_bank_file_and_no_audit_event(settled):
+    batch = payout_batch_create(enterprise=settled.enterprise, actor=UserFactory())
+    with pytest.raises(SettlementTransitionNotAllowed):
+        payout_bank_file(batch=batch, actor=UserFactory())
+    assert not AuditEvent.objects.exists()

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from stations.enums import StaffRoleKind, StationStatus
-from stations.exceptions import RoleNotAllowed
+from stations.exceptions import RoleNotAllowed, StaffUsernameIsPhone
 from stations.models import StaffRole, Station, StationStatusChange
 from stations.services import staff_member_create, staff_member_set_active
 from tests.factories.stations import StaffRoleFactory
@@ -145,3 +145,21 @@ def test_a_manager_cannot_deactivate_staff_outside_their_cashiers(network):
         staff_member_set_active(actor=network["users"]["manager_a1"], staff_role=finance, is_active=False)
     finance.user.refresh_from_db()
     assert finance.user.is_active
+
+
+@pytest.mark.parametrize("username", ["13912345678", "+86 139-1234-5678"])
+def test_a_phone_number_is_refused_as_a_login_name_and_nothing_is_created(client, network, username):
+    client.force_login(network["users"]["manager_a1"])
+    users_before = get_user_model().objects.count()
+    form = _staff_form(StaffRoleKind.CASHIER, station=network["a1"], username=username)
+    response = client.post(reverse("admin:stations_staffrole_add"), form)
+    assert response.context["adminform"].form.errors["username"] == [StaffUsernameIsPhone.default_message]
+    with pytest.raises(StaffUsernameIsPhone):
+        staff_member_create(
+            actor=network["users"]["manager_a1"],
+            username=username,
+            password="a-long-pass-phrase-9",
+            role=StaffRoleKind.CASHIER,
+            station=network["a1"],
+        )
+    assert get_user_model().objects.count() == users_before
