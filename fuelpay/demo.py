@@ -16,6 +16,7 @@ from marketing.models import Campaign, ContractOffer, Promotion
 from marketing.services import campaign_launch
 from orders.models import FuelOrder
 from pumpgateway.services import pump_binding_set, serial_line_configure
+from settlement.models import FeeContract
 from stations.enums import EnterpriseKind, FuelKind, NonFuelCategory, StaffRoleKind, StationStatus
 from stations.models import NonFuelItem, Station
 from stations.services import (
@@ -218,6 +219,12 @@ def demo_data_seed() -> DemoSummary:
                     stacking=StackingClass.EXCLUSIVE,
                 )
         _history_promotions(stations[0])
+        # The platform's fee: the default 0.30 % written down for the enterprise, diesel at 0.25 %.
+        fees_from = timezone.localdate() - timedelta(days=HISTORY_DAYS + 1)
+        for grade, rate_bps in ((None, 30), (grades["0"], 25)):
+            FeeContract.objects.get_or_create(
+                enterprise=enterprise, grade=grade, defaults={"rate_bps": rate_bps, "effective_from": fees_from}
+            )
         if not ContractOffer.objects.exists():
             ContractOffer.objects.create(
                 station=stations[0], committed_fen=100_000, days=30, reward_bonus_fen=3_000, funder=Funder.STATION
