@@ -7,8 +7,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
-from fuelpay.demo_history import clock_at
 
+from fuelpay.demo_history import clock_at
 from marketing.enums import BenefitKind, Funder, PromotionScope
 from orders.dashboard_selectors import (
     dashboard_charts,
