@@ -3,8 +3,9 @@
     python bench/dashboard_bench.py [--fills-per-day 300] [--runs 10]
 
 A scratch PostgreSQL database (recreated each run) gets one station with 3 grades on 6 nozzles and a
-year of history written in bulk: pump authorizations, fills, paid orders with their receipt lines, and the
-ledger's capture entries (the dashboard's sales figure reads those), 2,000 drivers buying. Then the
+year of history written in bulk: pump authorizations, fills, paid orders with their receipt lines (fuel,
+the station's price below list, every fifth a platform-funded cut), the ledger's capture entries (the
+dashboard's sales figure reads those), 2,000 drivers buying, and a launched campaign of 500 with a holdout. Then the
 manager's /admin/ page is fetched through Django's test client; every figure on it is an aggregate query.
 """
 
@@ -43,6 +44,8 @@ def seed(fills_per_day: int) -> tuple:
     from django.utils import timezone
 
     from drivers.models import Driver
+    from marketing.enums import BenefitKind, CampaignGroup, Funder, PromotionScope, Segment, StackingClass
+    from marketing.models import Campaign, CampaignMember, Promotion
     from orders.enums import OrderLineKind, OrderMode, OrderStatus
     from orders.models import FuelOrder, OrderLine
     from pumpgateway.enums import AuthorizationSource, AuthorizationStatus
@@ -96,8 +99,28 @@ def seed(fills_per_day: int) -> tuple:
         username="bench-manager", password="bench-pass-1", role=StaffRoleKind.STATION_MANAGER, station=station
     )
 
+    station_price = Promotion.objects.get(benefit_kind=BenefitKind.STATION_PRICE)  # a data migration's
+    platform_cut = Promotion.objects.create(
+        name="平台立减5元",
+        name_en="Platform: ¥5 off",
+        is_active=True,
+        scope=PromotionScope.PLATFORM,
+        benefit_kind=BenefitKind.AMOUNT_OFF,
+        benefit_value=500,
+        funder=Funder.PLATFORM,
+        stacking=StackingClass.STACKABLE,
+    )
     rng = random.Random(7)
     now = timezone.now()
+    campaign = Campaign.objects.create(
+        name="唤醒", segment=Segment.DORMANT, title="t", body="b", launched_at=now - timedelta(days=14)
+    )
+    CampaignMember.objects.bulk_create(
+        CampaignMember(
+            campaign=campaign, driver=driver, group=CampaignGroup.HOLDOUT if i % 10 == 0 else CampaignGroup.TARGET
+        )
+        for i, driver in enumerate(drivers[:500])
+    )
     sequence = 0
     for day in range(365, -1, -1):
         authorizations, fills, orders, entries = [], [], [], []
@@ -162,8 +185,31 @@ def seed(fills_per_day: int) -> tuple:
         for fill, order in zip(fills, orders, strict=True):
             order.fill = fill
         FuelOrder.objects.bulk_create(orders)
+        # Every receipt: fuel, the station's price below list (明折明扣); every fifth a platform ¥5 off too.
         OrderLine.objects.bulk_create(
             [OrderLine(order=o, kind=OrderLineKind.FUEL, label="fuel", amount_fen=o.paid_fen) for o in orders]
+            + [
+                OrderLine(
+                    order=o,
+                    kind=OrderLineKind.DISCOUNT,
+                    label="明折明扣",
+                    amount_fen=-30 * o.volume_ml // 1000,
+                    funder=Funder.STATION,
+                    promotion=station_price,
+                )
+                for o in orders
+            ]
+            + [
+                OrderLine(
+                    order=o,
+                    kind=OrderLineKind.DISCOUNT,
+                    label="立减",
+                    amount_fen=-500,
+                    funder=Funder.PLATFORM,
+                    promotion=platform_cut,
+                )
+                for o in orders[::5]
+            ]
         )
         JournalEntry.objects.bulk_create(entries)
         lines = []

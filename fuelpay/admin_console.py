@@ -12,14 +12,20 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import format_fen
+from core.selectors import audit_event_list_recent
+from marketing.selectors import campaign_results_for_stations
 from orders.dashboard_selectors import (
     dashboard_charts,
     dashboard_day_figures,
     dashboard_price_push,
     dashboard_price_schedule,
+    dashboard_promotion_costs,
 )
+from pumpgateway.selectors import serial_line_health_list
+from settlement.selectors import fee_contract_list_latest
 from stations.enums import StaffRoleKind
 from stations.selectors import (
+    enterprise_overview_list,
     staff_can_manage_station_setup,
     staff_role_get,
     station_qs_visible_to,
@@ -133,6 +139,17 @@ def _chart(labels, values, label) -> str:
     )
 
 
+def _platform_overview(now) -> dict:
+    enterprise_count, enterprises = enterprise_overview_list()
+    return {
+        "enterprise_count": enterprise_count,
+        "enterprises": enterprises,
+        "fee_contracts": fee_contract_list_latest(),
+        "lines": serial_line_health_list(now=now),
+        "audit_events": audit_event_list_recent(),
+    }
+
+
 def dashboard_callback(request, context):
     if _role(request) is None:
         return context
@@ -144,6 +161,7 @@ def dashboard_callback(request, context):
         station_ids=station_ids, start=midnight - timedelta(days=7), end=now - timedelta(days=7)
     )
     charts = dashboard_charts(station_ids=station_ids, end=now)
+    promotion_costs = dashboard_promotion_costs(station_ids=station_ids, today_start=midnight, end=now)
     weekdays = [
         gettext("Mon"),
         gettext("Tue"),
@@ -211,9 +229,15 @@ def dashboard_callback(request, context):
             "chart_weekday": _chart(
                 weekdays, [value / 100 for value in charts.sales_by_weekday], gettext("Sales (yuan)")
             ),
+            "promotion_costs": promotion_costs.by_promotion,
+            "promotion_cost_totals": [
+                {"cost": total, "change": _change(total.period_fen, total.previous_period_fen)}
+                for total in promotion_costs.by_funder
+            ],
+            "campaigns": campaign_results_for_stations(station_ids=station_ids),
             "price_schedule": dashboard_price_schedule(station_ids=station_ids, now=now),
             "price_push": dashboard_price_push(station_ids=station_ids),
-            "is_platform": is_platform(request),
+            "platform": _platform_overview(now) if is_platform(request) else None,
         }
     )
     return context

@@ -2,16 +2,21 @@
 one the ledger verifier accepts. Idempotent: every step is keyed, a second run changes nothing."""
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from drivers.services import driver_register
-from marketing.enums import BenefitKind, Funder, PromotionScope, PromotionTarget, StackingClass
-from marketing.models import ContractOffer, Promotion
+from fuelpay.demo_history import HISTORY_DAYS, PlannedSale, clock_at, demo_history_replay
+from marketing.enums import BenefitKind, Funder, PromotionScope, PromotionTarget, Segment, StackingClass
+from marketing.models import Campaign, ContractOffer, Promotion
+from marketing.services import campaign_launch
+from orders.models import FuelOrder
 from pumpgateway.services import pump_binding_set, serial_line_configure
+from settlement.models import FeeContract
 from stations.enums import EnterpriseKind, FuelKind, NonFuelCategory, StaffRoleKind, StationStatus
 from stations.models import NonFuelItem, Station
 from stations.services import (
@@ -25,12 +30,12 @@ from stations.services import (
     station_price_schedule,
     station_transition,
 )
-from wallet.enums import HoldStatus
 from wallet.providers import payment_provider_get
-from wallet.services.holds import wallet_hold_capture, wallet_hold_place, wallet_payment_refund
+from wallet.services.holds import wallet_payment_refund
 from wallet.services.top_up import wallet_top_up_notification_handle, wallet_top_up_order_create
 from wallet.services.transfers import wallet_transfer
 
+CAMPAIGN_NAME = "潜力客户促活"
 DEMO_PASSWORD = "fuelpay-demo"  # noqa: S105 - printed to the operator; demo accounts only
 GRADES = [
     ("92", "92#汽油", FuelKind.GASOLINE),
@@ -97,9 +102,15 @@ def _station_with_forecourt(enterprise, spec, grades) -> Station:
     diesel_pump = dispenser_create(station=station, number=3)
     nozzle_create(dispenser=diesel_pump, number=nozzle_number, logical_number=1, grade=grades["0"])
     nozzle_create(dispenser=diesel_pump, number=nozzle_number + 1, logical_number=2, grade=grades["98"])
+    # In effect before the demo's sales history begins (fuelpay.demo_history).
+    prices_from = timezone.now() - timedelta(days=HISTORY_DAYS + 1)
     for grade_code, (list_price, price) in PRICES.items():
         station_price_schedule(
-            station=station, grade=grades[grade_code], list_price_fen_per_litre=list_price, price_fen_per_litre=price
+            station=station,
+            grade=grades[grade_code],
+            list_price_fen_per_litre=list_price,
+            price_fen_per_litre=price,
+            effective_from=prices_from,
         )
     for sku, name, price_fen, category in NON_FUEL_CATALOGUE:
         NonFuelItem.objects.get_or_create(
@@ -126,17 +137,63 @@ def _top_up(driver, amount_fen: int, key: str) -> None:
     wallet_top_up_notification_handle(params=notification)
 
 
-def _paid_fill(driver, station, amount_fen: int, key: str):
-    hold = wallet_hold_place(
-        driver_id=driver.pk,
-        station_id=station.pk,
-        amount_fen=amount_fen + 5_000,
-        reference=f"DEMO-{key}",
-        idempotency_key=f"demo-{key}",
+def _history_promotions(station: Station) -> None:
+    """Two fuel promotions that ran during the sales history and ended last midnight (so today's demo prices
+    are the plain station prices): one the station funds, one the platform funds."""
+    ran_from = timezone.now() - timedelta(days=HISTORY_DAYS + 1)
+    ended = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    specs = [
+        ("周末直降0.30元/升", "Weekends: ¥0.30 off a litre", BenefitKind.PER_LITRE_OFF, 30, Funder.STATION, "67", 0),
+        ("平台补贴满200减8元", "Platform: ¥8 off ¥200", BenefitKind.AMOUNT_OFF, 800, Funder.PLATFORM, "", 20_000),
+    ]
+    for name, name_en, kind, value, funder, weekdays, minimum in specs:
+        if Promotion.objects.filter(name=name).exists():
+            continue
+        promotion = Promotion.objects.create(
+            name=name,
+            name_en=name_en,
+            is_active=True,
+            applies_to=PromotionTarget.FUEL,
+            scope=PromotionScope.STATIONS,
+            starts_at=ran_from,
+            ends_at=ended,
+            weekdays=weekdays,
+            min_amount_fen=minimum,
+            benefit_kind=kind,
+            benefit_value=value,
+            funder=funder,
+            funding_station=station if funder == Funder.STATION else None,
+            stacking=StackingClass.STACKABLE,
+            stack_group=funder,
+        )
+        promotion.stations.add(station)
+
+
+def _history_campaign() -> None:
+    """A campaign launched two weeks ago at the promising drivers, with a holdout, so its uplift shows."""
+    if Campaign.objects.filter(name=CAMPAIGN_NAME).exists():
+        return
+    campaign = Campaign.objects.create(
+        name=CAMPAIGN_NAME,
+        segment=Segment.POTENTIAL,
+        title="常来加油，积分多多",
+        body="本周到浦东世纪大道加油站加油，积分翻倍。",
+        holdout_percent=30,
     )
-    if hold.status == HoldStatus.HELD:
-        hold = wallet_hold_capture(hold_id=hold.pk, amount_fen=amount_fen)
-    return hold
+    with clock_at(timezone.now() - timedelta(days=14)), transaction.atomic():
+        campaign_launch(campaign_id=campaign.pk)
+
+
+def _demo_drivers_sales(now) -> list[PlannedSale]:
+    """The demo drivers' fills at the demo station this morning, paid in the app (the second is refunded in part)."""
+    return [
+        PlannedSale(key=key, at=now - timedelta(minutes=minutes), phone=phone, nozzle_number=nozzle, amount_fen=fen)
+        for key, minutes, phone, nozzle, fen in (
+            ("demo-fill-1", 50, DRIVER_PHONES[0], 1, 30_000),
+            ("demo-fill-2", 35, DRIVER_PHONES[1], 2, 25_050),
+            ("demo-fill-3", 20, DRIVER_PHONES[2], 3, 18_888),
+        )
+    ]
 
 
 def demo_data_seed() -> DemoSummary:
@@ -161,6 +218,13 @@ def demo_data_seed() -> DemoSummary:
                     funder=Funder.PLATFORM,
                     stacking=StackingClass.EXCLUSIVE,
                 )
+        _history_promotions(stations[0])
+        # The platform's fee: the default 0.30 % written down for the enterprise, diesel at 0.25 %.
+        fees_from = timezone.localdate() - timedelta(days=HISTORY_DAYS + 1)
+        for grade, rate_bps in ((None, 30), (grades["0"], 25)):
+            FeeContract.objects.get_or_create(
+                enterprise=enterprise, grade=grade, defaults={"rate_bps": rate_bps, "effective_from": fees_from}
+            )
         if not ContractOffer.objects.exists():
             ContractOffer.objects.create(
                 station=stations[0], committed_fen=100_000, days=30, reward_bonus_fen=3_000, funder=Funder.STATION
@@ -185,11 +249,11 @@ def demo_data_seed() -> DemoSummary:
     _top_up(drivers[1], 100_000, "demo-topup-1")
     _top_up(drivers[2], 50_000, "demo-topup-1")
     wallet_transfer(from_driver=drivers[0], to_driver=drivers[2], amount_fen=10_000, idempotency_key="demo-transfer")
-    _paid_fill(drivers[0], stations[0], 30_000, "fill-1")
-    refunded = _paid_fill(drivers[1], stations[1], 25_050, "fill-2")
-    _paid_fill(drivers[2], stations[0], 18_888, "fill-3")
-    if refunded.refunded_fen == 0:
-        wallet_payment_refund(hold_id=refunded.pk, amount_fen=5_000, idempotency_key="demo-refund")
+    demo_history_replay(station=stations[0], line_code=DEMO_LINE, extra_sales=_demo_drivers_sales(timezone.now()))
+    _history_campaign()
+    refunded = FuelOrder.objects.filter(idempotency_key="demo-fill-2").select_related("hold").first()
+    if refunded is not None and refunded.hold.refunded_fen == 0:
+        wallet_payment_refund(hold_id=refunded.hold_id, amount_fen=5_000, idempotency_key="demo-refund")
     return DemoSummary(
         stations=[s.code for s in stations],
         staff={"admin": "platform admin"} | {name: role for name, (role, _) in staff.items()},

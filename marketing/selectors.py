@@ -894,3 +894,34 @@ def partner_settlement_list(*, date_from: date, date_to: date) -> list[PartnerSe
         .order_by("day", "template__partner_code")
     )
     return [PartnerSettlementRow(r["template__partner_code"], r["day"], r["uses"], r["cost"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    name: str
+    launched_at: datetime
+    target: GroupOutcome
+    holdout: GroupOutcome
+    uplift: Uplift
+
+
+def campaign_results_for_stations(*, station_ids: Iterable[int], limit: int = 3) -> list[CampaignResult]:
+    """The latest launched campaigns that reach the stations (platform-wide, their enterprise's, or one listing
+    one of them), each with its report."""
+    stations = Station.objects.filter(pk__in=list(station_ids))
+    listing = Campaign.stations.through.objects.filter(station__in=stations).values("campaign_id")
+    reaching = (
+        Q(scope=PromotionScope.PLATFORM)
+        | Q(scope=PromotionScope.ENTERPRISE, enterprise__in=stations.values("enterprise_id"))
+        | Q(scope=PromotionScope.STATIONS, pk__in=listing)
+    )
+    campaigns = Campaign.objects.filter(reaching, launched_at__isnull=False).order_by("-launched_at", "-pk")[:limit]
+    results = []
+    for campaign in campaigns:
+        target, holdout, outcome = campaign_report(campaign=campaign)
+        results.append(
+            CampaignResult(
+                name=campaign.name, launched_at=campaign.launched_at, target=target, holdout=holdout, uplift=outcome
+            )
+        )
+    return results

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from marketing.enums import Funder
 from orders.enums import OrderLineKind, OrderStatus
 from orders.models import FuelOrder, OrderLine
 from pumpgateway.enums import CommandKind
@@ -130,6 +132,74 @@ def dashboard_charts(*, station_ids, end: datetime, days: int = CHART_DAYS) -> D
         new_drivers=drivers - returning,
         returning_drivers=returning,
         non_fuel_share_percent=round(100 * lines["non_fuel"] / lines["total"]) if lines["total"] else 0,
+    )
+
+
+@dataclass(frozen=True)
+class PromotionCost:
+    name: str  # the promotion's, or the funder's in the totals
+    funder: str  # marketing.enums.Funder
+    today_fen: int
+    period_fen: int
+    previous_period_fen: int
+
+    @property
+    def funder_label(self) -> str:
+        return str(Funder(self.funder).label) if self.funder else "-"
+
+
+@dataclass(frozen=True)
+class PromotionCosts:
+    by_promotion: list[PromotionCost]
+    by_funder: list[PromotionCost]
+
+
+def dashboard_promotion_costs(
+    *, station_ids, today_start: datetime, end: datetime, days: int = CHART_DAYS
+) -> PromotionCosts:
+    """What the discounts on sold orders cost, per promotion and per funder: today, the last `days` days and
+    the `days` before them (two grouped queries over the receipts' discount lines). Coupons are one row per
+    funder, and the station's own price below list (明折明扣) is its own row."""
+    start, previous_start = end - timedelta(days=days), end - timedelta(days=2 * days)
+    lines = OrderLine.objects.filter(
+        order__station_id__in=station_ids,
+        order__status__in=SOLD_STATUSES,
+        order__paid_at__gte=previous_start,
+        order__paid_at__lt=end,
+        kind=OrderLineKind.DISCOUNT,
+    )
+    sums = {
+        "today": Coalesce(-Sum("amount_fen", filter=Q(order__paid_at__gte=today_start)), 0),
+        "period": Coalesce(-Sum("amount_fen", filter=Q(order__paid_at__gte=start)), 0),
+        "previous": Coalesce(-Sum("amount_fen", filter=Q(order__paid_at__lt=start)), 0),
+    }
+    by_promotion = (
+        lines.values("promotion", "promotion__name", "promotion__name_en", "funder")
+        .annotate(**sums)
+        .order_by("-period", "-previous", "promotion")
+    )
+    by_funder = lines.values("funder").annotate(**sums).order_by("funder")
+    english = translation.get_language() == "en"
+
+    def cost(row, name: str) -> PromotionCost:
+        return PromotionCost(
+            name=name,
+            funder=row["funder"],
+            today_fen=row["today"],
+            period_fen=row["period"],
+            previous_period_fen=row["previous"],
+        )
+
+    return PromotionCosts(
+        by_promotion=[
+            cost(
+                row,
+                (row["promotion__name_en"] if english and row["promotion__name_en"] else row["promotion__name"])
+                or gettext("Coupons"),
+            )
+            for row in by_promotion
+        ],
+        by_funder=[cost(row, str(Funder(row["funder"]).label) if row["funder"] else "-") for row in by_funder],
     )
 
 

@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
-from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from core.admin_base import ImmutableAdminMixin, constraint_messages_register
 from pumpgateway.models import Fill, PumpBinding, SerialLine
-from pumpgateway.selectors import line_bridge_alive
+from pumpgateway.selectors import line_bridge_alive, serial_line_qs_with_health
 from stations.admin_scoping import PlatformOnlyAdmin, StationScopedAdmin
 
 constraint_messages_register(
@@ -51,16 +50,7 @@ class SerialLineAdmin(PlatformOnlyAdmin):
     readonly_fields = ["bad_frames", "last_seen_at"]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("station")
-            .annotate(
-                pump_count=Count("pumps", distinct=True),
-                online_count=Count("pumps", filter=Q(pumps__online=True), distinct=True),
-                last_fill_at=Max("pumps__fills__completed_at"),
-            )
-        )
+        return serial_line_qs_with_health(lines=super().get_queryset(request))
 
     @admin.display(description=_("bridge running"), boolean=True)
     def bridge_alive(self, obj):

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -206,3 +206,46 @@ def nozzle_totalizers_read_since(*, station_id: int, since: datetime) -> dict[in
             nozzle__station_id=station_id, totalizer_read_at__gte=since, totalizer_ml__isnull=False
         ).values_list("nozzle_id", "totalizer_ml")
     )
+
+
+def serial_line_qs_with_health(*, lines: QuerySet[SerialLine] | None = None) -> QuerySet[SerialLine]:
+    """Lines (all, or the given ones) with their pumps (pump_count, online_count) and the last fill on any of
+    them (last_fill_at)."""
+    lines = SerialLine.objects.all() if lines is None else lines
+    return lines.select_related("station").annotate(
+        pump_count=Count("pumps", distinct=True),
+        online_count=Count("pumps", filter=Q(pumps__online=True), distinct=True),
+        last_fill_at=Max("pumps__fills__completed_at"),
+    )
+
+
+@dataclass(frozen=True)
+class LineHealth:
+    line_id: int
+    code: str
+    station_name: str
+    bridge_alive: bool
+    last_seen_at: datetime | None
+    pumps: int
+    pumps_online: int
+    last_fill_at: datetime | None
+    bad_frames: int
+
+
+def serial_line_health_list(*, now: datetime | None = None) -> list[LineHealth]:
+    """Every enabled pump line: is its bridge heartbeating, how many pumps answer, when the last fill was."""
+    now = now or timezone.now()
+    return [
+        LineHealth(
+            line_id=line.pk,
+            code=line.code,
+            station_name=line.station.name,
+            bridge_alive=line_bridge_alive(line=line, now=now),
+            last_seen_at=line.last_seen_at,
+            pumps=line.pump_count,
+            pumps_online=line.online_count,
+            last_fill_at=line.last_fill_at,
+            bad_frames=line.bad_frames,
+        )
+        for line in serial_line_qs_with_health().filter(is_enabled=True).order_by("station__name", "code")
+    ]

@@ -101,6 +101,11 @@ def fee_contract_list() -> QuerySet[FeeContract]:
     return FeeContract.objects.select_related("enterprise", "grade").order_by("enterprise__name", "-effective_from")
 
 
+def fee_contract_list_latest(*, limit: int = 5) -> list[FeeContract]:
+    """The fee contracts that took effect last (a change is a new row), newest first."""
+    return list(FeeContract.objects.select_related("enterprise", "grade").order_by("-effective_from", "-pk")[:limit])
+
+
 def shift_list(*, user) -> QuerySet[Shift]:
     """Shifts of the stations the user works at or oversees (cashiers and managers: their station)."""
     return (

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from stations.enums import StaffAction, StaffRoleKind, StationStatus
@@ -278,3 +278,32 @@ def fuel_grade_list() -> QuerySet[FuelGrade]:
 def non_fuel_item_list_for_station(*, station_id: int) -> QuerySet[NonFuelItem]:
     """What the station sells besides fuel, as a driver or attendant may add it to an order."""
     return NonFuelItem.objects.filter(station_id=station_id, is_active=True).order_by("category", "name")
+
+
+ONBOARDING_STATUSES = (StationStatus.APPLIED, StationStatus.UNDER_REVIEW, StationStatus.APPROVED)
+
+
+@dataclass(frozen=True)
+class EnterpriseRow:
+    enterprise_id: int
+    name: str
+    stations_active: int
+    stations_onboarding: int
+
+
+def enterprise_overview_list(*, limit: int = 6) -> tuple[int, list[EnterpriseRow]]:
+    """How many enterprises there are, and the largest ones with their active and onboarding stations."""
+    enterprises = Enterprise.objects.annotate(
+        active=Count("stations", filter=Q(stations__status=StationStatus.ACTIVE)),
+        onboarding=Count("stations", filter=Q(stations__status__in=ONBOARDING_STATUSES)),
+    ).order_by("-active", "name")
+    rows = [
+        EnterpriseRow(
+            enterprise_id=enterprise.pk,
+            name=enterprise.name,
+            stations_active=enterprise.active,
+            stations_onboarding=enterprise.onboarding,
+        )
+        for enterprise in enterprises[:limit]
+    ]
+    return Enterprise.objects.count(), rows

@@ -22,3 +22,9 @@ def litres(volume_ml) -> str:
     """{{ ml|litres }} → 12.34 (truncated to the centilitre, as pump displays show)."""
     value = int(volume_ml or 0)
     return f"{value // 1000}.{value % 1000 // 10:02d}"
+
+
+@register.filter
+def bps(rate_bps) -> str:
+    """{{ 30|bps }} → 0.30 % (a rate in basis points)."""
+    return f"{int(rate_bps or 0) / 100:.2f} %"

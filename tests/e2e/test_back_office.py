@@ -52,8 +52,11 @@ def test_station_manager_home_matches_the_ledger_and_tables_read_at_1024(platfor
     page = sign_in(platform, browser, "manager")
     page.wait_for_selector("[data-testid=dashboard]")
     expected = ledger_sales_today(platform, "demo-pudong")
-    assert expected == "¥488.88"  # the demo's two paid fills at the manager's station today
+    assert expected != "¥0.00"  # the demo drivers' three sales this morning at least
     assert page.inner_text("[data-kpi='1']") == expected
+    assert page.inner_text("[data-kpi='2']") == page.inner_text("[data-kpi='3']") != "0"  # every fill paid
+    assert "周末直降0.30元/升" in page.inner_text("[data-testid=promotion-costs]")
+    assert "潜力客户促活" in page.inner_text("[data-testid=campaign-uplift]")
     assert "今日销售额" in page.content() and "按油品销售额" in page.content()
     assert page.locator("canvas.chart").count() == 3
     shot_home(page, "station-manager")
@@ -83,10 +86,22 @@ def test_finance_sees_payments_and_the_ledger_not_the_setup(platform, browser):
     assert page.goto(f"{platform.url}/admin/stations/station/").status == 403
 
 
-def test_platform_admin_sees_enterprises_and_pump_line_health(platform, browser):
+def test_platform_admin_home_has_enterprises_fee_contracts_pump_lines_and_the_audit_log(platform, browser):
     page = sign_in(platform, browser, "admin")
     shot_home(page, "platform-admin")
-    assert "油机线路状态" in page.content()
+    home = page.locator("[data-testid=platform-home]")
+    assert "示范石化连锁" in home.inner_text() and "demo-pudong-line" in home.inner_text()
+    for title, list_path in (
+        ("企业", "/admin/stations/enterprise/"),
+        ("服务费合约", "/admin/settlement/feecontract/"),
+        ("油机线路状态", "/admin/pumpgateway/serialline/"),
+        ("审计日志", "/admin/core/auditevent/"),
+    ):
+        assert home.locator(f"a[href='{list_path}']", has_text=title).count() == 1, title
+    page.goto(f"{platform.url}/admin/")
+    page.click("[data-testid=platform-home] a[href='/admin/core/auditevent/']")
+    page.wait_for_url(f"{platform.url}/admin/core/auditevent/")
+    assert "station.price.scheduled" in page.content()
     page.goto(f"{platform.url}/admin/pumpgateway/serialline/")
     assert "demo-pudong-line" in page.content() and "3 / 3" in page.content()
 

@@ -8,6 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
+from orders.models import FuelOrder
+from pumpgateway.models import Fill
 from stations.models import Station
 from wallet.models import JournalEntry
 from wallet.services.chain import ledger_verify
@@ -51,9 +53,11 @@ def test_production_settings_refuse_insecure_start(_case, env):
 
 def test_seed_demo_is_idempotent_and_leaves_a_verifiable_ledger():
     call_command("seed_demo", stdout=io.StringIO())
-    counts = (Station.objects.count(), JournalEntry.objects.count())
+    counts = (Station.objects.count(), JournalEntry.objects.count(), FuelOrder.objects.count(), Fill.objects.count())
     call_command("seed_demo", stdout=io.StringIO())
-    assert (Station.objects.count(), JournalEntry.objects.count()) == counts
+    assert (Station.objects.count(), JournalEntry.objects.count(), FuelOrder.objects.count(), Fill.objects.count()) == (
+        counts
+    )
     assert Station.objects.filter(status="active").count() == 3
     assert ledger_verify().ok
 

@@ -1,21 +1,31 @@
 """The station manager's home: today's figures come from the database and match the ledger."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.dashboard_selectors import dashboard_charts, dashboard_day_figures, dashboard_price_schedule
+from fuelpay.demo_history import clock_at
+from marketing.enums import BenefitKind, Funder, PromotionScope
+from orders.dashboard_selectors import (
+    dashboard_charts,
+    dashboard_day_figures,
+    dashboard_price_schedule,
+    dashboard_promotion_costs,
+)
 from stations.enums import StaffRoleKind
 from tests.factories.drivers import DriverFactory
+from tests.factories.marketing import CampaignFactory, PromotionFactory
 from tests.factories.orders import paid_postpaid_fill
 from tests.factories.pumpgateway import PumpBindingFactory
 from tests.factories.stations import GradePriceFactory, NozzleFactory, StaffRoleFactory, StationFactory
 from tests.factories.wallet import top_up
 
 pytestmark = pytest.mark.django_db
+STATION_PRICE = "站点直降 明折明扣"  # the promotion behind every station's price below list (a data migration)
 
 
 @pytest.fixture
@@ -100,3 +110,74 @@ def test_platform_admin_opens_a_row_of_every_registered_model(client, seeded_day
         assert not re.search(r"\b\d+ fen\b|_fen\b", text), opts.label  # what a reader sees, not input names
         opened += 1
     assert opened >= 12
+
+
+@pytest.fixture
+def promoted_sales():
+    """20 L today, 30 L ten days ago, 10 L forty days ago, at ¥7.35 (list ¥7.65), each with a ¥0.20/L cut the
+    station funds and ¥5 off the platform funds."""
+    now = timezone.now()
+    station = StationFactory()
+    nozzle = NozzleFactory(dispenser__station=station)
+    GradePriceFactory(station=station, grade=nozzle.grade, effective_from=now - timedelta(days=90))
+    pump = PumpBindingFactory(dispenser=nozzle.dispenser)
+    per_litre = PromotionFactory(
+        name="每升直降0.20元",
+        scope=PromotionScope.STATIONS,
+        benefit_kind=BenefitKind.PER_LITRE_OFF,
+        benefit_value=20,
+        funder=Funder.STATION,
+        funding_station=station,
+        stack_group="station",
+    )
+    amount_off = PromotionFactory(
+        name="立减5元",
+        scope=PromotionScope.STATIONS,
+        benefit_kind=BenefitKind.AMOUNT_OFF,
+        benefit_value=500,
+        stack_group="platform",
+    )
+    per_litre.stations.add(station)
+    amount_off.stations.add(station)
+    driver = DriverFactory()
+    with clock_at(now - timedelta(days=50)):
+        top_up(driver, 100_000, key="promoted")
+    for sequence, (days_ago, litres) in enumerate(((40, 10), (10, 30), (0, 20)), start=1):
+        with clock_at(now - timedelta(days=days_ago)):
+            paid_postpaid_fill(driver=driver, pump=pump, nozzle=nozzle, sequence=sequence, amount_fen=litres * 735)
+    return station
+
+
+def test_promotion_cost_per_promotion_and_funder_today_period_and_period_before(promoted_sales):
+    now = timezone.now()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    costs = dashboard_promotion_costs(
+        station_ids=[promoted_sales.pk], today_start=midnight, end=now + timedelta(seconds=1)
+    )
+    rows = {
+        (row.name, row.funder): (row.today_fen, row.period_fen, row.previous_period_fen) for row in costs.by_promotion
+    }
+    assert rows == {
+        # ¥0.30/L below list: 20 L today; 20 + 30 L in the last 30 days; 10 L in the 30 before.
+        (STATION_PRICE, Funder.STATION): (600, 1_500, 300),
+        ("每升直降0.20元", Funder.STATION): (400, 1_000, 200),
+        ("立减5元", Funder.PLATFORM): (500, 1_000, 500),
+    }
+    totals = {row.funder: (row.today_fen, row.period_fen, row.previous_period_fen) for row in costs.by_funder}
+    assert totals == {Funder.STATION: (1_000, 2_500, 500), Funder.PLATFORM: (500, 1_000, 500)}
+
+
+def test_promotion_cost_leaves_out_other_stations_and_unpaid_fills(promoted_sales, seeded_day):
+    costs = dashboard_promotion_costs(
+        station_ids=[seeded_day["station"].pk], today_start=timezone.now(), end=timezone.now() + timedelta(seconds=1)
+    )
+    assert [row.name for row in costs.by_promotion] == [STATION_PRICE]
+    assert costs.by_promotion[0].period_fen == sum(order.discount_fen for order in seeded_day["orders"])
+
+
+def test_manager_home_shows_promotion_cost_and_campaign_uplift(client, promoted_sales):
+    campaign = CampaignFactory(launched_at=timezone.now() - timedelta(days=3))
+    client.force_login(StaffRoleFactory(role=StaffRoleKind.STATION_MANAGER, station=promoted_sales).user)
+    home = client.get(reverse("admin:index")).content.decode()
+    assert "每升直降0.20元" in home and "¥25.00" in home  # what the station funded in 30 days: ¥15 + ¥10
+    assert campaign.name in home and 'data-testid="platform-home"' not in home
