@@ -332,6 +332,10 @@ class DartMaster:
                     pump.lifted = transaction.lifted
                 case DC1():
                     status_seen = transaction.status
+                    if pump.status in COMPLETED_STATUSES and transaction.status not in COMPLETED_STATUSES:
+                        # The pump left a completion within this block (a RESET reached it before we polled
+                        # its DC2 and status 5): the fill is handed to the store before that status counts.
+                        self._advance_completion(pump)
                     self._status(pump, transaction.status, dc2_in_block=any(isinstance(t, DC2) for t in transactions))
                 case DC101():
                     if pump.status in COMPLETED_STATUSES and not pump.fill_stored:

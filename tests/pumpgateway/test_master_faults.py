@@ -242,3 +242,25 @@ def test_a_rebooted_pump_reports_not_programmed_with_block_numbers_from_zero(for
     _reset(master, command_id=6)
     run_until(master, lambda: forecourt.pumps[0x50].status == PumpStatus.RESET)
     assert master.store.results[5] == (True, "") and forecourt.pumps[0x50].nozzles[2].price == 850
+
+
+def test_a_fill_completed_and_reset_before_the_master_polled_it_is_still_stored(forecourt):
+    """The soak's totals mismatch: a RESET from the store (an AUTHORIZE given up or unconfirmed) reached a
+    pump whose completion was still waiting in its outbox, so one DATA block brought DC2, DC1 5 and then
+    DC1 RESET. The completion was only looked at after the whole block, by then the pump was in RESET: the
+    fill was never stored and the next fill's totalizer delta held both fills."""
+    master, pump = _master(forecourt), forecourt.pumps[0x50]
+    run(master)
+    forecourt.control(1, "lift", {"nozzle": 1})  # nozzle already lifted: the AUTHORIZE starts the flow at once
+    _authorize(master, 100_000, command_id=1)
+    run_until(master, lambda: master.pumps[0x50].status == PumpStatus.FILLING)
+    time.sleep(0.02)
+    forecourt.tick()
+    forecourt.control(1, "hangup", {})  # completes; the master has not polled it yet
+    _reset(master, command_id=2)
+    run_until(master, lambda: 2 in master.store.results)
+    run(master, 20)
+    assert pump.status == PumpStatus.RESET
+    ((_, address, _nozzle, volume, _amount, _price),) = master.store.named("fill_completed")
+    assert (address, volume) == (0x50, pump.nozzles[1].total_volume)
+    assert master.store.named("totals")[-1][1:4] == (0x50, 1, pump.nozzles[1].total_volume)  # read after it
