@@ -351,6 +351,9 @@ def shift_open_view(request):
     return redirect("shifts")
 
 
+_LITRES_MAX = Decimal(10**12)  # far beyond any pump's totalizer; keeps the ml inside a BigIntegerField
+
+
 def _litres_ml(value: str) -> int | None:
     """A reading or volume typed in litres (up to three decimals) → ml; blank → None."""
     value = value.strip()
@@ -360,10 +363,9 @@ def _litres_ml(value: str) -> int | None:
         litres = Decimal(value)
     except InvalidOperation:
         raise ValueError(value) from None
-    ml = litres * 1000
-    if not litres.is_finite() or litres < 0 or ml != ml.to_integral_value():
+    if not litres.is_finite() or not 0 <= litres < _LITRES_MAX or litres * 1000 % 1:
         raise ValueError(value)
-    return int(ml)
+    return int(litres * 1000)
 
 
 def _close_form(post, rows) -> tuple[dict[int, int], dict[int, int]]:

@@ -105,7 +105,7 @@ def test_a_silent_pump_asks_for_its_nozzles_readings_then_closes_with_them(seede
     assert (row.closing_totalizer_ml, row.manual_closing_ml) == (None, 400)
 
 
-@pytest.mark.parametrize("bad", ["abc", "-1", "1.0005", "NaN"])
+@pytest.mark.parametrize("bad", ["abc", "-1", "1.0005", "NaN", "sNaN", "Infinity", "1e30"])
 def test_bad_litres_are_refused_and_change_nothing(seeder, cashier, open_shift, bad):
     before = _closing_state(open_shift)
     with _pumps_answer({seeder.nozzle_92.pk: 0, seeder.nozzle_95.pk: 0}) as read:
