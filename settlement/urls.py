@@ -18,6 +18,8 @@ urlpatterns = [
     path("finance/vouchers/", views.vouchers, name="finance-vouchers"),
     path("finance/partner-coupons/", views.partner_settlement, name="finance-partner-coupons"),
     path("shifts/", views.shifts, name="shifts"),
+    path("shifts/open/", views.shift_open_view, name="shift-open"),
+    path("shifts/<int:shift_id>/", views.shift_detail, name="shift"),
     path("shifts/<int:shift_id>/pdf/", views.shift_pdf_download, name="shift-pdf"),
     path("shifts/<int:shift_id>/hand-over/", views.shift_hand_over_view, name="shift-hand-over"),
 ]

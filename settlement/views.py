@@ -3,6 +3,7 @@ queue, payout batches (four eyes), vouchers, and exports (CSV, XLSX at constant 
 Scoped in settlement.selectors: another enterprise's rows do not exist here (404)."""
 
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -18,6 +19,7 @@ from core.audit import client_ip_get
 from core.exceptions import FuelpayError
 from marketing.selectors import partner_settlement_list
 from settlement.enums import DiscrepancyStatus, PayoutStatus
+from settlement.exceptions import TotalizerUnavailable
 from settlement.exports import day_pdf, items_csv_stream, items_xlsx_file, partner_settlement_csv, shift_pdf
 from settlement.selectors import (
     discrepancy_get,
@@ -35,10 +37,11 @@ from settlement.selectors import (
 from settlement.services.days import business_date_of, settlement_day_close
 from settlement.services.payouts import payout_bank_file, payout_batch_create, payout_batch_transition
 from settlement.services.reconcile import discrepancy_transition, reconcile_day
-from settlement.services.shifts import shift_hand_over
+from settlement.services.shifts import shift_close, shift_hand_over, shift_open
 from settlement.vouchers import VOUCHER_TITLES, VoucherKind, voucher_lines
 from stations.admin_scoping import run_service_for_admin
-from stations.selectors import user_is_platform_admin
+from stations.enums import StaffAction
+from stations.selectors import staff_may, station_qs_visible_to, user_is_platform_admin
 
 
 def _date(value: str | None) -> date | None:
@@ -315,10 +318,107 @@ def partner_settlement(request):
     return render(request, "settlement/partner_settlement.html", context)
 
 
+def _may_run_shifts(request) -> bool:
+    """Opening and closing a shift is the station's own work: the roles that operate its pumps."""
+    return staff_may(user=request.user, action=StaffAction.OPERATE_PUMPS)
+
+
 @staff_member_required
 def shifts(request):
+    may_run = _may_run_shifts(request)
+    stations = station_qs_visible_to(user=request.user).order_by("code") if may_run else []
     return render(
-        request, "settlement/shifts.html", {"title": _("Shifts"), "shifts": shift_list(user=request.user)[:200]}
+        request,
+        "settlement/shifts.html",
+        {
+            "title": _("Shifts"),
+            "shifts": shift_list(user=request.user).prefetch_related("nozzles__nozzle")[:200],
+            "stations": stations,
+            "may_run": may_run,
+        },
+    )
+
+
+@staff_member_required
+@require_POST
+def shift_open_view(request):
+    if not _may_run_shifts(request):
+        raise PermissionDenied
+    station = station_qs_visible_to(user=request.user).filter(pk=request.POST.get("station") or 0).first()
+    if station is None:
+        raise Http404
+    run_service_for_admin(request, shift_open, _("Shift opened."), station=station, actor=request.user)
+    return redirect("shifts")
+
+
+_LITRES_MAX = Decimal(10**12)  # far beyond any pump's totalizer; keeps the ml inside a BigIntegerField
+
+
+def _litres_ml(value: str) -> int | None:
+    """A reading or volume typed in litres (up to three decimals) → ml; blank → None."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        litres = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not litres.is_finite() or not 0 <= litres < _LITRES_MAX or litres * 1000 % 1:
+        raise ValueError(value)
+    return int(litres * 1000)
+
+
+def _close_form(post, rows) -> tuple[dict[int, int], dict[int, int]]:
+    """The close form's per-nozzle fields (litres) → manual readings and declared tenders, ml by nozzle id."""
+    manual, tenders = {}, {}
+    for row in rows:
+        for field, target in (("manual", manual), ("tender", tenders)):
+            ml = _litres_ml(post.get(f"{field}-{row.nozzle_id}", ""))
+            if ml is not None:
+                target[row.nozzle_id] = ml
+    return manual, tenders
+
+
+@staff_member_required
+def shift_detail(request, shift_id: int):
+    """An open shift: the close form (declared tenders, manual readings; a silent pump's nozzles must have one).
+    A closed shift: its reconciliation per nozzle, with flags."""
+    shift = shift_list(user=request.user).filter(pk=shift_id).first()
+    if shift is None:
+        raise Http404
+    rows = list(shift.nozzles.select_related("nozzle__grade").order_by("nozzle__number"))
+    silent: list[int] = []
+    if request.method == "POST":
+        if not _may_run_shifts(request):
+            raise PermissionDenied
+        try:
+            manual, tenders = _close_form(request.POST, rows)
+        except ValueError:
+            messages.error(request, _("Enter litres as a number that is not negative, with at most three decimals."))
+        else:
+            try:
+                shift_close(shift_id=shift.pk, actor=request.user, manual_readings=manual, other_tenders=tenders)
+            except TotalizerUnavailable as error:
+                messages.error(request, error.message)
+                silent = error.extra.get("nozzles", [])
+            except FuelpayError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Shift closed."))
+                return redirect("shift", shift.pk)
+    for row in rows:  # what the cashier typed stays in the form; a silent pump's nozzles need a reading
+        row.manual_input = request.POST.get(f"manual-{row.nozzle_id}", "")
+        row.tender_input = request.POST.get(f"tender-{row.nozzle_id}", "")
+        row.is_silent = row.nozzle.number in silent
+    return render(
+        request,
+        "settlement/shift_detail.html",
+        {
+            "title": _("Shift of %(station)s") % {"station": shift.station.name},
+            "shift": shift,
+            "rows": rows,
+            "may_run": _may_run_shifts(request),
+        },
     )
 
 

@@ -21,7 +21,8 @@ def yuan(amount_fen) -> str:
 def litres(volume_ml) -> str:
     """{{ ml|litres }} → 12.34 (truncated to the centilitre, as pump displays show)."""
     value = int(volume_ml or 0)
-    return f"{value // 1000}.{value % 1000 // 10:02d}"
+    sign, value = ("-" if value < 0 else ""), abs(value)  # a shift's unpaid litres go negative when over-declared
+    return f"{sign}{value // 1000}.{value % 1000 // 10:02d}"
 
 
 @register.filter
