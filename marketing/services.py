@@ -6,6 +6,7 @@ never wait on each other the other way round; counts are taken under those locks
 
 import secrets
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_record
-from core.money import format_fen
+from core.money import ML_PER_LITRE, format_fen
 from drivers.models import Driver, Vehicle
 from marketing.campaigns import in_holdout
 from marketing.channels import channel_get
@@ -741,6 +742,50 @@ def low_balance_notify(*, driver_id: int, balance_fen: int, paid_fen: int, refer
         dedup_key=f"low_balance:{reference}",
     )
     return True
+
+
+def receipt_notify(*, driver_id: int, reference: str, paid_fen: int, station_name: str, volume_ml: int) -> None:
+    """A paid order's receipt (加油小票): what was paid, where, and the litres; once per order (reference), in
+    the paying transaction, so a payment that rolls back sends nothing. Receipts are always on."""
+    if volume_ml:
+        body = _("%(amount)s paid at %(station)s for %(litres)s L of fuel. Order %(order)s.") % {
+            "amount": format_fen(paid_fen),
+            "station": station_name,
+            "litres": f"{Decimal(volume_ml) / ML_PER_LITRE:.2f}",
+            "order": reference,
+        }
+    else:
+        body = _("%(amount)s paid at %(station)s. Order %(order)s.") % {
+            "amount": format_fen(paid_fen),
+            "station": station_name,
+            "order": reference,
+        }
+    notify(
+        driver_id=driver_id,
+        kind=NotificationKind.RECEIPT,
+        title=str(_("Payment receipt")),
+        body=str(body),
+        dedup_key=f"receipt:{reference}",
+    )
+
+
+def top_up_credited_notify(*, driver_id: int, reference: str, amount_fen: int, bonus_fen: int) -> None:
+    """A confirmed top-up (储值到账): the amount and any bonus; once per top-up (reference), in the crediting
+    transaction. Top-up messages are always on."""
+    if bonus_fen:
+        body = _("%(amount)s topped up to your wallet, plus a %(bonus)s bonus.") % {
+            "amount": format_fen(amount_fen),
+            "bonus": format_fen(bonus_fen),
+        }
+    else:
+        body = _("%(amount)s topped up to your wallet.") % {"amount": format_fen(amount_fen)}
+    notify(
+        driver_id=driver_id,
+        kind=NotificationKind.TOP_UP,
+        title=str(_("Top-up credited")),
+        body=str(body),
+        dedup_key=f"top_up:{reference}",
+    )
 
 
 def coupons_expiring_notify(*, now=None) -> int:

@@ -23,7 +23,14 @@ from drivers.models import Driver
 from marketing.engine import Quote
 from marketing.exceptions import CouponNotApplicable
 from marketing.selectors import promotion_ids_reserved, promotion_quote
-from marketing.services import low_balance_notify, order_paid_record, quote_release, quote_reserve, quote_settle
+from marketing.services import (
+    low_balance_notify,
+    order_paid_record,
+    quote_release,
+    quote_reserve,
+    quote_settle,
+    receipt_notify,
+)
 from orders.enums import (
     OPEN_ORDER_STATUSES,
     CounterTender,
@@ -302,14 +309,21 @@ def _receipt_lines(order: FuelOrder, *, quote: Quote, volume_ml: int) -> int:
 
 
 def _order_paid_tell_marketing(order: FuelOrder, quote: Quote) -> None:
-    """Points, level and segment (the station's own too), any coupon the quote granted, and a low-balance
-    warning if this payment took the wallet below its threshold, in the paying transaction."""
+    """Points, level and segment (the station's own too), any coupon the quote granted, the receipt, and a
+    low-balance warning if this payment took the wallet below its threshold, in the paying transaction."""
     order_paid_record(
         driver_id=order.driver_id,
         paid_fen=order.paid_fen,
         reference=order.order_no,
         quote=quote,
         station_id=order.station_id,
+    )
+    receipt_notify(
+        driver_id=order.driver_id,
+        reference=order.order_no,
+        paid_fen=order.paid_fen,
+        station_name=order.station.name,
+        volume_ml=order.volume_ml,
     )
     low_balance_notify(
         driver_id=order.driver_id,

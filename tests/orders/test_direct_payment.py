@@ -4,7 +4,8 @@ same. If the fill was closed meanwhile, the money stays in the driver's wallet."
 
 import pytest
 
-from marketing.enums import Funder
+from marketing.enums import Funder, NotificationKind
+from marketing.models import Notification
 from orders.enums import CounterTender, OrderStatus
 from orders.exceptions import FillAlreadyResolved
 from orders.models import FillResolution, FuelOrder
@@ -106,3 +107,10 @@ def test_a_malformed_fill_is_refused_and_nothing_is_created(client, station, fil
     page = client.post("/s/direct/pay-later/", {"fill": "x", "nozzle": 1, "key": "d1", "direct": "1"})
     assert 'id="error"' in page.content.decode()
     assert not TopUpOrder.objects.exists()
+
+
+def test_a_direct_payment_sends_the_receipt_and_no_top_up_message(fill):
+    driver = DriverFactory()
+    _provider_pays(order_direct_payment_start(driver=driver, fill_id=fill.pk, idempotency_key="d1"))
+    money = Notification.objects.filter(driver=driver, kind__in=[NotificationKind.RECEIPT, NotificationKind.TOP_UP])
+    assert list(money.values_list("kind", flat=True)) == [NotificationKind.RECEIPT]

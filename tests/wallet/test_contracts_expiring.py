@@ -34,7 +34,7 @@ def test_a_contract_ending_within_the_notice_is_announced_once(settings, contrac
 
 def test_an_ended_contract_is_not_announced(contract):
     assert wallet_contracts_notify_expiring(now=contract.ends_at + timedelta(minutes=1)) == 0
-    assert not Notification.objects.exists()
+    assert not Notification.objects.filter(kind=NotificationKind.EXPIRING).exists()  # the top-up has its own
 
 
 def test_a_contract_with_a_month_left_is_not_announced_yet(contract):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from drivers.models import Driver
 from marketing.enums import Funder
 from marketing.selectors import top_up_bonus_offer_get
+from marketing.services import top_up_credited_notify
 from wallet.enums import AccountKind, Operation, Side, TopUpStatus
 from wallet.exceptions import (
     IdempotencyConflict,
@@ -195,9 +196,16 @@ def wallet_top_up_notification_handle(*, params: dict) -> TopUpOrder:
     order.status = TopUpStatus.CREDITED
     order.credit_entry_id = posting.entry_id
     order.save(update_fields=["status", "provider_transaction_id", "paid_at", "credit_entry"])
-    if order.pays_reference:
+    if order.pays_reference:  # a direct payment (闪付): its order's receipt tells the driver
         direct_payment_credited(
             driver_id=order.driver_id, out_trade_no=order.out_trade_no, pays_reference=order.pays_reference
+        )
+    else:
+        top_up_credited_notify(
+            driver_id=order.driver_id,
+            reference=order.out_trade_no,
+            amount_fen=order.amount_fen,
+            bonus_fen=order.bonus_fen,
         )
     return order
 
