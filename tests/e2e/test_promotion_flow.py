@@ -101,11 +101,11 @@ def test_a_gold_member_with_a_coupon_sees_every_line_explained_and_earns_points(
 
 PICKER_PHONE = "13800000002"
 PICKER_SETUP = f"""
-from drivers.models import Driver
+from drivers.selectors import driver_get_by_phone
 from marketing.models import CouponTemplate
 from marketing.services import coupon_issue
 
-driver = Driver.objects.get(phone="{PICKER_PHONE}")
+driver = driver_get_by_phone(phone="{PICKER_PHONE}")
 for name, name_en, value in [("8元油品券", "¥8 fuel coupon", 800), ("3元油品券", "¥3 fuel coupon", 300)]:
     template = CouponTemplate.objects.create(
         name=name, name_en=name_en, kind="fuel", benefit_kind="amount_off", benefit_value=value,
@@ -114,8 +114,9 @@ for name, name_en, value in [("8元油品券", "¥8 fuel coupon", 800), ("3元�
     coupon_issue(template=template, driver_id=driver.pk, via="campaign")
 """
 COUPON_STATUSES = f"""
+from drivers.selectors import driver_get_by_phone
 from marketing.models import Coupon
-for coupon in Coupon.objects.filter(driver__phone="{PICKER_PHONE}").order_by("pk"):
+for coupon in Coupon.objects.filter(driver=driver_get_by_phone(phone="{PICKER_PHONE}")).order_by("pk"):
     print(coupon.template.name, coupon.status)
 """
 
