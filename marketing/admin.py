@@ -61,7 +61,23 @@ class ContractOfferAdmin(AuditedChangesAdmin, PlatformOnlyAdmin):
     search_fields = ["station__name"]
 
 
-class PromotionForm(ConstraintMessagesForm):
+class FundedOfferForm(ConstraintMessagesForm):
+    """A promotion or a coupon template: who may author it where, and who funds it."""
+
+    def clean(self):
+        cleaned = super().clean()
+        promotion_authoring_check(
+            user=self.user,
+            scope=cleaned.get("scope"),
+            enterprise=cleaned.get("enterprise"),
+            stations=list(cleaned.get("stations") or []),
+            funder=cleaned.get("funder"),
+            funding_station=cleaned.get("funding_station"),
+        )
+        return cleaned
+
+
+class PromotionForm(FundedOfferForm):
     class Meta:
         model = Promotion
         fields = [
@@ -98,18 +114,6 @@ class PromotionForm(ConstraintMessagesForm):
             "stack_group",
             "priority",
         ]
-
-    def clean(self):
-        cleaned = super().clean()
-        promotion_authoring_check(
-            user=self.user,
-            scope=cleaned.get("scope"),
-            enterprise=cleaned.get("enterprise"),
-            stations=list(cleaned.get("stations") or []),
-            funder=cleaned.get("funder"),
-            funding_station=cleaned.get("funding_station"),
-        )
-        return cleaned
 
 
 class ScopedAuthoringAdmin(AuditedChangesAdmin, FuelpayModelAdmin):
@@ -180,7 +184,7 @@ class PromotionAdmin(ScopedAuthoringAdmin):
         return render_to_string("marketing/admin_report.html", {"report": promotion_report(promotion=obj)})
 
 
-class CouponTemplateForm(ConstraintMessagesForm):
+class CouponTemplateForm(FundedOfferForm):
     class Meta:
         model = CouponTemplate
         fields = [
@@ -206,14 +210,6 @@ class CouponTemplateForm(ConstraintMessagesForm):
 
     def clean(self):
         cleaned = super().clean()
-        promotion_authoring_check(
-            user=self.user,
-            scope=cleaned.get("scope"),
-            enterprise=cleaned.get("enterprise"),
-            stations=list(cleaned.get("stations") or []),
-            funder=cleaned.get("funder"),
-            funding_station=cleaned.get("funding_station"),
-        )
         platform_only = [name for name in ("points_price", "for_referrals") if cleaned.get(name)]
         if platform_only and not user_is_platform_admin(user=self.user):
             raise ValidationError({platform_only[0]: _("The points shop and referral rewards are the platform's.")})
