@@ -3,7 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from core.exceptions import FuelpayError
@@ -13,7 +13,7 @@ from tests.factories.wallet import top_up
 from wallet.models import Hold, JournalEntry
 from wallet.selectors import wallet_balance_get
 from wallet.services.chain import ledger_verify
-from wallet.services.holds import wallet_hold_capture, wallet_hold_place
+from wallet.services.holds import hold_increase, wallet_hold_capture, wallet_hold_place, wallet_hold_release
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 50
@@ -158,3 +158,51 @@ def test_holds_and_captures_on_one_wallet_never_deadlock():
     assert all(isinstance(result, Hold) for result in results)
     assert _deadlocks_so_far() == before
     assert wallet_balance_get(driver_id=driver.pk).principal_fen == 500_000 - 200 * 1_500
+
+
+def _grow(hold_id, amount_fen, key):
+    with transaction.atomic():
+        return hold_increase(hold_id=hold_id, amount_fen=amount_fen, idempotency_key=key)
+
+
+def test_concurrent_growths_of_one_hold_never_reserve_more_than_the_wallet_holds():
+    driver, station = DriverFactory(), StationFactory()
+    top_up(driver, 20_000)
+    hold = wallet_hold_place(
+        driver_id=driver.pk,
+        station_id=station.pk,
+        amount_fen=10_000,
+        reference="grow",
+        idempotency_key="grow",
+        owner_releases=True,
+    )
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(
+            pool.map(_in_thread(_grow), [hold.pk] * THREADS, [1_000] * THREADS, [f"g{n}" for n in range(THREADS)])
+        )
+    grown = [r for r in results if isinstance(r, Hold)]
+    assert len(grown) == 10  # ¥100 was left to reserve: exactly ten growths of ¥10 fit
+    assert Hold.objects.get(pk=hold.pk).amount_fen == 20_000
+    balance = wallet_balance_get(driver_id=driver.pk)
+    assert (balance.held_fen, balance.available_fen) == (20_000, 0)
+    wallet_hold_release(hold_id=hold.pk)
+    assert wallet_balance_get(driver_id=driver.pk).available_fen == 20_000
+    assert ledger_verify().ok
+
+
+def test_duplicate_concurrent_growths_grow_once():
+    driver, station = DriverFactory(), StationFactory()
+    top_up(driver, 20_000)
+    hold = wallet_hold_place(
+        driver_id=driver.pk,
+        station_id=station.pk,
+        amount_fen=10_000,
+        reference="grow",
+        idempotency_key="grow",
+        owner_releases=True,
+    )
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(_in_thread(_grow), [hold.pk] * THREADS, [1_000] * THREADS, ["same"] * THREADS))
+    assert Hold.objects.get(pk=hold.pk).amount_fen == 11_000
+    assert wallet_balance_get(driver_id=driver.pk).held_fen == 11_000
+    assert ledger_verify().ok
