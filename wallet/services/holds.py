@@ -43,6 +43,20 @@ def spendable_accounts(*, locked: list[Account], driver_id: int, station_id: int
     return sorted(usable, key=lambda a: (SPENDING_PRIORITY[a.kind], usable_contract_accounts.get(a.pk), a.pk))
 
 
+def _reserve_legs(*, locked: list[Account], driver_id: int, station_id: int, amount_fen: int) -> list[Leg]:
+    """Pending debits taking amount_fen from what is still available, in spending order; InsufficientFunds if
+    the driver's usable money at this station does not cover it."""
+    remaining, legs = amount_fen, []
+    for account in spendable_accounts(locked=locked, driver_id=driver_id, station_id=station_id):
+        take = min(remaining, account.available_fen)
+        if take > 0:
+            legs.append(Leg(account.pk, Side.DEBIT, take, Phase.PENDING))
+            remaining -= take
+    if remaining > 0:
+        raise InsufficientFunds(extra={"requested_fen": amount_fen, "available_fen": amount_fen - remaining})
+    return legs
+
+
 def _replayed_hold(*, idempotency_key: str, station_id: int, amount_fen: int, reference: str) -> Hold | None:
     entry = JournalEntry.objects.filter(operation=Operation.HOLD, idempotency_key=idempotency_key).first()
     if entry is None:
@@ -78,14 +92,7 @@ def hold_place(
     )
     if replay is not None:
         return replay
-    remaining, legs = amount_fen, []
-    for account in spendable_accounts(locked=locked, driver_id=driver_id, station_id=station_id):
-        take = min(remaining, account.available_fen)
-        if take > 0:
-            legs.append(Leg(account.pk, Side.DEBIT, take, Phase.PENDING))
-            remaining -= take
-    if remaining > 0:
-        raise InsufficientFunds(extra={"requested_fen": amount_fen, "available_fen": amount_fen - remaining})
+    legs = _reserve_legs(locked=locked, driver_id=driver_id, station_id=station_id, amount_fen=amount_fen)
     receivable = system_account_id(
         kind=AccountKind.STATION_RECEIVABLE, station_id=station_id, spread_key=idempotency_key
     )
@@ -199,14 +206,7 @@ def hold_increase(*, hold_id: int, amount_fen: int, idempotency_key: str) -> Hol
         raise HoldNotActive(extra={"status": hold.status})
     void, reserved = _void_legs(hold)
     legs = [*void, *(Leg(account.pk, Side.DEBIT, fen, Phase.PENDING) for account, fen in reserved)]
-    remaining = amount_fen
-    for account in spendable_accounts(locked=locked, driver_id=hold.driver_id, station_id=hold.station_id):
-        take = min(remaining, account.available_fen)
-        if take > 0:
-            legs.append(Leg(account.pk, Side.DEBIT, take, Phase.PENDING))
-            remaining -= take
-    if remaining > 0:
-        raise InsufficientFunds(extra={"requested_fen": amount_fen, "available_fen": amount_fen - remaining})
+    legs += _reserve_legs(locked=locked, driver_id=hold.driver_id, station_id=hold.station_id, amount_fen=amount_fen)
     receivable = system_account_id(
         kind=AccountKind.STATION_RECEIVABLE, station_id=hold.station_id, spread_key=idempotency_key
     )
